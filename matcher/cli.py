@@ -1,0 +1,335 @@
+"""Command line: `matcher rank | rank-projects | query | evaluate | fit | setup`.
+
+Each command is one library call plus formatting; input problems exit with status 2 and a
+message naming file, row, column and the allowed values, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .errors import MatcherError
+from .files import write_csv
+from .schema import RESOURCE_TYPE
+
+app = typer.Typer(
+    help="医疗创新项目与资源方智能匹配 — match medical-innovation projects with resource providers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console()
+T = TypeVar("T")
+
+ProjectsOpt = Annotated[
+    Path, typer.Option("--projects", "-p", help="项目表 projects sheet (.csv or .xlsx)")
+]
+ResourcesOpt = Annotated[
+    Path, typer.Option("--resources", "-r", help="资源方表 resources sheet (.csv or .xlsx)")
+]
+TopKOpt = Annotated[
+    int, typer.Option("--top-k", "-k", min=1, max=1000, help="每个对象返回的数量 results per item")
+]
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    bars = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def update(what: str, done: int, total: int) -> None:
+        if what not in tasks:
+            tasks[what] = bars.add_task(what, total=total)
+        bars.update(tasks[what], completed=done, total=total)
+
+    with bars:
+        yield update
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Translate library errors into a clear message and exit status 2."""
+    try:
+        return action()
+    except MatcherError as exc:
+        console.print(f"[bold red]错误 error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
+
+
+def _types(type_: list[str] | None) -> tuple[str, ...]:
+    keys = []
+    for value in type_ or []:
+        key = RESOURCE_TYPE.parse(value)
+        if key is None:
+            raise typer.BadParameter(
+                f"{value!r}; allowed: {RESOURCE_TYPE.allowed()}", param_hint="--type"
+            )
+        keys.append(key)
+    return tuple(keys)
+
+
+@app.callback()
+def main(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="详细日志 verbose logging")
+    ] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def rank(
+    projects: ProjectsOpt,
+    resources: ResourcesOpt,
+    out_path: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="输出 CSV: project_id,rank,resource_id,score,reasons"),
+    ],
+    top_k: TopKOpt = 10,
+    type_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--type",
+            "-t",
+            help="只看某类资源方 only providers of this type (bank, investor, …); repeatable",
+        ),
+    ] = None,
+    coverage: Annotated[
+        bool,
+        typer.Option(
+            help="每项需求至少一个强匹配 hold a strong provider for each need in the top-k"
+        ),
+    ] = True,
+) -> None:
+    """为每个项目推荐资源方 — rank providers for every project."""
+    from .engine import build_ranker
+    from .ingest import read_projects, read_resources
+
+    types = _types(type_)
+
+    def action() -> int:
+        ps, rs = read_projects(projects), read_resources(resources)
+        with _progress() as progress:
+            ranker = build_ranker(ps, rs, progress=progress)
+            rows = [
+                (m.project_id, m.rank, m.resource_id, f"{m.score:.4f}", m.reasons)
+                for i in range(len(ps))
+                for m in ranker.resources_for(i, top_k, types, coverage=coverage)
+            ]
+        write_csv(out_path, ("project_id", "rank", "resource_id", "score", "reasons"), rows)
+        return len(rows)
+
+    n = _run(action)
+    console.print(f"已写入 wrote {n} rows → {out_path}")
+
+
+@app.command("rank-projects")
+def rank_projects(
+    projects: ProjectsOpt,
+    resources: ResourcesOpt,
+    out_path: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="输出 CSV: resource_id,rank,project_id,score,reasons"),
+    ],
+    top_k: TopKOpt = 10,
+) -> None:
+    """为每个资源方推荐项目 — rank projects for every provider (the reverse direction)."""
+    from .engine import build_ranker
+    from .ingest import read_projects, read_resources
+
+    def action() -> int:
+        ps, rs = read_projects(projects), read_resources(resources)
+        with _progress() as progress:
+            ranker = build_ranker(ps, rs, progress=progress)
+            rows = [
+                (m.resource_id, m.rank, m.project_id, f"{m.score:.4f}", m.reasons)
+                for j in range(len(rs))
+                for m in ranker.projects_for(j, top_k)
+            ]
+        write_csv(out_path, ("resource_id", "rank", "project_id", "score", "reasons"), rows)
+        return len(rows)
+
+    n = _run(action)
+    console.print(f"已写入 wrote {n} rows → {out_path}")
+
+
+@app.command()
+def query(
+    text: Annotated[str, typer.Argument(help="一段项目描述 a project description")],
+    resources: ResourcesOpt,
+    top_k: TopKOpt = 5,
+    type_: Annotated[
+        list[str] | None,
+        typer.Option("--type", "-t", help="只看某类资源方 only this provider type; repeatable"),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON 输出 machine-readable output")
+    ] = False,
+) -> None:
+    """输入一段描述，推荐资源方 — suggest providers for free text."""
+    from .engine import build_ranker
+    from .ingest import read_resources
+    from .rank import project_from_text
+
+    types = _types(type_)
+    if not text.strip():
+        raise typer.BadParameter(
+            "描述不能为空 the description must not be empty", param_hint="TEXT"
+        )
+
+    def action() -> list:
+        rs = read_resources(resources)
+        ranker = build_ranker([project_from_text(text)], rs)
+        return ranker.resources_for(0, top_k, types, coverage=True)
+
+    matches = _run(action)
+    names = {r.resource_id: r for r in _run(lambda: read_resources(resources))}
+    if as_json:
+        out.print_json(
+            json.dumps(
+                [
+                    {
+                        "rank": m.rank,
+                        "resource_id": m.resource_id,
+                        "name": names[m.resource_id].name,
+                        "type": names[m.resource_id].type,
+                        "score": round(m.score, 4),
+                        "reasons": m.reasons,
+                    }
+                    for m in matches
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return
+    table = Table(title="推荐资源方 suggested partners", show_lines=True)
+    for column in ("#", "编号", "名称", "类型", "得分", "推荐理由"):
+        table.add_column(column)
+    for m in matches:
+        r = names[m.resource_id]
+        table.add_row(
+            str(m.rank),
+            r.resource_id,
+            r.name,
+            RESOURCE_TYPE.label(r.type),
+            f"{m.score:.2f}",
+            m.reasons,
+        )
+    out.print(table)
+
+
+@app.command()
+def evaluate(
+    projects: ProjectsOpt,
+    resources: ResourcesOpt,
+    qrels: Annotated[
+        Path,
+        typer.Option("--qrels", "-q", help="标注 judgments: project_id,resource_id,grade (0–3)"),
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON 输出 machine-readable output")
+    ] = False,
+    cv: Annotated[
+        int,
+        typer.Option(
+            help="也用 K 折交叉验证重新拟合 also refit fusions with K-fold CV on these judgments (0 = off)"
+        ),
+    ] = 0,
+) -> None:
+    """nDCG@10 与 Recall@5 — score every baseline, signal and fusion side by side."""
+    from .engine import Settings, all_features, load_encoders, load_fusion
+    from .evaluate import compare, cross_validated, grade_matrix
+    from .features import PairFeaturizer
+    from .fusion import file_digest
+    from .ingest import read_projects, read_qrels, read_resources
+
+    def action() -> tuple[list, str]:
+        ps, rs = read_projects(projects), read_resources(resources)
+        judged = read_qrels(qrels, [p.project_id for p in ps], [r.resource_id for r in rs])
+        ps = [p for p in ps if p.project_id in judged]
+        settings = Settings.from_env()
+        fusion = load_fusion(settings)
+        note = ""
+        if fusion.meta.get("data_sha256") == file_digest(projects, resources, qrels):
+            note = "注意：融合模型就是在这些标注上拟合的，其分数偏乐观 — the fitted fusion was trained on these judgments; use --cv for honest numbers."
+        with _progress() as progress:
+            featurizer = PairFeaturizer(ps, rs, load_encoders(settings), progress)
+            features = all_features(featurizer, progress)
+        grades, _ = grade_matrix(judged, ps, rs)
+        fused = {f"融合 fused ({fusion.kind}, models/)": fusion.predict(features)}
+        if cv:
+            for kind in ("linear", "gbdt"):
+                fused[f"融合 fused ({kind}, {cv}-fold CV)"] = cross_validated(
+                    features, grades, featurizer.names, kind, folds=cv
+                )
+        return compare(features, grades, featurizer.names, fused), note
+
+    rows, note = _run(action)
+    if as_json:
+        out.print_json(
+            json.dumps({"rows": [r.__dict__ for r in rows], "note": note}, ensure_ascii=False)
+        )
+        return
+    table = Table(title="排序质量 ranking quality")
+    for column in ("ranker", "kind", "nDCG@10", "Recall@5"):
+        table.add_column(column, justify="right" if column.startswith(("n", "R")) else "left")
+    for r in rows:
+        table.add_row(r.name, r.kind, f"{r.ndcg10:.3f}", f"{r.recall5:.3f}")
+    out.print(table)
+    if note:
+        console.print(note)
+
+
+@app.command()
+def fit(
+    projects: ProjectsOpt,
+    resources: ResourcesOpt,
+    qrels: Annotated[Path, typer.Option("--qrels", "-q", help="开发集标注 development judgments")],
+    kind: Annotated[str, typer.Option(help="gbdt | linear")] = "gbdt",
+) -> None:
+    """在开发集上拟合融合权重 — fit the fusion on the development set into models/fusion."""
+    from .engine import Settings, fit_fusion
+    from .ingest import read_projects, read_qrels, read_resources
+
+    def action() -> dict:
+        ps, rs = read_projects(projects), read_resources(resources)
+        judged = read_qrels(qrels, [p.project_id for p in ps], [r.resource_id for r in rs])
+        with _progress() as progress:
+            fusion = fit_fusion(
+                ps,
+                rs,
+                judged,
+                Settings.from_env(),
+                sources=(projects, resources, qrels),
+                kind=kind,
+                progress=progress,
+            )
+        return fusion.meta
+
+    meta = _run(action)
+    console.print(
+        f"融合模型已保存 fusion saved: 5-fold nDCG@10 {meta['cv_ndcg10']:.3f}, Recall@5 {meta['cv_recall5']:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,321 @@
+"""Spreadsheets (CSV or .xlsx, Chinese or English headers) → validated records.
+
+An import is all-or-nothing: every problem is collected with its file, row and column, and
+raised together as one `InputError`; no partial list is ever returned.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputError, InputIssue
+from .schema import (
+    LIST_SEPARATORS,
+    NEED,
+    REGION,
+    RESOURCE_TYPE,
+    STAGE,
+    TRACK,
+    Project,
+    Resource,
+    Vocabulary,
+)
+
+log = logging.getLogger(__name__)
+
+# Canonical key -> accepted headers (English key first, then Chinese spellings).
+PROJECT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "project_id": ("project_id", "项目编号", "项目id", "编号"),
+    "title": ("title", "项目名称", "名称"),
+    "description": ("description", "项目简介", "简介"),
+    "track": ("track", "赛道"),
+    "stage": ("stage", "阶段", "项目阶段"),
+    "needs": ("needs", "需求", "项目需求"),
+    "region": ("region", "地区"),
+    "institution": ("institution", "申报单位", "单位"),
+}
+RESOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "resource_id": ("resource_id", "资源方编号", "资源编号", "编号"),
+    "name": ("name", "名称", "资源方名称"),
+    "type": ("type", "类型", "资源类型"),
+    "description": ("description", "简介", "能力描述", "简介/能力描述"),
+    "offers": ("offers", "可提供资源", "提供资源"),
+    "tracks": ("tracks", "服务赛道"),
+    "stages": ("stages", "服务阶段"),
+    "region": ("region", "地区"),
+    "capacity": ("capacity", "接洽名额", "名额"),
+}
+QRELS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "project_id": ("project_id", "项目编号"),
+    "resource_id": ("resource_id", "资源方编号"),
+    "grade": ("grade", "评分", "相关度"),
+}
+MAX_TEXT = 5000  # characters in one cell; longer text is a pasting accident
+DEFAULT_CAPACITY = 8
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass
+class _Table:
+    """A sheet with its columns mapped to canonical keys, and the header each came from."""
+
+    path: Path
+    rows: list[dict[str, str]]
+    headers: dict[str, str]  # canonical key -> header as written in the file
+
+
+def read_projects(path: str | Path) -> list[Project]:
+    """Read and validate a projects sheet; raises `InputError` listing every problem."""
+    table = _read_table(path, PROJECT_COLUMNS, required=("project_id", "title", "track", "stage"))
+    checker = _Checker(table)
+    projects: list[Project] = []
+    for line, row in enumerate(table.rows, start=2):
+        project = Project(
+            project_id=checker.identifier(line, row, "project_id"),
+            title=checker.text(line, row, "title", required=True),
+            description=checker.text(line, row, "description"),
+            track=checker.one(line, row, "track", TRACK, required=True),
+            stage=checker.one(line, row, "stage", STAGE, required=True),
+            needs=checker.many(line, row, "needs", NEED),
+            region=checker.one(line, row, "region", REGION),
+            institution=checker.text(line, row, "institution"),
+        )
+        projects.append(project)
+    checker.raise_if_any()
+    log.info("read %d projects from %s", len(projects), table.path)
+    return projects
+
+
+def read_resources(path: str | Path) -> list[Resource]:
+    """Read and validate a resources sheet; raises `InputError` listing every problem."""
+    table = _read_table(path, RESOURCE_COLUMNS, required=("resource_id", "name", "type"))
+    checker = _Checker(table)
+    resources: list[Resource] = []
+    for line, row in enumerate(table.rows, start=2):
+        resource = Resource(
+            resource_id=checker.identifier(line, row, "resource_id"),
+            name=checker.text(line, row, "name", required=True),
+            type=checker.one(line, row, "type", RESOURCE_TYPE, required=True),
+            description=checker.text(line, row, "description"),
+            offers=checker.many(line, row, "offers", NEED),
+            tracks=checker.many(line, row, "tracks", TRACK),
+            stages=checker.many(line, row, "stages", STAGE),
+            region=checker.one(line, row, "region", REGION),
+            capacity=checker.count(line, row, "capacity", default=DEFAULT_CAPACITY),
+        )
+        resources.append(resource)
+    checker.raise_if_any()
+    log.info("read %d resources from %s", len(resources), table.path)
+    return resources
+
+
+def read_qrels(
+    path: str | Path,
+    project_ids: Iterable[str] | None = None,
+    resource_ids: Iterable[str] | None = None,
+) -> dict[str, dict[str, int]]:
+    """Graded judgments {project_id: {resource_id: grade 0–3}}; unknown ids are errors."""
+    table = _read_table(path, QRELS_COLUMNS, required=("project_id", "resource_id", "grade"))
+    known = {
+        "project_id": set(project_ids) if project_ids is not None else None,
+        "resource_id": set(resource_ids) if resource_ids is not None else None,
+    }
+    checker = _Checker(table)
+    qrels: dict[str, dict[str, int]] = {}
+    for line, row in enumerate(table.rows, start=2):
+        ids = {}
+        for key in ("project_id", "resource_id"):
+            value = checker.text(line, row, key, required=True)
+            allowed = known[key]
+            if value and allowed is not None and value not in allowed:
+                checker.add(line, key, f"未知编号 unknown id {value!r}")
+            ids[key] = value
+        grade = checker.count(line, row, "grade", default=None, maximum=3)
+        qrels.setdefault(ids["project_id"], {})[ids["resource_id"]] = grade
+    checker.raise_if_any()
+    return qrels
+
+
+def _read_table(
+    path: str | Path, columns: dict[str, tuple[str, ...]], required: tuple[str, ...]
+) -> _Table:
+    path = Path(path)
+    frame = _read_frame(path)
+    headers: dict[str, str] = {}
+    for header in frame.columns:
+        key = _canonical(str(header), columns)
+        if key is None:
+            log.info("%s: ignoring column %r", path.name, header)
+        elif key in headers:
+            raise InputError(
+                [InputIssue(str(path), 1, str(header), f"重复的列 duplicate column for {key!r}")]
+            )
+        else:
+            headers[key] = str(header)
+    missing = [key for key in required if key not in headers]
+    if missing:
+        raise InputError(
+            [
+                InputIssue(
+                    str(path),
+                    1,
+                    key,
+                    f"缺少必需的列 missing required column; accepted headers: {' / '.join(columns[key])}",
+                )
+                for key in missing
+            ]
+        )
+    rows = [
+        {key: _clean(record[header]) for key, header in headers.items()}
+        for record in frame.to_dict("records")
+    ]
+    return _Table(path, rows, headers)
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    where = str(path)
+    if not path.is_file():
+        raise InputError([InputIssue(where, None, None, "文件不存在 file not found")])
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        if suffix in (".csv", ".txt", ".tsv"):
+            sep = "\t" if suffix == ".tsv" else ","
+            for encoding in ("utf-8-sig", "gb18030"):  # Excel in China often saves GBK
+                try:
+                    return pd.read_csv(
+                        path, dtype=str, keep_default_na=False, sep=sep, encoding=encoding
+                    )
+                except UnicodeDecodeError:
+                    continue
+            raise InputError(
+                [InputIssue(where, None, None, "无法识别的编码 not UTF-8 or GB18030 text")]
+            )
+    except InputError:
+        raise
+    except Exception as exc:  # pandas/openpyxl raise many types for unreadable files
+        raise InputError(
+            [InputIssue(where, None, None, f"无法读取 unreadable file: {exc}")]
+        ) from exc
+    raise InputError(
+        [
+            InputIssue(
+                where,
+                None,
+                None,
+                f"不支持的文件类型 unsupported file type {suffix!r}; use .csv or .xlsx",
+            )
+        ]
+    )
+
+
+def _canonical(header: str, columns: dict[str, tuple[str, ...]]) -> str | None:
+    folded = header.strip().lower().replace(" ", "")
+    for key, spellings in columns.items():
+        if folded in (s.lower() for s in spellings):
+            return key
+    return None
+
+
+def _clean(value: object) -> str:
+    text = "" if value is None else str(value)
+    return _CONTROL.sub("", text).strip()
+
+
+class _Checker:
+    """Parses cells of one table, collecting issues instead of stopping at the first."""
+
+    def __init__(self, table: _Table) -> None:
+        self.table = table
+        self.issues: list[InputIssue] = []
+        self.seen_ids: dict[str, int] = {}
+
+    def add(self, line: int, key: str, message: str) -> None:
+        column = self.table.headers.get(key, key)
+        self.issues.append(InputIssue(str(self.table.path), line, column, message))
+
+    def raise_if_any(self) -> None:
+        if not self.table.rows:
+            self.issues.append(
+                InputIssue(str(self.table.path), None, None, "没有数据行 no data rows")
+            )
+        if self.issues:
+            raise InputError(self.issues)
+
+    def text(self, line: int, row: dict[str, str], key: str, required: bool = False) -> str:
+        value = row.get(key, "")
+        if required and not value:
+            self.add(line, key, "不能为空 must not be empty")
+        if len(value) > MAX_TEXT:
+            self.add(line, key, f"文本过长 text longer than {MAX_TEXT} characters")
+        return value
+
+    def identifier(self, line: int, row: dict[str, str], key: str) -> str:
+        value = self.text(line, row, key, required=True)
+        if value in self.seen_ids:
+            self.add(
+                line, key, f"编号重复 duplicate id {value!r} (first on row {self.seen_ids[value]})"
+            )
+        elif value:
+            self.seen_ids[value] = line
+        return value
+
+    def one(
+        self, line: int, row: dict[str, str], key: str, vocab: Vocabulary, required: bool = False
+    ) -> str:
+        value = row.get(key, "")
+        if not value:
+            if required:
+                self.add(line, key, f"不能为空 must not be empty; allowed: {vocab.allowed()}")
+            return ""
+        parsed = vocab.parse(value)
+        if parsed is None:
+            self.add(line, key, f"无效取值 invalid value {value!r}; allowed: {vocab.allowed()}")
+            return ""
+        return parsed
+
+    def many(self, line: int, row: dict[str, str], key: str, vocab: Vocabulary) -> tuple[str, ...]:
+        keys: list[str] = []
+        for part in split_list(row.get(key, "")):
+            parsed = vocab.parse(part)
+            if parsed is None:
+                self.add(line, key, f"无效取值 invalid value {part!r}; allowed: {vocab.allowed()}")
+            elif parsed not in keys:
+                keys.append(parsed)
+        return tuple(keys)
+
+    def count(
+        self,
+        line: int,
+        row: dict[str, str],
+        key: str,
+        default: int | None,
+        maximum: int | None = None,
+    ) -> int:
+        value = row.get(key, "")
+        if not value:
+            if default is None:
+                self.add(line, key, "不能为空 must not be empty")
+                return 0
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            number = -1.0
+        bound = f" between 0 and {maximum}" if maximum is not None else " ≥ 0"
+        if not number.is_integer() or number < 0 or (maximum is not None and number > maximum):
+            self.add(line, key, f"应为整数 expected a whole number{bound}, got {value!r}")
+            return 0
+        return int(number)
+
+
+def split_list(cell: str) -> list[str]:
+    """Items of a list cell: `;` `；` `、` `,` all separate."""
+    return [part.strip() for part in LIST_SEPARATORS.split(cell) if part.strip()]

@@ -1,0 +1,180 @@
+"""Ranked matches with reasons, in both directions, from fused pair scores."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Protocol
+
+import numpy as np
+
+from . import concepts as C
+from .features import PairFeaturizer, Progress
+from .reasons import Explainer
+from .schema import STAGE, STAGE_ORDER, TRACK, Project, Resource
+from .signals import NEED_BIT
+
+log = logging.getLogger(__name__)
+
+
+class Fusion(Protocol):
+    names: tuple[str, ...]
+
+    @property
+    def strong_threshold(self) -> float | None: ...
+
+    def predict(self, features: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Match:
+    """One suggested partner: `rank` starts at 1 within its list."""
+
+    project_id: str
+    resource_id: str
+    rank: int
+    score: float
+    reasons: str
+
+
+class Ranker:
+    """Scores every project × provider pair once, then answers ranked lists from the matrix."""
+
+    def __init__(self, featurizer: PairFeaturizer, fusion: Fusion, block_size: int = 256) -> None:
+        if tuple(fusion.names) != featurizer.names:
+            raise ValueError(
+                f"fusion expects features {fusion.names}, featurizer gives {featurizer.names}"
+            )
+        self.featurizer = featurizer
+        self.fusion = fusion
+        self.block_size = block_size
+        self.explain = Explainer(featurizer)
+        self._progress: Progress | None = None
+
+    @property
+    def projects(self) -> list[Project]:
+        return self.featurizer.projects
+
+    @property
+    def resources(self) -> list[Resource]:
+        return self.featurizer.resources
+
+    def with_progress(self, progress: Progress | None) -> Ranker:
+        self._progress = progress
+        return self
+
+    @property
+    def scores(self) -> np.ndarray:
+        """Fused scores (n_projects, n_resources); higher is better."""
+        return self._scored[0]
+
+    @property
+    def excluded(self) -> np.ndarray:
+        """(n_projects, n_resources) bool: the provider's own words rule the project out."""
+        return self._scored[1]
+
+    @cached_property
+    def _scored(self) -> tuple[np.ndarray, np.ndarray]:
+        shape = (len(self.projects), len(self.resources))
+        scores = np.empty(shape, dtype=np.float32)
+        excluded = np.empty(shape, dtype=bool)
+        column = self.featurizer.names.index("excluded")
+        for rows, block in self.featurizer.blocks(self.block_size, self._progress):
+            scores[rows] = self.fusion.predict(block)
+            excluded[rows] = block[..., column] > 0
+        return scores, excluded
+
+    def strong(self, rows: slice | int = slice(None)) -> np.ndarray:
+        """Pairs good enough to promise (coverage, planning), for the projects at `rows`."""
+        scores, excluded = self.scores[rows], self.excluded[rows]
+        threshold = self.fusion.strong_threshold
+        if threshold is None:  # an uncalibrated fusion: call a project's top 10% strong
+            return (scores >= np.quantile(scores, 0.9, axis=-1, keepdims=True)) & ~excluded
+        return (scores >= threshold) & ~excluded
+
+    def serves_need(self, need: str, rows: slice | int = slice(None)) -> np.ndarray:
+        """Bool: the provider offers a need the project has (and does not exclude it)."""
+        p, r = self.featurizer.project_profiles, self.featurizer.resource_profiles
+        bit = NEED_BIT[need]
+        wants = ((p.needs_field[rows] | p.needs_text[rows]) & bit) != 0
+        offers = ((r.needs_field | r.needs_text) & bit) != 0
+        return np.logical_and.outer(wants, offers) & ~self.excluded[rows]
+
+    def resources_for(
+        self, project_index: int, top_k: int = 10, types: Sequence[str] = (), coverage: bool = False
+    ) -> list[Match]:
+        """Top providers for one project, optionally only of some types."""
+        scores = self.scores[project_index].copy()
+        allowed = np.ones(len(scores), dtype=bool)
+        if types:
+            allowed = np.array([r.type in types for r in self.resources])
+        scores[~allowed] = -np.inf
+        order = [int(j) for j in np.argsort(-scores, kind="stable") if allowed[j]]
+        chosen = order[:top_k]
+        if coverage:
+            chosen = self._cover_needs(project_index, chosen, order, top_k)
+        project = self.projects[project_index]
+        return [
+            Match(
+                project.project_id,
+                self.resources[j].resource_id,
+                rank,
+                float(self.scores[project_index, j]),
+                self.explain(project_index, j),
+            )
+            for rank, j in enumerate(chosen, start=1)
+        ]
+
+    def projects_for(self, resource_index: int, top_k: int = 10) -> list[Match]:
+        """Top projects for one provider (the reverse direction, same pair scores)."""
+        column = self.scores[:, resource_index]
+        order = np.argsort(-column, kind="stable")[:top_k]
+        resource = self.resources[resource_index]
+        return [
+            Match(
+                self.projects[i].project_id,
+                resource.resource_id,
+                rank,
+                float(column[i]),
+                self.explain(int(i), resource_index),
+            )
+            for rank, i in enumerate(order, start=1)
+        ]
+
+    def _cover_needs(self, i: int, chosen: list[int], order: list[int], top_k: int) -> list[int]:
+        """Make the top-k hold a strong provider for each of the project's needs, where one exists."""
+        strong = self.strong(i)
+        p = self.featurizer.project_profiles
+        wanted = int(p.needs_text[i]) | int(p.needs_field[i])
+        covers = {n: self.serves_need(n, i) & strong for n, bit in NEED_BIT.items() if wanted & bit}
+        chosen = list(chosen)
+        for need, cover in covers.items():
+            if any(cover[j] for j in chosen):
+                continue
+            candidate = next((j for j in order if cover[j] and j not in chosen), None)
+            if candidate is None:
+                continue
+            # Replace the lowest-ranked pick that is not the only strong cover of another need.
+            for position in range(len(chosen) - 1, -1, -1):
+                others = chosen[:position] + chosen[position + 1 :]
+                sole = any(c[chosen[position]] and not c[others].any() for c in covers.values())
+                if not sole:
+                    log.debug(
+                        "coverage: %s replaces %s for need %s", candidate, chosen[position], need
+                    )
+                    chosen[position] = candidate
+                    break
+        return sorted(chosen, key=lambda j: -self.scores[i, j])[:top_k]
+
+
+def project_from_text(text: str, project_id: str = "query") -> Project:
+    """A newcomer's free-text description as a project: track and stage read from the text."""
+    tracks = C.find(text, C.TRACK_CUES)
+    stages = [c.key for c in C.find(text, C.STAGE_CUES)]
+    counts = {c.key: len(c.pattern.findall(text.lower())) for c in tracks}
+    track = max(counts, key=lambda k: (counts[k], -TRACK.keys.index(k))) if counts else ""
+    stage = max(stages, key=STAGE_ORDER.__getitem__) if stages else ""
+    assert not stage or stage in STAGE.keys
+    return Project(project_id=project_id, title="", description=text, track=track, stage=stage)

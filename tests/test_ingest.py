@@ -1,0 +1,105 @@
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from matcher.errors import InputError
+from matcher.ingest import read_projects, read_qrels, read_resources, split_list
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_reads_chinese_headers_and_labels():
+    projects = read_projects(FIXTURES / "projects.csv")
+    assert [p.project_id for p in projects] == ["P1", "P2", "P3"]
+    p1 = projects[0]
+    assert (p1.track, p1.stage, p1.needs, p1.region) == ("device", "clinical", ("funding", "clinical"), "beijing")
+    assert p1.institution == "首都示例医科大学"
+
+
+def test_reads_english_headers_and_keys_with_default_capacity():
+    resources = read_resources(FIXTURES / "resources_en.csv")
+    assert resources[0].stages == ("clinical", "registration")
+    assert resources[0].capacity == 6
+    assert resources[1].capacity == 8  # empty cell: the default
+    assert resources[1].tracks == ()  # empty means all tracks
+
+
+def test_bad_rows_name_file_row_column_and_allowed_values():
+    with pytest.raises(InputError) as caught:
+        read_projects(FIXTURES / "projects_bad.csv")
+    issues = {(i.row, i.column): i.message for i in caught.value.issues}
+    assert "duplicate id 'P1'" in issues[(3, "项目编号")]
+    assert "'器械类'" in issues[(3, "赛道")] and "device 医疗器械与智能制造" in issues[(3, "赛道")]
+    assert "'临床后期'" in issues[(3, "阶段")]
+    assert "'吃饭'" in issues[(3, "需求")]
+    assert "'火星'" in issues[(3, "地区")]
+    assert (4, "项目名称") in issues
+    assert all(i.file.endswith("projects_bad.csv") for i in caught.value.issues)
+    assert "第 3 行" in str(caught.value)
+
+
+def test_missing_required_column_is_reported_with_accepted_headers(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("项目编号,项目名称\nP1,x\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_projects(path)
+    columns = {i.column for i in caught.value.issues}
+    assert columns == {"track", "stage"}
+    assert "赛道" in str(caught.value)
+
+
+def test_xlsx_with_chinese_headers(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["资源方编号", "名称", "类型", "简介", "可提供资源", "服务赛道", "服务阶段", "地区", "接洽名额"])
+    sheet.append(["R9", "某银行", "银行", "科技贷", "融资、政策申报", "", "", "天津", 12])
+    path = tmp_path / "r.xlsx"
+    book.save(path)
+    [resource] = read_resources(path)
+    assert (resource.type, resource.offers, resource.region, resource.capacity) == ("bank", ("funding", "policy"), "tianjin", 12)
+
+
+def test_gbk_csv_from_excel_is_read(tmp_path):
+    path = tmp_path / "p.csv"
+    text = (FIXTURES / "projects.csv").read_text(encoding="utf-8")
+    path.write_bytes(text.encode("gb18030"))
+    assert len(read_projects(path)) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fragment"),
+    [
+        ("missing.csv", None, "file not found"),
+        ("p.json", "{}", "unsupported file type"),
+        ("empty.csv", "项目编号,项目名称,赛道,阶段\n", "no data rows"),
+    ],
+)
+def test_file_level_problems(tmp_path, name, content, fragment):
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=fragment):
+        read_projects(path)
+
+
+def test_capacity_must_be_a_whole_number(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("resource_id,name,type,capacity\nR1,a,bank,3.5\nR2,b,bank,-1\nR3,c,bank,4.0\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_resources(path)
+    assert [(i.row, i.column) for i in caught.value.issues] == [(2, "capacity"), (3, "capacity")]
+
+
+def test_qrels_refuse_unknown_ids_and_bad_grades(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text("project_id,resource_id,grade\nP1,R1,3\nP9,R1,2\nP1,R2,5\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_qrels(path, ["P1"], ["R1", "R2"])
+    assert [(i.row, i.column) for i in caught.value.issues] == [(3, "project_id"), (4, "grade")]
+    assert read_qrels(FIXTURES / "qrels.csv")["P1"] == {"R1": 3, "R4": 2, "R6": 1}
+
+
+@pytest.mark.parametrize(("cell", "items"), [("融资;临床", ["融资", "临床"]), ("融资；临床、 人才", ["融资", "临床", "人才"]), ("a,b，c", ["a", "b", "c"]), ("", [])])
+def test_list_cells_accept_every_separator(cell, items):
+    assert split_list(cell) == items

@@ -1,0 +1,101 @@
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from matcher.features import PairFeaturizer
+from matcher.fusion import ZScoreSum
+from matcher.rank import Ranker, project_from_text
+from matcher.schema import NEED
+
+
+@dataclass
+class FixedScores:
+    """A fusion that returns a hand-written score matrix, to test ranking mechanics exactly."""
+
+    names: tuple[str, ...]
+    table: np.ndarray
+    strong_threshold: float | None = 1.0
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        # Blocks arrive in project order; the tests use one block.
+        return self.table[: features.shape[0]]
+
+
+@pytest.fixture
+def featurizer(fixture_projects, fixture_resources, hash_encoder):
+    return PairFeaturizer(fixture_projects, fixture_resources, {"hash": hash_encoder})
+
+
+def test_zscore_fusion_puts_the_specific_partner_first(featurizer):
+    ranker = Ranker(featurizer, ZScoreSum(featurizer.names))
+    top = {featurizer.projects[i].project_id: ranker.resources_for(i, 1)[0].resource_id for i in range(3)}
+    assert top == {"P1": "R1", "P2": "R2", "P3": "R3"}
+
+
+def test_lists_are_ranked_from_one_with_reasons_in_chinese(featurizer):
+    ranker = Ranker(featurizer, ZScoreSum(featurizer.names))
+    matches = ranker.resources_for(0, top_k=4)
+    assert [m.rank for m in matches] == [1, 2, 3, 4]
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+    reason = next(m.reasons for m in matches if m.resource_id == "R1")
+    assert "需求匹配：临床" in reason and "赛道：医疗器械" in reason and "阶段：临床试验" in reason
+    assert "心血管" in reason or "冠脉" in reason
+
+
+def test_reasons_warn_about_exclusions_and_own_institution(featurizer):
+    ranker = Ranker(featurizer, ZScoreSum(featurizer.names))
+    assert "不投中医药" in ranker.explain(2, 3)
+    assert "同一单位" in ranker.explain(0, 5)
+
+
+def test_type_filter_keeps_only_that_type(featurizer):
+    ranker = Ranker(featurizer, ZScoreSum(featurizer.names))
+    matches = ranker.resources_for(0, top_k=10, types=("bank", "investor"))
+    assert {m.resource_id for m in matches} == {"R4", "R5"}
+
+
+def test_reverse_direction_ranks_projects_for_a_provider(featurizer):
+    ranker = Ranker(featurizer, ZScoreSum(featurizer.names))
+    matches = ranker.projects_for(2, top_k=3)  # the TCM extraction CDMO
+    assert matches[0].project_id == "P3" and matches[0].resource_id == "R3"
+    assert len(matches) == 3
+
+
+def test_coverage_brings_a_strong_provider_for_each_need(featurizer):
+    # P1 needs funding and clinical. Plain top-2 by score would be R6, R5 (neither strong for a need);
+    # R1 (clinical) and R4 (funding) are strong and must enter the list.
+    table = np.zeros((3, 6), dtype=np.float32)
+    table[0] = [1.5, 0.0, 0.0, 1.2, 2.5, 3.0]  # R1..R6; R5 is excluded for P1 (lends only to market stage)
+    ranker = Ranker(featurizer, FixedScores(featurizer.names, table))
+    plain = [m.resource_id for m in ranker.resources_for(0, 2)]
+    covered = [m.resource_id for m in ranker.resources_for(0, 2, coverage=True)]
+    assert plain == ["R6", "R5"]
+    assert sorted(covered) == ["R1", "R4"]
+
+
+def test_coverage_leaves_the_list_alone_when_no_strong_provider_exists(featurizer):
+    table = np.zeros((3, 6), dtype=np.float32)
+    table[0] = [0.5, 0.0, 0.0, 0.2, 0.3, 0.9]
+    ranker = Ranker(featurizer, FixedScores(featurizer.names, table))
+    assert [m.resource_id for m in ranker.resources_for(0, 2, coverage=True)] == ["R6", "R1"]
+
+
+def test_serves_need_respects_exclusions(featurizer):
+    ranker = Ranker(featurizer, ZScoreSum(featurizer.names))
+    funding = ranker.serves_need("funding")
+    assert funding[0, 3] and not funding[0, 4]  # the fund serves P1; the bank excludes it (stage)
+    assert set(NEED.keys) >= {"funding", "clinical"}
+
+
+@pytest.mark.parametrize(
+    ("text", "track", "stage"),
+    [
+        ("可降解冠脉支架，正在开展多中心临床试验，需要融资", "device", "clinical"),
+        ("基于深度学习的眼底影像辅助诊断软件", "ai", ""),
+        ("经典名方中药新药，临床前研究", "tcm", "preclinical"),
+    ],
+)
+def test_free_text_becomes_a_project(text, track, stage):
+    project = project_from_text(text)
+    assert (project.track, project.stage) == (track, stage)

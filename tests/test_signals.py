@@ -1,0 +1,74 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matcher import signals
+from matcher.ingest import read_projects, read_resources
+from matcher.schema import Project, Resource
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _project(description: str, track: str = "drug", stage: str = "preclinical", region: str = "beijing") -> Project:
+    return Project("P", "t", description, track, stage, region=region)
+
+
+@pytest.mark.parametrize(
+    ("prose", "project", "excluded"),
+    [
+        ("不考虑小分子，重点关注抗体与ADC", _project("小分子激酶抑制剂"), True),
+        ("不考虑小分子，重点关注抗体与ADC", _project("HER2 ADC偶联药物"), False),
+        ("原则上不授信研发期项目。", _project("新药", stage="clinical"), True),
+        ("原则上不授信研发期项目。", _project("已上市产品", stage="market"), False),
+        ("仅投资已获三类证企业", _project("支架", track="device", stage="registration"), True),
+        ("仅投资已获三类证企业", _project("支架", track="device", stage="market"), False),
+        ("暂不接收概念阶段项目", _project("机理研究", stage="concept"), True),
+        ("只做医疗器械注册，不做药品", _project("新药"), True),
+        ("只做医疗器械注册，不做药品", _project("导管", track="device"), False),
+        ("不接受京外项目入驻", _project("x", region="hebei"), True),
+        ("不接受京外项目入驻", _project("x", region="beijing"), False),
+        ("投资不限地域，不仅提供资金", _project("x", region="hebei"), False),
+        ("不投中医药", _project("经典名方颗粒", track="tcm"), True),
+    ],
+)
+def test_exclusions_read_from_prose(prose, project, excluded):
+    resource = Resource("R", "n", "investor", description=prose)
+    p, r = signals.project_profiles([project]), signals.resource_profiles([resource])
+    own = np.zeros((1, 1), dtype=bool)
+    features = signals.structured_features(p, r, own, np.ones(1, dtype=np.float32))
+    assert bool(features["excluded"][0, 0]) is excluded
+
+
+def test_needs_stated_only_in_the_description_are_found():
+    text = "可降解支架已完成动物实验。正在准备III期临床，需要大额融资；样机已完成，急需中试放大和GMP车间"
+    assert signals.current_needs(text) == {"clinical", "funding", "manufacturing"}
+    assert signals.current_needs("本公司成立于2019年，团队来自清华。") == set()
+
+
+def test_fixture_pairs():
+    projects = read_projects(FIXTURES / "projects.csv")
+    resources = read_resources(FIXTURES / "resources.csv")
+    p, r = signals.project_profiles(projects), signals.resource_profiles(resources)
+    own = signals.own_institution(projects, resources)
+    f = signals.structured_features(p, r, own, signals.region_weights([x.type for x in resources]))
+    ids = [x.resource_id for x in resources]
+    col = ids.index
+    # P1 (coronary stent, clinical) — cardiology centre fits, its own university is a weak match
+    assert f["need_field"][0, col("R1")] == 0.5 and f["track_specific"][0, col("R1")] == 1
+    assert own[0, col("R6")] and not own[0, col("R1")]
+    # P2 (ADC, preclinical) needs manufacturing only in prose; the ADC CDMO offers it
+    assert f["need_field"][1, col("R2")] == 0 and f["need_text"][1, col("R2")] == 1
+    assert f["specialty_overlap"][1, col("R2")] >= 1
+    # P3 (TCM) is excluded by "不考虑中药" and "不投中医药"; the bank lends only to market stage
+    assert f["excluded"][2, col("R2")] == 1 and f["excluded"][2, col("R4")] == 1
+    assert f["excluded"][:, col("R5")].tolist() == [1, 1, 1]
+    # region matters for a bank, hardly for a CDMO
+    assert f["region_same"][0, col("R5")] == 1.0
+    assert f["region_miss"][2, col("R2")] < 0.2
+
+
+def test_stage_distance_counts_steps_to_nearest_served_stage():
+    p = signals.project_profiles([_project("", stage="concept"), _project("", stage="market")])
+    r = signals.resource_profiles([Resource("R", "n", "cro", stages=("clinical",)), Resource("S", "n", "bank")])
+    assert signals._stage_distance(p.stages, r.stages).tolist() == [[3, 0], [2, 0]]
