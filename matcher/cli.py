@@ -15,7 +15,14 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from .errors import MatcherError
@@ -257,7 +264,7 @@ def evaluate(
 ) -> None:
     """nDCG@10 与 Recall@5 — score every baseline, signal and fusion side by side."""
     from .engine import Settings, all_features, load_encoders, load_fusion
-    from .evaluate import compare, cross_validated, grade_matrix
+    from .evaluate import compare, cross_validated, field_overlap, grade_matrix
     from .features import PairFeaturizer
     from .fusion import file_digest
     from .ingest import read_projects, read_qrels, read_resources
@@ -281,7 +288,13 @@ def evaluate(
                 fused[f"融合 fused ({kind}, {cv}-fold CV)"] = cross_validated(
                     features, grades, featurizer.names, kind, folds=cv
                 )
-        return compare(features, grades, featurizer.names, fused), note
+        raw_tfidf = featurizer.tfidf.score([p.text for p in ps], [r.text for r in rs])
+        baselines = {
+            "字段重叠 field overlap": field_overlap(ps, rs),
+            "字符n-gram TF-IDF": raw_tfidf,
+            "BM25 (jieba)": featurizer.bm25.score([p.text for p in ps]),
+        }
+        return compare(features, grades, featurizer.names, baselines, fused), note
 
     rows, note = _run(action)
     if as_json:
@@ -329,6 +342,117 @@ def fit(
     console.print(
         f"融合模型已保存 fusion saved: 5-fold nDCG@10 {meta['cv_ndcg10']:.3f}, Recall@5 {meta['cv_recall5']:.3f}"
     )
+
+
+@app.command()
+def plan(
+    projects: ProjectsOpt,
+    resources: ResourcesOpt,
+    out_paths: Annotated[
+        list[Path],
+        typer.Option("--out", "-o", help="方案文件 plan file(s): .xlsx, .csv or .json; repeatable"),
+    ],
+    event_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--event",
+            "-e",
+            help="活动设置 event YAML (slots, tables, attendance, pins, blocks, wishes)",
+        ),
+    ] = None,
+    meetings_per_project: Annotated[
+        int | None,
+        typer.Option(
+            "--meetings-per-project", min=1, max=50, help="每个项目的洽谈场数 meetings per project"
+        ),
+    ] = None,
+    slots: Annotated[
+        int | None,
+        typer.Option("--slots", min=1, max=200, help="时段数 number of 15-minute slots from 14:00"),
+    ] = None,
+    tables: Annotated[
+        int | None, typer.Option("--tables", min=1, max=2000, help="桌数 number of tables")
+    ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            "--previous", help="已发布的方案 JSON: re-plan with minimal change and write the diff"
+        ),
+    ] = None,
+    solver: Annotated[str, typer.Option(help="flow | milp | greedy")] = "flow",
+    seed: Annotated[int, typer.Option(help="随机种子 seed")] = 0,
+) -> None:
+    """排洽谈日程 — plan an event's face-to-face meetings under capacities, then schedule them."""
+    from dataclasses import replace
+
+    from .engine import build_ranker, match_scores
+    from .ingest import read_projects, read_resources
+    from .plan import (
+        Event,
+        diff_plans,
+        load_event,
+        make_slots,
+        plan_event,
+        read_plan,
+        standby_lists,
+        write_plan,
+    )
+
+    def action() -> tuple[object, list[Path], str]:
+        event = load_event(event_file) if event_file else Event(name="洽谈会")
+        if meetings_per_project is not None:
+            event = replace(
+                event, min_meetings=meetings_per_project, max_meetings=meetings_per_project
+            )
+        if slots is not None:
+            event = replace(event, slots=make_slots("14:00", _clock(14 * 60 + 15 * slots), 15))
+        if tables is not None:
+            event = replace(event, tables=tables)
+        ps, rs = read_projects(projects), read_resources(resources)
+        old = read_plan(previous) if previous else None
+        with _progress() as progress:
+            scores = match_scores(build_ranker(ps, rs, progress=progress))
+            result = plan_event(scores, event, previous=old, seed=seed, solver=solver)
+        written = [write_plan(result, path) for path in out_paths]
+        first = out_paths[0]
+        standby = standby_lists(result, scores, event)
+        standby_path = first.with_name(first.stem + "_standby.csv")
+        write_csv(
+            standby_path,
+            ("resource_id", "slot", "rank", "project_id", "score", "reasons"),
+            (
+                (s.resource_id, s.slot, s.rank, s.project_id, f"{s.score:.4f}", s.reasons)
+                for lists in standby.values()
+                for s in lists
+            ),
+        )
+        written.append(standby_path)
+        summary = ""
+        if old is not None:
+            diff = diff_plans(old, result)
+            diff_path = first.with_name(first.stem + "_diff.json")
+            diff_path.write_text(
+                json.dumps(diff.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
+            )
+            written.append(diff_path)
+            summary = diff.summary()
+        return result, written, summary
+
+    result, written, summary = _run(action)
+    stats = result.stats  # type: ignore[attr-defined]
+    console.print(
+        f"洽谈 {stats.meetings} 场；目标值 {stats.objective:.1f}，上界 {stats.upper_bound:.1f}（差距 {100 * stats.gap:.2f}%），贪心基线 {stats.greedy_objective:.1f}；用时 {stats.wall_seconds:.1f} 秒"
+    )
+    for line in result.diagnostics:  # type: ignore[attr-defined]
+        console.print(f"  · {line}")
+    if summary:
+        console.print(f"变更 changes: {summary}")
+    for path in written:
+        console.print(f"已写入 wrote {path}")
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 if __name__ == "__main__":

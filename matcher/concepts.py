@@ -83,7 +83,7 @@ TRACK_CUES = (
         "drug",
         "track",
         "创新药",
-        r"创新药|新药|生物药|生物制品|抗体|单抗|双抗|\badc\b|小分子|细胞治疗|基因治疗|疫苗|\bmrna\b|多肽|\bcar-?t\b|药物",
+        r"创新药|新药|生物药|生物医药|创新医药|生物制品|抗体|单抗|双抗|\badc\b|小分子|细胞治疗|基因治疗|疫苗|\bmrna\b|多肽|\bcar-?t\b|药物",
     ),
     _c(
         "ai",
@@ -110,10 +110,10 @@ STAGE_CUES = (
 
 MODALITY_CUES = (
     _c("small_molecule", "modality", "小分子", r"小分子"),
-    _c("antibody", "modality", "抗体", r"单抗|双抗|抗体|大分子"),
+    _c("antibody", "modality", "抗体", r"单抗|双抗|抗体|大分子|生物药"),
     _c("adc", "modality", "ADC", r"\badc\b|偶联"),
-    _c("cell_therapy", "modality", "细胞治疗", r"细胞治疗|\bcar-?t\b|干细胞|nk细胞|免疫细胞"),
-    _c("gene_therapy", "modality", "基因治疗", r"基因治疗|\baav\b|基因编辑|\bcrispr\b"),
+    _c("cell_therapy", "modality", "细胞治疗", r"细胞治疗|\bcar-?t\b|\bcar-?nk\b|干细胞|nk细胞|免疫细胞|细胞(与|和|及)?基因|\bcgt\b|细胞疗法|细胞产品"),
+    _c("gene_therapy", "modality", "基因治疗", r"基因治疗|\baav\b|基因编辑|\bcrispr\b|细胞(与|和|及)?基因|\bcgt\b|碱基编辑"),
     _c("nucleic_acid", "modality", "核酸", r"\bmrna\b|\bsirna\b|核酸|寡核苷酸"),
     _c("vaccine", "modality", "疫苗", r"疫苗"),
     _c("peptide", "modality", "多肽", r"多肽|肽类"),
@@ -124,7 +124,7 @@ MODALITY_CUES = (
     _c("wearable", "modality", "可穿戴", r"可穿戴|手环|贴片|远程监测"),
     _c("tcm_formula", "modality", "经典名方", r"经典名方|复方|汤剂|院内制剂|中成药"),
     _c("tcm_granule", "modality", "配方颗粒", r"配方颗粒|颗粒剂|饮片"),
-    _c("tcm_device", "modality", "中医设备", r"针灸|艾灸|脉诊|舌诊|中医诊疗设备|推拿"),
+    _c("tcm_device", "modality", "中医设备", r"针灸|艾灸|脉诊|舌诊|诊疗设备|推拿|穴位"),
     _c("herb", "modality", "药材", r"道地药材|种植|药材"),
     _c("software", "modality", "软件", r"\bsaas\b|软件|平台系统|\bapp\b|小程序|云平台"),
 )

@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +16,9 @@ from .features import Encoder, PairFeaturizer, Progress, feature_names
 from .fusion import FittedFusion
 from .rank import Fusion, Ranker
 from .schema import Project, Resource
+
+if TYPE_CHECKING:
+    from .plan import MatchScores
 
 log = logging.getLogger(__name__)
 
@@ -122,3 +126,21 @@ def fit_fusion(
         "fusion fitted: 5-fold nDCG@10 %.3f on %d projects", fusion.meta["cv_ndcg10"], len(judged)
     )
     return fusion
+
+
+def match_scores(ranker: Ranker) -> MatchScores:
+    """What the event planner needs from a ranker: scores in [0, 1], strong pairs, need coverage."""
+    from .plan import MatchScores
+    from .schema import NEED
+
+    top = (
+        3.0 if ranker.fusion.strong_threshold is not None else max(float(ranker.scores.max()), 1e-9)
+    )
+    return MatchScores(
+        projects=ranker.projects,
+        resources=ranker.resources,
+        scores=np.clip(ranker.scores / top, 0.0, 1.0),  # fitted fusions predict a grade 0–3
+        strong=ranker.strong(),
+        serves_need={need: ranker.serves_need(need) for need in NEED.keys},
+        reasons=ranker.explain,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,13 +55,17 @@ def recall_at(
     return float(np.mean(found / hits[keep].sum(axis=1)))
 
 
-BASELINES: dict[str, Callable[[np.ndarray, tuple[str, ...]], np.ndarray]] = {
-    "字段重叠 field overlap": lambda f, n: (
-        f[..., n.index("need_field")] + f[..., n.index("track_fit")] + f[..., n.index("stage_fit")]
-    ),
-    "字符n-gram TF-IDF": lambda f, n: f[..., n.index("tfidf")],
-    "BM25 (jieba)": lambda f, n: f[..., n.index("bm25")],
-}
+def field_overlap(projects: Sequence[Project], resources: Sequence[Resource]) -> np.ndarray:
+    """The plain spreadsheet baseline: Jaccard of needs vs offers, plus track and stage columns."""
+    out = np.zeros((len(projects), len(resources)), dtype=np.float32)
+    for i, p in enumerate(projects):
+        needs = set(p.needs)
+        for j, r in enumerate(resources):
+            offers = set(r.offers)
+            union = needs | offers
+            jaccard = len(needs & offers) / len(union) if union else 0.0
+            out[i, j] = jaccard + r.serves_track(p.track) + r.serves_stage(p.stage)
+    return out
 
 
 def cross_validated(
@@ -88,16 +92,17 @@ def compare(
     features: np.ndarray,
     grades: np.ndarray,
     names: tuple[str, ...],
+    baselines: Mapping[str, np.ndarray],
     fused: Mapping[str, np.ndarray],
 ) -> list[Row]:
-    """The side-by-side table: baselines, each single signal, then the fusions."""
+    """The side-by-side table: plain baselines, each single signal, then the fusions."""
     rows: list[Row] = []
 
     def add(name: str, kind: str, scores: np.ndarray) -> None:
         rows.append(Row(name, kind, ndcg_at(scores, grades), recall_at(scores, grades)))
 
-    for name, baseline in BASELINES.items():
-        add(name, "baseline", baseline(features, names))
+    for name, scores in baselines.items():
+        add(name, "baseline", scores)
     for j, name in enumerate(names):
         add(name, "signal", features[..., j] * (direction(name) or 1))
     add("z-score 求和 (naive)", "fusion", ZScoreSum(names).predict(features))

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 # Which way each feature should push the score; used as monotonic constraints and signs.
 DIRECTION = {
     "stage_distance": -1,
+    "focus_miss": -1,
     "region_miss": -1,
     "excluded": -1,
     "own_institution": -1,

@@ -71,7 +71,7 @@ class Explainer:
         for word in common:
             if len(terms) >= limit:
                 break
-            if len(word) > 1 and word not in terms:
+            if len(word) > 1 and not (word.isascii() and len(word) < 3) and word not in terms:
                 terms.append(word)
         return terms[:limit]
 

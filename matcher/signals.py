@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import concepts as C
+from . import prose
 from .schema import NEED, REGION, STAGE, STAGE_ORDER, TRACK, Project, Resource
 from .text.lexical import normalise
 
@@ -60,39 +61,6 @@ TYPE_OFFERS = {
     "exchange": ("funding", "market"),
 }
 
-_CLAUSE = re.compile(r"[，。；;！!？?\n、,]|(?<![0-9])\.(?![0-9])")
-_NEED_VERB = re.compile(
-    r"需|急|亟|寻求|希望|缺|寻找|拟|计划|期待|诉求|对接|正在|欠缺|短板|瓶颈|求|想|待|准备"
-)
-_NEGATION = re.compile(
-    r"不考虑|不投资?|不接受|不接收|暂不|不做|不授信|不涉及|谢绝|不支持|不参与|排除|不服务|不承接|"
-    r"不受理|不覆盖|无法承接|不予|不适合|不合作|不看"
-)
-_ONLY = re.compile(r"仅|只|限于|专门服务|专门面向")
-_FOCUS = re.compile(r"专注|聚焦|重点关注|主要投资|深耕|专门|专业从事|主攻")
-
-# Stage groups people name in prose ("研发期", "早期", "已获证") → stage keys.
-_STAGE_WORDS = (
-    (
-        re.compile(r"研发期|未上市|无收入|尚无收入|未盈利|在研|研发阶段"),
-        ("concept", "prototype", "preclinical", "clinical", "registration"),
-    ),
-    (re.compile(r"早期|种子|天使|初创"), ("concept", "prototype")),
-    (re.compile(r"概念|机理"), ("concept",)),
-    (re.compile(r"原型|样机"), ("prototype",)),
-    (re.compile(r"临床前"), ("preclinical",)),
-    (re.compile(r"(?<!临床前)临床(阶段|期|试验)"), ("clinical",)),
-    (re.compile(r"已上市|已获.{0,4}证|获证|产业化|营收|有收入|收入|盈利|上市后"), ("market",)),
-)
-_REGION_WORDS = (
-    (re.compile(r"京外|北京以外|外地|非北京|北京市外"), ("tianjin", "hebei", "other")),
-    (re.compile(r"津外|天津以外|非天津"), ("beijing", "hebei", "other")),
-    (re.compile(r"冀外|河北以外|非河北"), ("beijing", "tianjin", "other")),
-    (re.compile(r"京津冀以外|京津冀外|区域外"), ("other",)),
-)
-_DRUG_PRODUCT = re.compile(r"药品|药物|新药")
-
-
 @dataclass(frozen=True)
 class Profiles:
     """Bit-mask profiles of one side, one entry per record, aligned with the record list."""
@@ -110,7 +78,7 @@ class Profiles:
     exclusion_text: tuple[str, ...]  # (providers) the clauses that stated the exclusions
 
 
-def _bits(keys: Sequence[str], table: dict[str, int]) -> int:
+def bits(keys: Sequence[str], table: dict[str, int]) -> int:
     out = 0
     for key in keys:
         out |= table.get(key, 0)
@@ -125,69 +93,19 @@ def _facets_of(text: str, *, track: str = "", stage: str = "", region: str = "")
         found.add(f"stage:{stage}")
     if region:
         found.add(f"region:{region}")
-    return _bits(sorted(found), FACET_BIT)
-
-
-def clauses(text: str) -> list[str]:
-    return [c.strip() for c in _CLAUSE.split(normalise(text)) if c.strip()]
-
-
-def current_needs(text: str) -> set[str]:
-    """Needs a description states as current ("正在准备III期临床，需要大额融资")."""
-    needs: set[str] = set()
-    for clause in clauses(text):
-        if _NEED_VERB.search(clause):
-            needs |= C.keys(clause, C.NEED_CUES)
-    return needs
-
-
-def target_facets(phrase: str) -> int:
-    """Facets named by the object of an exclusion or "only" clause."""
-    names: set[str] = {f"spec:{c.key}" for c in C.find(phrase, C.MODALITY_CUES)}
-    if not names:  # "不考虑小分子" is about a modality, not the whole drug track
-        names = {f"track:{c.key}" for c in C.find(phrase, C.TRACK_CUES)}
-        if _DRUG_PRODUCT.search(phrase):
-            names.add("track:drug")
-    for pattern, stages in _STAGE_WORDS:
-        if pattern.search(phrase):
-            names |= {f"stage:{s}" for s in stages}
-            break
-    for pattern, regions in _REGION_WORDS:
-        if pattern.search(phrase):
-            names |= {f"region:{r}" for r in regions}
-    return _bits(sorted(names), FACET_BIT)
-
-
-def exclusions(text: str) -> tuple[int, list[int], list[str]]:
-    """(exclude-any mask, only masks, the clauses) read from a provider's prose."""
-    any_mask, only_masks, said = 0, [], []
-    for clause in clauses(text):
-        negation = _NEGATION.search(clause)
-        if negation and "不限" not in clause:
-            mask = target_facets(clause[negation.end() :])
-            if mask:
-                any_mask |= mask
-                said.append(clause)
-            continue
-        only = _ONLY.search(clause)
-        if only and "不仅" not in clause:
-            mask = target_facets(clause[only.end() :])
-            if mask:
-                only_masks.append(mask)
-                said.append(clause)
-    return any_mask, only_masks, said
+    return bits(sorted(found), FACET_BIT)
 
 
 def project_profiles(projects: Sequence[Project]) -> Profiles:
     n = len(projects)
-    needs_field = np.array([_bits(p.needs, NEED_BIT) for p in projects], dtype=np.uint16)
+    needs_field = np.array([bits(p.needs, NEED_BIT) for p in projects], dtype=np.uint16)
     needs_text = np.array(
-        [_bits(sorted(current_needs(p.text)), NEED_BIT) for p in projects], dtype=np.uint16
+        [bits(sorted(prose.current_needs(p.text)), NEED_BIT) for p in projects], dtype=np.uint16
     )
     facets = []
     for p in projects:
         mask = _facets_of(p.text, track=p.track, stage=p.stage, region=p.region)
-        if p.track == "tcm" and _DRUG_PRODUCT.search(p.text):
+        if p.track == "tcm" and prose.names_a_drug(p.text):
             mask |= FACET_BIT["track:drug"]  # a TCM new drug is also a drug to a "不做药品" clause
         facets.append(mask)
     specialty = [_facets_of(p.text) for p in projects]
@@ -208,46 +126,29 @@ def project_profiles(projects: Sequence[Project]) -> Profiles:
 
 def resource_profiles(resources: Sequence[Resource]) -> Profiles:
     n = len(resources)
-    rules = [exclusions(r.description) for r in resources]
-    width = max([1] + [len(only) for _, only, _ in rules])
+    scopes = [prose.provider_scope(r.description, r.region) for r in resources]
+    width = max([1] + [len(scope.only) for scope in scopes])
     only = np.zeros((n, width), dtype=np.uint64)
-    for i, (_, masks, _) in enumerate(rules):
-        only[i, : len(masks)] = masks
-    offers_field, offers_text, focus = [], [], []
-    for r in resources:
-        stated = r.offers or TYPE_OFFERS.get(r.type, ())
-        offers_field.append(_bits(stated, NEED_BIT))
-        positive = " ".join(c for c in clauses(r.description) if not _NEGATION.search(c))
-        offers_text.append(_bits(sorted(C.keys(positive, C.NEED_CUES)), NEED_BIT))
-        focus.append(_bits(sorted(_focus_tracks(r.description)), TRACK_BIT))
+    for i, scope in enumerate(scopes):
+        only[i, : len(scope.only)] = scope.only
+    offers_field, offers_text, stages = [], [], []
+    for r, scope in zip(resources, scopes, strict=True):
+        offers_field.append(bits(r.offers or TYPE_OFFERS.get(r.type, ()), NEED_BIT))
+        offers_text.append(bits(sorted(C.keys(prose.positive_text(r.description), C.NEED_CUES)), NEED_BIT))
+        stages.append(bits(r.stages or sorted(scope.stages), STAGE_BIT))  # the sheet wins over prose
     return Profiles(
         needs_field=np.array(offers_field, dtype=np.uint16),
         needs_text=np.array(offers_text, dtype=np.uint16),
-        tracks=np.array([_bits(r.tracks, TRACK_BIT) for r in resources], dtype=np.uint8),
-        track_focus=np.array(focus, dtype=np.uint8),
-        stages=np.array([_bits(r.stages, STAGE_BIT) for r in resources], dtype=np.uint8),
+        tracks=np.array([bits(r.tracks, TRACK_BIT) for r in resources], dtype=np.uint8),
+        track_focus=np.array([bits(sorted(s.tracks), TRACK_BIT) for s in scopes], dtype=np.uint8),
+        stages=np.array(stages, dtype=np.uint8),
         region=np.array([_region_index(r.region) for r in resources], dtype=np.int8),
         facets=np.zeros(n, dtype=np.uint64),
-        specialty=np.array(
-            [_facets_of(_positive_text(r.text)) for r in resources], dtype=np.uint64
-        ),
-        exclude_any=np.array([a for a, _, _ in rules], dtype=np.uint64),
+        specialty=np.array([_facets_of(prose.positive_text(r.text)) for r in resources], dtype=np.uint64),
+        exclude_any=np.array([s.exclude_any for s in scopes], dtype=np.uint64),
         only=only,
-        exclusion_text=tuple("；".join(said) for _, _, said in rules),
+        exclusion_text=tuple("；".join(s.said) for s in scopes),
     )
-
-
-def _positive_text(text: str) -> str:
-    return " ".join(c for c in clauses(text) if not _NEGATION.search(c))
-
-
-def _focus_tracks(text: str) -> set[str]:
-    tracks: set[str] = set()
-    for clause in clauses(text):
-        focus = _FOCUS.search(clause)
-        if focus and not _NEGATION.search(clause):
-            tracks |= C.keys(clause[focus.end() :], C.TRACK_CUES)
-    return tracks
 
 
 def _region_index(region: str) -> int:
@@ -287,6 +188,7 @@ STRUCTURED_FEATURES = (
     "track_fit",
     "track_specific",
     "track_focus",
+    "focus_miss",
     "stage_fit",
     "stage_distance",
     "region_same",
@@ -320,7 +222,9 @@ def structured_features(
     rt, ptrack = resources.tracks[None, :], projects.tracks[:, None]
     f["track_fit"] = ((rt == 0) | ((rt & ptrack) != 0)).astype(np.float32)
     f["track_specific"] = ((rt != 0) & ((rt & ptrack) != 0)).astype(np.float32)
-    f["track_focus"] = ((resources.track_focus[None, :] & ptrack) != 0).astype(np.float32)
+    focus = resources.track_focus[None, :]
+    f["track_focus"] = ((focus & ptrack) != 0).astype(np.float32)
+    f["focus_miss"] = ((focus != 0) & ((focus & ptrack) == 0)).astype(np.float32)
 
     rs, ps = resources.stages[None, :], projects.stages[:, None]
     f["stage_fit"] = ((rs == 0) | ((rs & ps) != 0)).astype(np.float32)

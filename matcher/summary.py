@@ -36,8 +36,10 @@ def summarise(ranked: Path, projects: Path, resources: Path, examples: int = 3) 
         shown.add(track)
         rows = frame[frame["project_id"] == pid].head(examples)
         table = Table(title=f"{pid} {ps[pid].title}（{TRACK.label(track)}）", show_lines=True)
-        for column in ("#", "资源方", "得分", "推荐理由"):
-            table.add_column(column)
+        table.add_column("#")
+        table.add_column("资源方", no_wrap=True)
+        table.add_column("得分")
+        table.add_column("推荐理由", overflow="fold")
         for _, row in rows.iterrows():
             table.add_row(row["rank"], f"{row['resource_id']} {rs[row['resource_id']].name}", row["score"], row["reasons"])
         console.print(table)

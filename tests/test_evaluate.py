@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from matcher.evaluate import compare, cross_validated, grade_matrix, ndcg_at, recall_at
+from matcher.evaluate import (
+    compare,
+    cross_validated,
+    field_overlap,
+    grade_matrix,
+    ndcg_at,
+    recall_at,
+)
 from matcher.schema import Project, Resource
 
 
@@ -46,7 +53,17 @@ def test_compare_has_baselines_signals_and_fusions():
     names = ("bm25", "tfidf", "need_field", "track_fit", "stage_fit", "excluded")
     features = np.random.default_rng(1).random((5, 4, len(names))).astype(np.float32)
     grades = np.eye(5, 4, dtype=np.float32) * 3
-    rows = compare(features, grades, names, {"perfect": grades})
+    rows = compare(features, grades, names, {"random": features[..., 0]}, {"perfect": grades})
     kinds = [r.kind for r in rows]
-    assert kinds.count("baseline") == 3 and kinds.count("signal") == len(names)
+    assert kinds.count("baseline") == 1 and kinds.count("signal") == len(names)
     assert rows[-1].name == "perfect" and rows[-1].ndcg10 == 1.0
+
+
+def test_field_overlap_reads_only_the_sheet_columns():
+    p = Project("P", "t", "需要融资", track="drug", stage="clinical", needs=("funding",))
+    rs = [
+        Resource("A", "a", "investor", offers=("funding",)),
+        Resource("B", "b", "investor", "只投器械", offers=("funding",), tracks=("device",)),
+        Resource("C", "c", "cro", offers=("clinical",)),
+    ]
+    assert field_overlap([p], rs).tolist() == [[3.0, 2.0, 2.0]]

@@ -40,12 +40,6 @@ def test_exclusions_read_from_prose(prose, project, excluded):
     assert bool(features["excluded"][0, 0]) is excluded
 
 
-def test_needs_stated_only_in_the_description_are_found():
-    text = "可降解支架已完成动物实验。正在准备III期临床，需要大额融资；样机已完成，急需中试放大和GMP车间"
-    assert signals.current_needs(text) == {"clinical", "funding", "manufacturing"}
-    assert signals.current_needs("本公司成立于2019年，团队来自清华。") == set()
-
-
 def test_fixture_pairs():
     projects = read_projects(FIXTURES / "projects.csv")
     resources = read_resources(FIXTURES / "resources.csv")

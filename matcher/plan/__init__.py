@@ -1,0 +1,46 @@
+"""Event planning: who meets whom (assignment), when and where (schedule), and the exports.
+
+    plan = plan_event(match_scores, load_event("event.yaml"), seed=0)
+    write_plan(plan, "plan.xlsx")
+"""
+
+from matcher.plan.event import Event, load_event, make_slots, read_wishes
+from matcher.plan.export import neutralise, write_plan
+from matcher.plan.inputs import MatchScores
+from matcher.plan.plan import (
+    Meeting,
+    Plan,
+    PlanDiff,
+    PlanStats,
+    ProjectSummary,
+    ResourceSummary,
+    diff_plans,
+    read_plan,
+)
+from matcher.plan.planner import plan_event
+from matcher.plan.settings import PlanSettings
+from matcher.plan.solvers import SOLVERS
+from matcher.plan.standby import Standby, standby_lists
+
+__all__ = [
+    "SOLVERS",
+    "Event",
+    "MatchScores",
+    "Meeting",
+    "Plan",
+    "PlanDiff",
+    "PlanSettings",
+    "PlanStats",
+    "ProjectSummary",
+    "ResourceSummary",
+    "Standby",
+    "diff_plans",
+    "load_event",
+    "make_slots",
+    "neutralise",
+    "plan_event",
+    "read_plan",
+    "read_wishes",
+    "standby_lists",
+    "write_plan",
+]

@@ -1,0 +1,290 @@
+"""An event as organisers describe it: who attends, slots, tables, capacities, pins, blocks, wishes.
+
+YAML format (every key optional except what you need; ids are project_id / resource_id)::
+
+    name: 天津中医药大学复赛
+    slots: {start: "14:00", end: "17:00", minutes: 15}   # or a list of labels
+    tables: 30                    # or a list of names [A1, A2]; omit: one table per provider
+    meetings_per_project: {min: 2, max: 4}
+    capacity: {R007: 6}           # overrides Resource.capacity for this event
+    availability:                 # per provider (or project): slot labels, indices or windows
+      R003: ["14:00-15:30"]
+      R009: [0, 1, 2, "16:00-16:15"]
+    projects: [P001, P002]        # attending; omit for all
+    resources: [R001, R003]       # attending; omit for all
+    pins: [[P001, R003]]          # must meet
+    blocks: [[P002, R003]]        # must not meet
+    wishes: [[P001, R003, 想见], [R009, P002, 不考虑]]
+    wishes_file: wishes.xlsx      # columns from_id,to_id,wish; relative to this file
+    conflict_of_interest: true    # block project/provider of the same institution
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from matcher.errors import InputError, InputIssue
+
+WISH_WORDS = {"想见": "want", "want": "want", "不考虑": "no", "no": "no"}
+_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+_WINDOW = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–~至]\s*(\d{1,2}:\d{2})\s*$")
+
+
+def _minutes(text: str) -> int:
+    match = _TIME.match(text)
+    if not match:
+        raise ValueError(f"not a time HH:MM: {text!r}")
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def make_slots(start: str = "14:00", end: str = "17:00", minutes: int = 15) -> list[str]:
+    """Slot labels like "14:00-14:15" covering [start, end) in steps of `minutes`."""
+    begin, stop = _minutes(start), _minutes(end)
+    if minutes <= 0 or stop <= begin:
+        raise ValueError("slots need end after start and a positive length")
+    return [
+        _clock(t) + "-" + _clock(t + minutes) for t in range(begin, stop - minutes + 1, minutes)
+    ]
+
+
+@dataclass
+class Event:
+    """One semifinal event. `None` for `projects`/`resources` means everyone in the scores."""
+
+    name: str = ""
+    slots: list[str] = field(default_factory=make_slots)
+    tables: int | list[str] | None = None  # None: one table per attending provider
+    min_meetings: int = 1
+    max_meetings: int = 4
+    capacity: dict[str, int] = field(default_factory=dict)
+    availability: dict[str, list[int | str]] = field(default_factory=dict)
+    projects: list[str] | None = None
+    resources: list[str] | None = None
+    pins: list[tuple[str, str]] = field(default_factory=list)
+    blocks: list[tuple[str, str]] = field(default_factory=list)
+    wishes: list[tuple[str, str, str]] = field(default_factory=list)
+    conflict_of_interest: bool = True
+
+    def __post_init__(self) -> None:
+        if self.min_meetings < 0 or self.max_meetings < self.min_meetings:
+            raise ValueError("meetings per project need 0 <= min <= max")
+        self.pins = [(str(p), str(r)) for p, r in self.pins]
+        self.blocks = [(str(p), str(r)) for p, r in self.blocks]
+        self.wishes = [(str(a), str(b), parse_wish(str(w))) for a, b, w in self.wishes]
+
+    def table_names(self, n_providers: int) -> list[str]:
+        """Table names; one per provider when the event does not say."""
+        if self.tables is None:
+            return [f"{i + 1}号桌" for i in range(n_providers)]
+        if isinstance(self.tables, int):
+            return [f"{i + 1}号桌" for i in range(self.tables)]
+        return [str(t) for t in self.tables]
+
+    def available_slots(self, who: str) -> list[int]:
+        """Slot indices in which a project or provider can meet (all when not stated)."""
+        if who not in self.availability:
+            return list(range(len(self.slots)))
+        found: set[int] = set()
+        for entry in self.availability[who]:
+            found.update(self._slot_indices(entry))
+        return sorted(found)
+
+    def _slot_indices(self, entry: int | str) -> list[int]:
+        if isinstance(entry, int):
+            if not 0 <= entry < len(self.slots):
+                raise ValueError(f"slot index {entry} outside 0..{len(self.slots) - 1}")
+            return [entry]
+        if entry in self.slots:
+            return [self.slots.index(entry)]
+        window = _WINDOW.match(entry)
+        if not window:
+            raise ValueError(f"not a slot label, index or HH:MM-HH:MM window: {entry!r}")
+        lo, hi = _minutes(window.group(1)), _minutes(window.group(2))
+        inside = []
+        for i, label in enumerate(self.slots):
+            start, end = (_minutes(t) for t in label.split("-"))
+            if lo <= start and end <= hi:
+                inside.append(i)
+        return inside
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["pins"] = [list(x) for x in self.pins]
+        data["blocks"] = [list(x) for x in self.blocks]
+        data["wishes"] = [list(x) for x in self.wishes]
+        return data
+
+
+def parse_wish(value: str) -> str:
+    """'want' or 'no' for 想见/want/不考虑/no; ValueError otherwise."""
+    key = WISH_WORDS.get(value.strip().lower())
+    if key is None:
+        raise ValueError(f"wish must be 想见/want or 不考虑/no, got {value!r}")
+    return key
+
+
+def _pairs(value: Any, width: int) -> list[tuple[str, ...]]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or any(
+        not isinstance(x, list | tuple) or len(x) != width for x in value
+    ):
+        raise ValueError(f"expected a list of [{', '.join(['id'] * width)}] lists")
+    return [tuple(str(v) for v in x) for x in value]
+
+
+def load_event(path: str | Path) -> Event:
+    """Read an event YAML file (format in this module's docstring); InputError if malformed."""
+    path = Path(path)
+    name = str(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError([InputIssue(name, None, None, f"cannot read YAML: {exc}")]) from exc
+    if not isinstance(data, dict):
+        raise InputError([InputIssue(name, None, None, "the top level must be a mapping")])
+
+    issues: list[InputIssue] = []
+    kwargs: dict[str, Any] = {}
+
+    def take(key: str, convert: Any) -> None:
+        if key not in data:
+            return
+        try:
+            kwargs_value = convert(data[key])
+        except (TypeError, ValueError) as exc:
+            issues.append(InputIssue(name, None, key, str(exc)))
+        else:
+            kwargs.update(kwargs_value)
+
+    take("name", lambda v: {"name": str(v)})
+    take(
+        "slots",
+        lambda v: {"slots": make_slots(**v) if isinstance(v, dict) else [str(x) for x in v]},
+    )
+    take("tables", lambda v: {"tables": v if isinstance(v, int) else [str(x) for x in v]})
+    take(
+        "meetings_per_project",
+        lambda v: {"min_meetings": int(v.get("min", 1)), "max_meetings": int(v.get("max", 4))},
+    )
+    take("capacity", lambda v: {"capacity": {str(k): int(c) for k, c in v.items()}})
+    take(
+        "availability",
+        lambda v: {
+            "availability": {
+                str(k): [x if isinstance(x, int) else str(x) for x in slots]
+                for k, slots in v.items()
+            }
+        },
+    )
+    take("projects", lambda v: {"projects": [str(x) for x in v]})
+    take("resources", lambda v: {"resources": [str(x) for x in v]})
+    take("pins", lambda v: {"pins": _pairs(v, 2)})
+    take("blocks", lambda v: {"blocks": _pairs(v, 2)})
+    take("wishes", lambda v: {"wishes": [(a, b, parse_wish(w)) for a, b, w in _pairs(v, 3)]})
+    take("conflict_of_interest", lambda v: {"conflict_of_interest": bool(v)})
+    known = {
+        "name",
+        "slots",
+        "tables",
+        "meetings_per_project",
+        "capacity",
+        "availability",
+        "projects",
+        "resources",
+        "pins",
+        "blocks",
+        "wishes",
+        "wishes_file",
+        "conflict_of_interest",
+    }
+    issues += [InputIssue(name, None, str(k), "unknown key") for k in data if k not in known]
+    if "wishes_file" in data:
+        try:
+            extra = read_wishes(path.parent / str(data["wishes_file"]))
+        except InputError as exc:
+            issues += exc.issues
+        else:
+            kwargs["wishes"] = kwargs.get("wishes", []) + extra
+    if issues:
+        raise InputError(issues)
+    try:
+        event = Event(**kwargs)
+        for who in event.availability:
+            event.available_slots(who)
+    except ValueError as exc:
+        raise InputError([InputIssue(name, None, None, str(exc))]) from exc
+    return event
+
+
+_WISH_HEADERS = {
+    "from_id": ("from_id", "发起方", "发起方编号"),
+    "to_id": ("to_id", "对象", "对象编号"),
+    "wish": ("wish", "意愿"),
+}
+
+
+def _rows(path: Path) -> list[list[str]]:
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = [
+            ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
+        ]
+        book.close()
+        return rows
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [row for row in csv.reader(handle)]
+
+
+def read_wishes(path: str | Path) -> list[tuple[str, str, str]]:
+    """Wishes from a CSV/xlsx with columns from_id,to_id,wish (wish 想见/want or 不考虑/no)."""
+    path = Path(path)
+    name = str(path)
+    try:
+        rows = _rows(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError([InputIssue(name, None, None, f"cannot read file: {exc}")]) from exc
+    if not rows:
+        raise InputError([InputIssue(name, None, None, "empty file")])
+    header = [h.strip() for h in rows[0]]
+    columns: dict[str, int] = {}
+    issues = []
+    for key, spellings in _WISH_HEADERS.items():
+        hits = [i for i, h in enumerate(header) if h.lower() in spellings]
+        if hits:
+            columns[key] = hits[0]
+        else:
+            issues.append(InputIssue(name, 1, key, f"missing column {key}"))
+    if issues:
+        raise InputError(issues)
+    wishes = []
+    for number, row in enumerate(rows[1:], start=2):
+        cells = {k: (row[i].strip() if i < len(row) else "") for k, i in columns.items()}
+        if not any(cells.values()):
+            continue
+        row_issues = [
+            InputIssue(name, number, k, "empty") for k in ("from_id", "to_id") if not cells[k]
+        ]
+        try:
+            wish = parse_wish(cells["wish"])
+        except ValueError as exc:
+            row_issues.append(InputIssue(name, number, "wish", str(exc)))
+        issues += row_issues
+        if not row_issues:
+            wishes.append((cells["from_id"], cells["to_id"], wish))
+    if issues:
+        raise InputError(issues)
+    return wishes

@@ -1,0 +1,176 @@
+"""What free text says about scope: a project's current needs, a provider's exclusions,
+the stages and tracks it serves. Rules read the way a technology-transfer expert reads.
+
+Facets are names like `track:tcm`, `stage:concept`, `region:hebei`, `spec:small_molecule`;
+an exclusion is "excluded if the project has any of these facets", an "only" rule is
+"excluded unless the project has one of these facets".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import concepts as C
+from .schema import REGION, STAGE
+from .text.lexical import normalise
+
+STAGES = STAGE.keys  # in order, concept → market
+
+_CLAUSE = re.compile(r"[，。；;！!？?\n,]|(?<![0-9])\.(?![0-9])")  # not 、: it joins list items
+_NEED_VERB = re.compile(r"需|急|亟|寻求|希望|缺|寻找|拟|计划|期待|诉求|对接|正在|欠缺|短板|瓶颈|求|想|待|准备")
+_NEGATION = re.compile(
+    r"不考虑|不投资?|不接受|不接收|暂不|不做|不授信|不涉及|谢绝|不支持|不参与|排除|不服务|不承接|"
+    r"不受理|不覆盖|无法承接|不予|不适合|不合作|不看|不对接|不在.{0,6}范围|不属于|除外|不含"
+)
+_NOT_A_LIMIT = re.compile(r"不限|不仅|不断|不同|不少|不错|均可")
+_ONLY = re.compile(r"仅|只|限于|要求|必须|须为|专门服务|专门面向")
+_FOCUS = re.compile(r"专注|聚焦|重点关注|主要投资|深耕|专门|专业从事|主攻|主要服务|服务范围|偏好|看好")
+_ALL_TRACKS = re.compile(r"不限赛道|各赛道|全领域|各类医疗健康|全赛道|均可对接")
+_ALL_STAGES = re.compile(r"不限.{0,2}阶段|各阶段|全阶段|早期到上市|全生命周期|均可服务")
+_STAGE_CONTEXT = re.compile(r"阶段|期项目|项目阶段|企业$|产品")
+
+# Stage groups named in prose → stage keys (checked before single stages).
+_STAGE_GROUPS = (
+    (re.compile(r"研发期|未上市|无收入|尚无收入|未盈利|在研|研发阶段"), STAGES[:5]),
+    (re.compile(r"早期|种子|天使|初创|尚无样机"), STAGES[:2]),
+    (re.compile(r"稳定经营收入|有收入|销售收入|营收|盈利|已获.{0,4}证|获证"), STAGES[5:]),
+)
+# Single stages as people write them; the official labels first ("原型/概念验证" is prototype).
+_STAGE_MENTIONS = (
+    (re.compile(r"原型/概念验证|样机|原型"), "prototype"),
+    (re.compile(r"概念/机理验证|概念|机理"), "concept"),
+    (re.compile(r"临床前"), "preclinical"),
+    (re.compile(r"临床(?!前)|[i1ⅰⅱⅲ]{1,3}期"), "clinical"),
+    # "注册" is a stage only where it reads as one: not in 注册地 / 注册企业 / 医疗器械注册 (a service)
+    (re.compile(r"注册申报|注册阶段|注册审评|进入注册|注册(?=或|、|至|到)|申报阶段|审评"), "registration"),
+    (re.compile(r"上市|产业化|商业化|量产"), "market"),
+)
+_RANGE = re.compile(r"至|到|~|－|—")
+_REGION_WORDS = (
+    (re.compile(r"京外|北京以外|外地|非北京|北京市外"), ("tianjin", "hebei", "other")),
+    (re.compile(r"津外|天津以外|非天津"), ("beijing", "hebei", "other")),
+    (re.compile(r"冀外|河北以外|非河北"), ("beijing", "tianjin", "other")),
+    (re.compile(r"京津冀以外|京津冀外|区域外"), ("other",)),
+)
+_OWN_REGION = re.compile(r"本市|本地|本省|本区|注册地在本|在京|京内|北京地区|在津|天津地区|河北地区")
+_DRUG_PRODUCT = re.compile(r"药品|药物|新药|生物医药|医药(?!.{0,2}器械)")
+
+
+def clauses(text: str) -> list[str]:
+    return [c.strip() for c in _CLAUSE.split(normalise(text)) if c.strip()]
+
+
+def current_needs(text: str) -> set[str]:
+    """Needs a description states as current ("正在准备III期临床，需要大额融资")."""
+    needs: set[str] = set()
+    for clause in clauses(text):
+        if _NEED_VERB.search(clause):
+            needs |= C.keys(clause, C.NEED_CUES)
+    return needs
+
+
+def positive_text(text: str) -> str:
+    """The clauses that say what a provider does, without those that say what it does not."""
+    return " ".join(c for c in clauses(text) if not _NEGATION.search(c) or _NOT_A_LIMIT.search(c))
+
+
+def names_a_drug(text: str) -> bool:
+    return bool(_DRUG_PRODUCT.search(normalise(text)))
+
+
+def stage_mentions(phrase: str) -> list[str]:
+    """Stages a phrase names, in order; "临床前至注册申报" names the whole range."""
+    for pattern, group in _STAGE_GROUPS:
+        if pattern.search(phrase):
+            return list(group)
+    found: list[tuple[int, str]] = []
+    rest = phrase
+    for pattern, key in _STAGE_MENTIONS:
+        for m in pattern.finditer(rest):
+            found.append((m.start(), key))
+        rest = pattern.sub(lambda m: "＿" * len(m.group()), rest)  # keep offsets, avoid re-matching
+    keys = [k for _, k in sorted(found)]
+    if len(keys) >= 2 and _RANGE.search(phrase):
+        lo, hi = sorted((STAGES.index(keys[0]), STAGES.index(keys[-1])))
+        return list(STAGES[lo : hi + 1])
+    return list(dict.fromkeys(keys))
+
+
+def _stage_facets(phrase: str, rule: str) -> set[str]:
+    """Stage facets of an exclusion ("不接受临床前项目" → that stage and earlier) or a requirement."""
+    stages = stage_mentions(phrase)
+    if not stages:
+        return set()
+    grouped = any(p.search(phrase) for p, _ in _STAGE_GROUPS)
+    if not grouped and len(stages) == 1:
+        index = STAGES.index(stages[0])
+        if rule == "exclude" and stages[0] != "market":
+            stages = list(STAGES[: index + 1])  # not taking preclinical means not taking concept either
+        elif rule == "only" and re.search(r"至少|已进入|已有|已完成|以上|及以后", phrase):
+            stages = list(STAGES[index:])
+    return {f"stage:{s}" for s in stages}
+
+
+def target_facets(phrase: str, rule: str = "exclude", own_region: str = "") -> list[int]:
+    """Facets named by the object of an exclusion or "only" clause: one bit mask per kind
+    (what, stage, region), so an "only" clause can require each kind separately."""
+    from .signals import FACET_BIT, bits
+
+    what = {f"spec:{c.key}" for c in C.find(phrase, C.MODALITY_CUES)}
+    if not what:  # "骨科耗材" is about orthopaedics, not every device
+        what = {f"spec:{c.key}" for c in C.find(phrase, C.AREA_CUES)}
+    if not what:  # "不考虑小分子" is about a modality, not the whole drug track
+        what = {f"track:{c.key}" for c in C.find(phrase, C.TRACK_CUES)}
+        if _DRUG_PRODUCT.search(phrase) and "中医药" not in phrase:
+            what.add("track:drug")
+    stage = _stage_facets(phrase, rule)
+    region = {f"region:{r}" for pattern, regions in _REGION_WORDS if pattern.search(phrase) for r in regions}
+    if rule == "only" and own_region and _OWN_REGION.search(phrase):
+        region.add(f"region:{own_region}")
+    masks = [bits(sorted(kind), FACET_BIT) for kind in (what, stage, region)]
+    return [m for m in masks if m]
+
+
+@dataclass
+class Scope:
+    """What a provider's prose says about whom it serves."""
+
+    exclude_any: int = 0
+    only: list[int] = field(default_factory=list)
+    said: list[str] = field(default_factory=list)  # the clauses behind the rules, for reasons
+    stages: set[str] = field(default_factory=set)  # stages named as served ({} = not said)
+    tracks: set[str] = field(default_factory=set)  # tracks named as a focus ({} = not said)
+
+
+def provider_scope(text: str, region: str = "") -> Scope:
+    """Read exclusions, requirements, served stages and focus tracks from a provider's prose."""
+    scope = Scope()
+    own_region = region if region in REGION.keys and region != "other" else ""
+    for clause in clauses(text):
+        if _NOT_A_LIMIT.search(clause):
+            continue
+        negation = _NEGATION.search(clause)
+        if negation:
+            after, before = clause[negation.end() :], clause[: negation.start()]
+            masks = target_facets(after, "exclude") or target_facets(before, "exclude")
+            for mask in masks:
+                scope.exclude_any |= mask
+            if masks:
+                scope.said.append(clause)
+            continue
+        only = _ONLY.search(clause)
+        if only:
+            masks = target_facets(clause[only.end() :], "only", own_region)
+            scope.only.extend(masks)  # each kind is required: 只做器械 + 已上市 means both
+            if masks:
+                scope.said.append(clause)
+            continue
+        if _STAGE_CONTEXT.search(clause):
+            scope.stages |= set(stage_mentions(clause))
+        focus = _FOCUS.search(clause)
+        if focus and not _ALL_TRACKS.search(clause):
+            scope.tracks |= C.keys(clause[focus.end() :], C.TRACK_CUES)
+    if _ALL_STAGES.search(normalise(text)):
+        scope.stages = set()
+    return scope

@@ -1,0 +1,55 @@
+import pytest
+
+from matcher import prose
+from matcher.signals import FACETS
+
+
+def names(mask: int) -> set[str]:
+    return {FACETS[i] for i in range(len(FACETS)) if mask >> i & 1}
+
+
+def test_needs_stated_only_in_the_description_are_found():
+    text = "可降解支架已完成动物实验。正在准备III期临床，需要大额融资；样机已完成，急需中试放大和GMP车间"
+    assert prose.current_needs(text) == {"clinical", "funding", "manufacturing"}
+    assert prose.current_needs("本公司成立于2019年，团队来自清华。") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "excluded"),
+    [
+        ("mRNA方向暂不涉及。", {"spec:nucleic_acid"}),  # the object comes before the negation
+        ("骨科耗材方向暂不涉及。", {"spec:ortho"}),  # an area, not the whole device track
+        ("暂不考虑临床前项目。", {"stage:concept", "stage:prototype", "stage:preclinical"}),
+        ("不接收已上市项目。", {"stage:market"}),
+        ("只做小分子，不做生物药。", {"spec:antibody"}),
+        ("不限赛道，不限阶段。", set()),
+    ],
+)
+def test_exclusions(text, excluded):
+    assert names(prose.provider_scope(text).exclude_any) == excluded
+
+
+@pytest.mark.parametrize(
+    ("text", "required"),
+    [
+        ("要求项目已进入临床。", [{"stage:clinical", "stage:registration", "stage:market"}]),
+        ("仅面向本市注册企业。", [{"region:tianjin"}]),  # 注册企业 is not the registration stage
+        ("只做医疗器械注册。", [{"track:device"}]),  # 注册 here is a service, not a stage
+        ("仅投资已上市的医疗器械企业。", [{"track:device"}, {"stage:market"}]),  # both required
+    ],
+)
+def test_requirements_are_separate_rules_per_kind(text, required):
+    assert [names(m) for m in prose.provider_scope(text, region="tianjin").only] == required
+
+
+@pytest.mark.parametrize(
+    ("text", "stages", "tracks"),
+    [
+        ("偏好临床前至注册申报阶段项目。服务范围为医疗器械、数字医疗。", {"preclinical", "clinical", "registration"}, {"device", "ai"}),
+        ("项目阶段：样机/原型、临床。主要服务中药领域。", {"prototype", "clinical"}, {"tcm"}),
+        ("不限项目阶段。覆盖医疗器械、创新药、AI医疗和中医药各赛道。", set(), set()),
+    ],
+)
+def test_served_stages_and_focus_tracks(text, stages, tracks):
+    scope = prose.provider_scope(text)
+    assert (scope.stages, scope.tracks) == (stages, tracks)
