@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .errors import ModelError
+from .files import staged_folder
 
 log = logging.getLogger(__name__)
 
@@ -97,23 +96,10 @@ class FittedFusion:
 
     def save(self, folder: Path) -> None:
         """Write model and metadata side by side; the folder is replaced only when whole."""
-        folder = Path(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-        joblib.dump(self.estimator_, staging / "model.joblib")
         meta = {**self.meta, "names": list(self.names), "kind": self.kind}
-        (staging / "meta.json").write_text(
-            json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
-        )
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}-old")
-            os.replace(folder, old)
-            os.replace(staging, folder)
-            for f in old.iterdir():
-                f.unlink()
-            old.rmdir()
-        else:
-            os.replace(staging, folder)
+        with staged_folder(folder) as staging:
+            joblib.dump(self.estimator_, staging / "model.joblib")
+            (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path, names: tuple[str, ...] | None = None) -> FittedFusion:

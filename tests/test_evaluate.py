@@ -67,3 +67,21 @@ def test_field_overlap_reads_only_the_sheet_columns():
         Resource("C", "c", "cro", offers=("clinical",)),
     ]
     assert field_overlap([p], rs).tolist() == [[3.0, 2.0, 2.0]]
+
+
+def test_fitted_fusion_round_trips_and_refuses_other_features(tmp_path):
+    from matcher.errors import ModelError
+    from matcher.fusion import FittedFusion
+
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(10, 6, 2)).astype(np.float32)
+    grades = np.clip(np.round(features[..., 0] + 1), 0, 3).astype(np.float32)
+    fusion = FittedFusion(("a", "b"), meta={"data_sha256": "x"}).fit(features, grades)
+    fusion.save(tmp_path / "fusion")
+    loaded = FittedFusion.load(tmp_path / "fusion", ("a", "b"))
+    assert np.allclose(loaded.predict(features), fusion.predict(features))
+    assert loaded.meta["data_sha256"] == "x"
+    with pytest.raises(ModelError, match="refit"):
+        FittedFusion.load(tmp_path / "fusion", ("a", "c"))
+    with pytest.raises(ModelError, match="make setup"):
+        FittedFusion.load(tmp_path / "missing")
