@@ -1,0 +1,81 @@
+"""The command line end to end: real encoders and the fusion fitted by `make setup`."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from matcher.cli import app
+
+FIXTURES = Path(__file__).parent / "fixtures"
+P, R, Q = str(FIXTURES / "projects.csv"), str(FIXTURES / "resources.csv"), str(FIXTURES / "qrels.csv")
+pytestmark = pytest.mark.slow
+runner = CliRunner()
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_rank_writes_top_k_rows_per_project(tmp_path):
+    out = tmp_path / "ranked.csv"
+    result = runner.invoke(app, ["rank", "--projects", P, "--resources", R, "--top-k", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = read(out)
+    assert list(rows[0]) == ["project_id", "rank", "resource_id", "score", "reasons"]
+    assert [(r["project_id"], r["rank"]) for r in rows] == [(p, k) for p in ("P1", "P2", "P3") for k in ("1", "2")]
+    first = {r["project_id"]: r["resource_id"] for r in rows if r["rank"] == "1"}
+    assert first["P1"] in {"R1", "R4"} and first["P2"] == "R2" and first["P3"] == "R3"
+    assert all(r["reasons"] for r in rows)
+
+
+def test_rank_type_filter(tmp_path):
+    out = tmp_path / "ranked.csv"
+    result = runner.invoke(app, ["rank", "-p", P, "-r", R, "-k", "5", "--type", "银行", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert {r["resource_id"] for r in read(out)} == {"R5"}
+
+
+def test_rank_projects_is_the_reverse_direction(tmp_path):
+    out = tmp_path / "reverse.csv"
+    result = runner.invoke(app, ["rank-projects", "-p", P, "-r", R, "-k", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = read(out)
+    assert list(rows[0]) == ["resource_id", "rank", "project_id", "score", "reasons"]
+    assert {r["resource_id"]: r["project_id"] for r in rows}["R3"] == "P3"
+
+
+def test_query_free_text_as_json():
+    result = runner.invoke(app, ["query", "ADC偶联药物临床前研究，需要GMP中试生产", "-r", R, "-k", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    matches = json.loads(result.stdout)
+    assert [m["rank"] for m in matches] == [1, 2]
+    assert matches[0]["resource_id"] == "R2" and matches[0]["type"] == "cdmo"
+
+
+def test_evaluate_prints_every_signal_and_fusion():
+    result = runner.invoke(app, ["evaluate", "-p", P, "-r", R, "-q", Q, "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["rows"]
+    names = [r["name"] for r in rows]
+    assert "字符n-gram TF-IDF" in names and "BM25 (jieba)" in names and "字段重叠 field overlap" in names
+    assert any(r["kind"] == "fusion" and "models/" in r["name"] for r in rows)
+    assert all(0.0 <= r["ndcg10"] <= 1.0 and 0.0 <= r["recall5"] <= 1.0 for r in rows)
+
+
+def test_bad_input_exits_2_names_row_and_column_and_writes_nothing(tmp_path):
+    out = tmp_path / "ranked.csv"
+    bad = str(FIXTURES / "projects_bad.csv")
+    result = runner.invoke(app, ["rank", "-p", bad, "-r", R, "--out", str(out)])
+    assert result.exit_code == 2
+    assert "projects_bad.csv" in result.output and "第 3 行" in result.output and "赛道" in result.output
+    assert "device 医疗器械与智能制造" in result.output
+    assert not out.exists()
+
+
+def test_unknown_type_is_a_usage_error(tmp_path):
+    result = runner.invoke(app, ["rank", "-p", P, "-r", R, "--type", "餐厅", "--out", str(tmp_path / "x.csv")])
+    assert result.exit_code == 2 and "bank 银行" in result.output
