@@ -59,7 +59,7 @@ def load_sentences(n: int, data_dir: Path) -> tuple[list[str], str]:
 
 def out(line: str) -> None:
     """Bench output goes to stdout (the library itself only logs)."""
-    print(line)  # noqa: T201
+    print(line)
 
 
 def timed(fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, float]:

@@ -58,7 +58,7 @@ def main() -> None:
     rows = [("sample", len(projects), len(resources), timed_rank(projects, resources))]
     big_p = [replace(projects[i % len(projects)], project_id=f"S{i}") for i in range(args.synthetic_projects)]
     big_r = [replace(resources[i % len(resources)], resource_id=f"T{i}") for i in range(args.synthetic_resources)]
-    build_ranker(big_p[: len(projects)], big_r[: len(resources)]).scores  # warm the embedding cache
+    _ = build_ranker(big_p[: len(projects)], big_r[: len(resources)]).scores  # warm the embedding cache
     rows.append(("synthetic", len(big_p), len(big_r), timed_rank(big_p, big_r)))
 
     print(f"machine: {platform.processor() or platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}")

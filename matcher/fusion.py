@@ -99,7 +99,9 @@ class FittedFusion:
         meta = {**self.meta, "names": list(self.names), "kind": self.kind}
         with staged_folder(folder) as staging:
             joblib.dump(self.estimator_, staging / "model.joblib")
-            (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+            (staging / "meta.json").write_text(
+                json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
+            )
 
     @classmethod
     def load(cls, folder: Path, names: tuple[str, ...] | None = None) -> FittedFusion:

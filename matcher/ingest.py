@@ -185,7 +185,8 @@ def _read_frame(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+            with open(path, "rb") as handle:  # openpyxl leaves a path it opened itself unclosed
+                return pd.read_excel(handle, dtype=str, keep_default_na=False, engine="openpyxl")
         if suffix in (".csv", ".txt", ".tsv"):
             sep = "\t" if suffix == ".tsv" else ","
             for encoding in ("utf-8-sig", "gb18030"):  # Excel in China often saves GBK

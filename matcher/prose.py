@@ -18,14 +18,18 @@ from .text.lexical import normalise
 STAGES = STAGE.keys  # in order, concept → market
 
 _CLAUSE = re.compile(r"[，。；;！!？?\n,]|(?<![0-9])\.(?![0-9])")  # not 、: it joins list items
-_NEED_VERB = re.compile(r"需|急|亟|寻求|希望|缺|寻找|拟|计划|期待|诉求|对接|正在|欠缺|短板|瓶颈|求|想|待|准备")
+_NEED_VERB = re.compile(
+    r"需|急|亟|寻求|希望|缺|寻找|拟|计划|期待|诉求|对接|正在|欠缺|短板|瓶颈|求|想|待|准备"
+)
 _NEGATION = re.compile(
     r"不考虑|不投资?|不接受|不接收|暂不|不做|不授信|不涉及|谢绝|不支持|不参与|排除|不服务|不承接|"
     r"不受理|不覆盖|无法承接|不予|不适合|不合作|不看|不对接|不在.{0,6}范围|不属于|除外|不含"
 )
 _NOT_A_LIMIT = re.compile(r"不限|不仅|不断|不同|不少|不错|均可")
 _ONLY = re.compile(r"仅|只|限于|要求|必须|须为|专门服务|专门面向")
-_FOCUS = re.compile(r"专注|聚焦|重点关注|主要投资|深耕|专门|专业从事|主攻|主要服务|服务范围|偏好|看好")
+_FOCUS = re.compile(
+    r"专注|聚焦|重点关注|主要投资|深耕|专门|专业从事|主攻|主要服务|服务范围|偏好|看好"
+)
 _ALL_TRACKS = re.compile(r"不限赛道|各赛道|全领域|各类医疗健康|全赛道|均可对接")
 _ALL_STAGES = re.compile(r"不限.{0,2}阶段|各阶段|全阶段|早期到上市|全生命周期|均可服务")
 _STAGE_CONTEXT = re.compile(r"阶段|期项目|项目阶段|企业$|产品")
@@ -43,7 +47,10 @@ _STAGE_MENTIONS = (
     (re.compile(r"临床前"), "preclinical"),
     (re.compile(r"临床(?!前)|[i1ⅰⅱⅲ]{1,3}期"), "clinical"),
     # "注册" is a stage only where it reads as one: not in 注册地 / 注册企业 / 医疗器械注册 (a service)
-    (re.compile(r"注册申报|注册阶段|注册审评|进入注册|注册(?=或|、|至|到)|申报阶段|审评"), "registration"),
+    (
+        re.compile(r"注册申报|注册阶段|注册审评|进入注册|注册(?=或|、|至|到)|申报阶段|审评"),
+        "registration",
+    ),
     (re.compile(r"上市|产业化|商业化|量产"), "market"),
 )
 _RANGE = re.compile(r"至|到|~|－|—")
@@ -53,7 +60,9 @@ _REGION_WORDS = (
     (re.compile(r"冀外|河北以外|非河北"), ("beijing", "tianjin", "other")),
     (re.compile(r"京津冀以外|京津冀外|区域外"), ("other",)),
 )
-_OWN_REGION = re.compile(r"本市|本地|本省|本区|注册地在本|在京|京内|北京地区|在津|天津地区|河北地区")
+_OWN_REGION = re.compile(
+    r"本市|本地|本省|本区|注册地在本|在京|京内|北京地区|在津|天津地区|河北地区"
+)
 _DRUG_PRODUCT = re.compile(r"药品|药物|新药|生物医药|医药(?!.{0,2}器械)")
 
 
@@ -106,7 +115,9 @@ def _stage_facets(phrase: str, rule: str) -> set[str]:
     if not grouped and len(stages) == 1:
         index = STAGES.index(stages[0])
         if rule == "exclude" and stages[0] != "market":
-            stages = list(STAGES[: index + 1])  # not taking preclinical means not taking concept either
+            stages = list(
+                STAGES[: index + 1]
+            )  # not taking preclinical means not taking concept either
         elif rule == "only" and re.search(r"至少|已进入|已有|已完成|以上|及以后", phrase):
             stages = list(STAGES[index:])
     return {f"stage:{s}" for s in stages}
@@ -125,7 +136,12 @@ def target_facets(phrase: str, rule: str = "exclude", own_region: str = "") -> l
         if _DRUG_PRODUCT.search(phrase) and "中医药" not in phrase:
             what.add("track:drug")
     stage = _stage_facets(phrase, rule)
-    region = {f"region:{r}" for pattern, regions in _REGION_WORDS if pattern.search(phrase) for r in regions}
+    region = {
+        f"region:{r}"
+        for pattern, regions in _REGION_WORDS
+        if pattern.search(phrase)
+        for r in regions
+    }
     if rule == "only" and own_region and _OWN_REGION.search(phrase):
         region.add(f"region:{own_region}")
     masks = [bits(sorted(kind), FACET_BIT) for kind in (what, stage, region)]

@@ -61,6 +61,7 @@ TYPE_OFFERS = {
     "exchange": ("funding", "market"),
 }
 
+
 @dataclass(frozen=True)
 class Profiles:
     """Bit-mask profiles of one side, one entry per record, aligned with the record list."""
@@ -134,8 +135,12 @@ def resource_profiles(resources: Sequence[Resource]) -> Profiles:
     offers_field, offers_text, stages = [], [], []
     for r, scope in zip(resources, scopes, strict=True):
         offers_field.append(bits(r.offers or TYPE_OFFERS.get(r.type, ()), NEED_BIT))
-        offers_text.append(bits(sorted(C.keys(prose.positive_text(r.description), C.NEED_CUES)), NEED_BIT))
-        stages.append(bits(r.stages or sorted(scope.stages), STAGE_BIT))  # the sheet wins over prose
+        offers_text.append(
+            bits(sorted(C.keys(prose.positive_text(r.description), C.NEED_CUES)), NEED_BIT)
+        )
+        stages.append(
+            bits(r.stages or sorted(scope.stages), STAGE_BIT)
+        )  # the sheet wins over prose
     return Profiles(
         needs_field=np.array(offers_field, dtype=np.uint16),
         needs_text=np.array(offers_text, dtype=np.uint16),
@@ -144,7 +149,9 @@ def resource_profiles(resources: Sequence[Resource]) -> Profiles:
         stages=np.array(stages, dtype=np.uint8),
         region=np.array([_region_index(r.region) for r in resources], dtype=np.int8),
         facets=np.zeros(n, dtype=np.uint64),
-        specialty=np.array([_facets_of(prose.positive_text(r.text)) for r in resources], dtype=np.uint64),
+        specialty=np.array(
+            [_facets_of(prose.positive_text(r.text)) for r in resources], dtype=np.uint64
+        ),
         exclude_any=np.array([s.exclude_any for s in scopes], dtype=np.uint64),
         only=only,
         exclusion_text=tuple("；".join(s.said) for s in scopes),

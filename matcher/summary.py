@@ -21,7 +21,9 @@ def summarise(ranked: Path, projects: Path, resources: Path, examples: int = 3) 
     frame = pd.read_csv(ranked, dtype=str, encoding="utf-8-sig")
     console = Console()
     per_type = Counter(rs[rid].type for rid in frame[frame["rank"] == "1"]["resource_id"])
-    console.print(f"[bold]{len(ps)} 个项目 × {len(rs)} 个资源方 → {len(frame)} 条推荐[/] ({ranked})")
+    console.print(
+        f"[bold]{len(ps)} 个项目 × {len(rs)} 个资源方 → {len(frame)} 条推荐[/] ({ranked})"
+    )
     table = Table(title="首选资源方的类型分布 type of each project's first suggestion")
     table.add_column("类型")
     table.add_column("项目数", justify="right")
@@ -41,7 +43,12 @@ def summarise(ranked: Path, projects: Path, resources: Path, examples: int = 3) 
         table.add_column("得分")
         table.add_column("推荐理由", overflow="fold")
         for _, row in rows.iterrows():
-            table.add_row(row["rank"], f"{row['resource_id']} {rs[row['resource_id']].name}", row["score"], row["reasons"])
+            table.add_row(
+                row["rank"],
+                f"{row['resource_id']} {rs[row['resource_id']].name}",
+                row["score"],
+                row["reasons"],
+            )
         console.print(table)
 
 

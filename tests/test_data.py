@@ -86,8 +86,9 @@ def test_every_resource_type_is_present(resources: list[dict[str, str]]) -> None
 
 
 def test_excel_copy_has_english_keys_and_same_rows(resources: list[dict[str, str]]) -> None:
-    sheet = load_workbook(DATA / "sample" / "resources.xlsx", read_only=True).active
-    rows = list(sheet.iter_rows(values_only=True))
+    book = load_workbook(DATA / "sample" / "resources.xlsx", read_only=True)
+    rows = list(book.active.iter_rows(values_only=True))
+    book.close()
     assert list(rows[0]) == RESOURCE_KEYS
     assert len(rows) - 1 == len(resources)
     for (rid, name, type_, description, *_), zh in zip(rows[1:], resources, strict=True):

@@ -1,7 +1,7 @@
 """Event planning: who meets whom (assignment), when and where (schedule), and the exports.
 
-    plan = plan_event(match_scores, load_event("event.yaml"), seed=0)
-    write_plan(plan, "plan.xlsx")
+plan = plan_event(match_scores, load_event("event.yaml"), seed=0)
+write_plan(plan, "plan.xlsx")
 """
 
 from matcher.plan.event import Event, load_event, make_slots, read_wishes

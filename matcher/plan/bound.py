@@ -26,8 +26,12 @@ def topk_bound(pb: AssignmentProblem) -> float:
     take = rank < pb.units[p_sorted]
     counts = np.bincount(p_sorted[take], minlength=len(pb.project_ids))
     gains = sum(pb.unit_gain[i, :c].sum() for i, c in enumerate(counts) if c)
-    return float(pb.pin_constant + pb.arc_weight[order][take].sum() + gains
-                 + pb.coverage_bonus * pb.target_p.size)
+    return float(
+        pb.pin_constant
+        + pb.arc_weight[order][take].sum()
+        + gains
+        + pb.coverage_bonus * pb.target_p.size
+    )
 
 
 def upper_bound(pb: AssignmentProblem, kind: str, time_limit: float) -> tuple[float, str]:

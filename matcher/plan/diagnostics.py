@@ -17,7 +17,10 @@ def _label(vocabulary, key: str) -> str:
 
 
 def project_summaries(
-    pb: AssignmentProblem, scores: MatchScores, mp: np.ndarray, mr: np.ndarray,
+    pb: AssignmentProblem,
+    scores: MatchScores,
+    mp: np.ndarray,
+    mr: np.ndarray,
     unscheduled_p: np.ndarray,
 ) -> list[ProjectSummary]:
     """Per attending project: meetings, strong meetings, needs covered or not, and why short."""
@@ -48,17 +51,26 @@ def project_summaries(
         reason = ""
         if counts[i] < pb.min_meetings[i]:
             reason = _shortfall_reason(pb, i, int(unscheduled_p[i]), cand[i], full)
-        out.append(ProjectSummary(
-            project_id=project.project_id, title=project.title, track=project.track,
-            meetings=int(counts[i]), min_meetings=int(pb.min_meetings[i]),
-            strong_meetings=int(strong_counts[i]), needs_covered=tuple(covered),
-            needs_uncovered=tuple(uncovered), needs_unavailable=tuple(unavailable),
-            reason=reason))
+        out.append(
+            ProjectSummary(
+                project_id=project.project_id,
+                title=project.title,
+                track=project.track,
+                meetings=int(counts[i]),
+                min_meetings=int(pb.min_meetings[i]),
+                strong_meetings=int(strong_counts[i]),
+                needs_covered=tuple(covered),
+                needs_uncovered=tuple(uncovered),
+                needs_unavailable=tuple(unavailable),
+                reason=reason,
+            )
+        )
     return out
 
 
-def _shortfall_reason(pb: AssignmentProblem, i: int, unscheduled: int, cand: np.ndarray,
-                      full: np.ndarray) -> str:
+def _shortfall_reason(
+    pb: AssignmentProblem, i: int, unscheduled: int, cand: np.ndarray, full: np.ndarray
+) -> str:
     parts = []
     if pb.n_allowed[i] < pb.min_meetings[i]:
         parts.append(f"可洽谈的资源方仅 {pb.n_allowed[i]} 个（其余因回避、屏蔽或不考虑被排除）")
@@ -76,23 +88,35 @@ def _shortfall_reason(pb: AssignmentProblem, i: int, unscheduled: int, cand: np.
 
 
 def resource_summaries(
-    pb: AssignmentProblem, scores: MatchScores, mr: np.ndarray, table_of: list[list[str]],
+    pb: AssignmentProblem,
+    scores: MatchScores,
+    mr: np.ndarray,
+    table_of: list[list[str]],
     gaps: np.ndarray,
 ) -> list[ResourceSummary]:
     load = np.bincount(mr, minlength=len(pb.resource_ids))
     return [
         ResourceSummary(
-            resource_id=rid, name=scores.resources[pb.cols[j]].name,
-            type=scores.resources[pb.cols[j]].type, capacity=int(pb.capacity[j]),
-            meetings=int(load[j]), available_slots=int(pb.resource_slots[j].sum()),
-            idle_gaps=int(gaps[j]), tables=tuple(sorted(set(table_of[j]))))
+            resource_id=rid,
+            name=scores.resources[pb.cols[j]].name,
+            type=scores.resources[pb.cols[j]].type,
+            capacity=int(pb.capacity[j]),
+            meetings=int(load[j]),
+            available_slots=int(pb.resource_slots[j].sum()),
+            idle_gaps=int(gaps[j]),
+            tables=tuple(sorted(set(table_of[j]))),
+        )
         for j, rid in enumerate(pb.resource_ids)
     ]
 
 
 def event_diagnostics(
-    pb: AssignmentProblem, scores: MatchScores, summaries: list[ProjectSummary],
-    n_unscheduled: int, gaps: np.ndarray, limit: int = 12,
+    pb: AssignmentProblem,
+    scores: MatchScores,
+    summaries: list[ProjectSummary],
+    n_unscheduled: int,
+    gaps: np.ndarray,
+    limit: int = 12,
 ) -> list[str]:
     """Chinese lines: totals, supply against demand, and unmet demand by provider type × track."""
     lines = []
@@ -100,10 +124,14 @@ def event_diagnostics(
     short = [s for s in summaries if s.shortfall]
     demand = int(pb.min_meetings.sum())
     supply = int(pb.capacity.sum())
-    lines.append(f"共安排 {n_meetings} 场洽谈；{len(summaries) - len(short)} 个项目达到最少场次，"
-                 f"{len(short)} 个项目不足（共缺 {sum(s.shortfall for s in short)} 场）")
+    lines.append(
+        f"共安排 {n_meetings} 场洽谈；{len(summaries) - len(short)} 个项目达到最少场次，"
+        f"{len(short)} 个项目不足（共缺 {sum(s.shortfall for s in short)} 场）"
+    )
     if supply < demand:
-        lines.append(f"资源方总名额 {supply} 个，少于项目最少需求 {demand} 场：缺 {demand - supply} 个名额")
+        lines.append(
+            f"资源方总名额 {supply} 个，少于项目最少需求 {demand} 场：缺 {demand - supply} 个名额"
+        )
     room = pb.room_left + pb.pin_p.size
     if room < demand:
         lines.append(f"时段×桌数最多容纳 {room} 场，少于最少需求 {demand} 场：请增加桌数或时段")
@@ -113,7 +141,9 @@ def event_diagnostics(
     if n_unscheduled:
         lines.append(f"{n_unscheduled} 场洽谈无法排入时段（可用时间或桌数不足），已从名单中移出")
     if gaps.sum():
-        lines.append(f"{int((gaps > 0).sum())} 个资源方日程中有空档，共 {int(gaps.sum())} 个空档时段")
+        lines.append(
+            f"{int((gaps > 0).sum())} 个资源方日程中有空档，共 {int(gaps.sum())} 个空档时段"
+        )
 
     # unmet demand: projects short of meetings or with an uncovered need, by provider type × track
     lines += _unmet_by_type(pb, scores, summaries)[:limit]
@@ -122,13 +152,16 @@ def event_diagnostics(
         for need in s.needs_unavailable:
             unavailable[(need, s.track)] += 1
     for (need, track), count in sorted(unavailable.items(), key=lambda x: (-x[1], x[0]))[:limit]:
-        lines.append(f"本场没有能强匹配“{_label(NEED, need)}”需求的资源方："
-                     f"{_label(TRACK, track)}赛道 {count} 个项目")
+        lines.append(
+            f"本场没有能强匹配“{_label(NEED, need)}”需求的资源方："
+            f"{_label(TRACK, track)}赛道 {count} 个项目"
+        )
     return lines
 
 
-def _unmet_by_type(pb: AssignmentProblem, scores: MatchScores,
-                   summaries: list[ProjectSummary]) -> list[str]:
+def _unmet_by_type(
+    pb: AssignmentProblem, scores: MatchScores, summaries: list[ProjectSummary]
+) -> list[str]:
     types = np.array([scores.resources[c].type for c in pb.cols])
     unmet: Counter[tuple[str, str]] = Counter()
     for i, s in enumerate(summaries):
@@ -141,5 +174,7 @@ def _unmet_by_type(pb: AssignmentProblem, scores: MatchScores,
             wanted.update(types[serving].tolist())
         for t in wanted:
             unmet[(t, s.track)] += max(s.shortfall, 1)
-    return [f"缺 {count} 个{_label(RESOURCE_TYPE, t)}类洽谈名额：{_label(TRACK, track)}赛道"
-            for (t, track), count in sorted(unmet.items(), key=lambda x: (-x[1], x[0]))]
+    return [
+        f"缺 {count} 个{_label(RESOURCE_TYPE, t)}类洽谈名额：{_label(TRACK, track)}赛道"
+        for (t, track), count in sorted(unmet.items(), key=lambda x: (-x[1], x[0]))
+    ]

@@ -23,11 +23,18 @@ from matcher.schema import NEED, RESOURCE_TYPE, TRACK
 CSV_COLUMNS = ["project_id", "resource_id", "slot", "table", "score", "reasons"]
 
 
-def _atomic(path: Path, write: Callable[[IO[Any]], None], *, binary: bool = False,
-            encoding: str = "utf-8") -> None:
-    with atomic_path(path) as tmp, open(tmp, "wb" if binary else "w",
-                                        encoding=None if binary else encoding,
-                                        newline=None if binary else "") as handle:
+def _atomic(
+    path: Path, write: Callable[[IO[Any]], None], *, binary: bool = False, encoding: str = "utf-8"
+) -> None:
+    with (
+        atomic_path(path) as tmp,
+        open(
+            tmp,
+            "wb" if binary else "w",
+            encoding=None if binary else encoding,
+            newline=None if binary else "",
+        ) as handle,
+    ):
         write(handle)
 
 
@@ -44,8 +51,10 @@ def write_plan(plan: Plan, path: str | Path) -> Path:
 
 def _csv_rows(plan: Plan) -> Iterable[list[Any]]:
     for m in plan.meetings:
-        yield [neutralise(v) for v in (m.project_id, m.resource_id, m.slot, m.table,
-                                       f"{m.score:.4f}", m.reasons)]
+        yield [
+            neutralise(v)
+            for v in (m.project_id, m.resource_id, m.slot, m.table, f"{m.score:.4f}", m.reasons)
+        ]
 
 
 def _write_csv(plan: Plan, path: Path) -> None:
@@ -71,20 +80,31 @@ def _labels(vocabulary: Any, keys: Iterable[str]) -> str:
 def overview_rows(plan: Plan) -> list[list[Any]]:
     s = plan.stats
     return [
-        ["活动", plan.event_name], ["状态", {"draft": "草稿", "published": "已发布"}[plan.status]],
-        ["方案编号", plan.plan_id], ["上一版方案", plan.previous_id],
-        ["输入哈希", plan.inputs_hash], ["随机种子", plan.seed],
+        ["活动", plan.event_name],
+        ["状态", {"draft": "草稿", "published": "已发布"}[plan.status]],
+        ["方案编号", plan.plan_id],
+        ["上一版方案", plan.previous_id],
+        ["输入哈希", plan.inputs_hash],
+        ["随机种子", plan.seed],
         ["求解器", plan.settings.get("solver", "")],
-        ["时段数", len(plan.slots)], ["桌数", len(plan.tables)],
-        ["洽谈场数", s.meetings], ["匹配分合计", s.quality],
+        ["时段数", len(plan.slots)],
+        ["桌数", len(plan.tables)],
+        ["洽谈场数", s.meetings],
+        ["匹配分合计", s.quality],
         ["目标值（匹配分+公平+覆盖）", s.objective],
-        ["上界", s.upper_bound], ["上界类型", BOUND_KINDS.get(s.bound_kind, s.bound_kind)],
+        ["上界", s.upper_bound],
+        ["上界类型", BOUND_KINDS.get(s.bound_kind, s.bound_kind)],
         ["与上界差距", f"{100 * s.gap:.2f}%"],
-        ["贪心基线目标值", s.greedy_objective], ["贪心基线匹配分合计", s.greedy_quality],
+        ["贪心基线目标值", s.greedy_objective],
+        ["贪心基线匹配分合计", s.greedy_quality],
         ["贪心基线场数", s.greedy_meetings],
-        ["未能排入时段", s.unscheduled], ["资源方空档时段", s.idle_gaps],
-        ["候选配对数", s.candidate_pairs], ["用时（秒）", s.wall_seconds],
-        [], ["诊断"], *[[line] for line in plan.diagnostics],
+        ["未能排入时段", s.unscheduled],
+        ["资源方空档时段", s.idle_gaps],
+        ["候选配对数", s.candidate_pairs],
+        ["用时（秒）", s.wall_seconds],
+        [],
+        ["诊断"],
+        *[[line] for line in plan.diagnostics],
     ]
 
 
@@ -105,8 +125,14 @@ def _write_xlsx(plan: Plan, path: Path) -> None:
         value = neutralise(value)
         return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
-    def sheet(title: str, header: list[str], rows: Iterable[list[Any]], *,
-              break_on: int | None = None, first: bool = False):
+    def sheet(
+        title: str,
+        header: list[str],
+        rows: Iterable[list[Any]],
+        *,
+        break_on: int | None = None,
+        first: bool = False,
+    ):
         ws = book.active if first else book.create_sheet()
         ws.title = title
         ws.append(header)
@@ -137,33 +163,116 @@ def _write_xlsx(plan: Plan, path: Path) -> None:
     slot_order = {s: i for i, s in enumerate(plan.slots)}
     types = {r.resource_id: r.type for r in plan.resources}
     meetings = list(plan.meetings)
-    sheet("资源方日程", ["资源方编号", "资源方", "类型", "时段", "桌号", "项目编号", "项目名称",
-                     "匹配分", "推荐理由"],
-          ([m.resource_id, m.resource_name, RESOURCE_TYPE.labels.get(types.get(m.resource_id, ""),
-                                                                     ""),
-            m.slot, m.table, m.project_id, m.project_title, m.score, m.reasons]
-           for m in _agenda(meetings, lambda m: (m.resource_id, slot_order[m.slot]))),
-          break_on=0)
-    sheet("项目日程", ["项目编号", "项目名称", "时段", "桌号", "资源方编号", "资源方", "匹配分",
-                   "推荐理由"],
-          ([m.project_id, m.project_title, m.slot, m.table, m.resource_id, m.resource_name,
-            m.score, m.reasons]
-           for m in _agenda(meetings, lambda m: (m.project_id, slot_order[m.slot]))),
-          break_on=0)
-    ordered = sorted(plan.projects, key=lambda p: (-p.shortfall, -len(p.needs_uncovered),
-                                                    p.project_id))
-    sheet("未匹配与覆盖", ["项目编号", "项目名称", "赛道", "洽谈数", "最少场次", "缺口", "强匹配数",
-                       "已覆盖需求", "未覆盖需求", "本场无资源的需求", "原因"],
-          ([p.project_id, p.title, TRACK.labels.get(p.track, p.track), p.meetings,
-            p.min_meetings, p.shortfall, p.strong_meetings, _labels(NEED, p.needs_covered),
-            _labels(NEED, p.needs_uncovered), _labels(NEED, p.needs_unavailable), p.reason]
-           for p in ordered))
-    sheet("名额利用率", ["资源方编号", "资源方", "类型", "名额", "已排场数", "利用率", "可用时段",
-                     "空档时段", "桌号"],
-          ([r.resource_id, r.name, RESOURCE_TYPE.labels.get(r.type, r.type), r.capacity,
-            r.meetings, f"{100 * r.meetings / r.capacity:.0f}%" if r.capacity else "",
-            r.available_slots, r.idle_gaps, "、".join(r.tables)]
-           for r in sorted(plan.resources, key=lambda r: r.resource_id)))
+    sheet(
+        "资源方日程",
+        [
+            "资源方编号",
+            "资源方",
+            "类型",
+            "时段",
+            "桌号",
+            "项目编号",
+            "项目名称",
+            "匹配分",
+            "推荐理由",
+        ],
+        (
+            [
+                m.resource_id,
+                m.resource_name,
+                RESOURCE_TYPE.labels.get(types.get(m.resource_id, ""), ""),
+                m.slot,
+                m.table,
+                m.project_id,
+                m.project_title,
+                m.score,
+                m.reasons,
+            ]
+            for m in _agenda(meetings, lambda m: (m.resource_id, slot_order[m.slot]))
+        ),
+        break_on=0,
+    )
+    sheet(
+        "项目日程",
+        ["项目编号", "项目名称", "时段", "桌号", "资源方编号", "资源方", "匹配分", "推荐理由"],
+        (
+            [
+                m.project_id,
+                m.project_title,
+                m.slot,
+                m.table,
+                m.resource_id,
+                m.resource_name,
+                m.score,
+                m.reasons,
+            ]
+            for m in _agenda(meetings, lambda m: (m.project_id, slot_order[m.slot]))
+        ),
+        break_on=0,
+    )
+    ordered = sorted(
+        plan.projects, key=lambda p: (-p.shortfall, -len(p.needs_uncovered), p.project_id)
+    )
+    sheet(
+        "未匹配与覆盖",
+        [
+            "项目编号",
+            "项目名称",
+            "赛道",
+            "洽谈数",
+            "最少场次",
+            "缺口",
+            "强匹配数",
+            "已覆盖需求",
+            "未覆盖需求",
+            "本场无资源的需求",
+            "原因",
+        ],
+        (
+            [
+                p.project_id,
+                p.title,
+                TRACK.labels.get(p.track, p.track),
+                p.meetings,
+                p.min_meetings,
+                p.shortfall,
+                p.strong_meetings,
+                _labels(NEED, p.needs_covered),
+                _labels(NEED, p.needs_uncovered),
+                _labels(NEED, p.needs_unavailable),
+                p.reason,
+            ]
+            for p in ordered
+        ),
+    )
+    sheet(
+        "名额利用率",
+        [
+            "资源方编号",
+            "资源方",
+            "类型",
+            "名额",
+            "已排场数",
+            "利用率",
+            "可用时段",
+            "空档时段",
+            "桌号",
+        ],
+        (
+            [
+                r.resource_id,
+                r.name,
+                RESOURCE_TYPE.labels.get(r.type, r.type),
+                r.capacity,
+                r.meetings,
+                f"{100 * r.meetings / r.capacity:.0f}%" if r.capacity else "",
+                r.available_slots,
+                r.idle_gaps,
+                "、".join(r.tables),
+            ]
+            for r in sorted(plan.resources, key=lambda r: r.resource_id)
+        ),
+    )
     if plan.unscheduled:
         sheet("未排入时段", ["项目编号", "资源方编号"], ([p, r] for p, r in plan.unscheduled))
 

@@ -100,9 +100,11 @@ class Plan:
     @property
     def plan_id(self) -> str:
         """Content hash of inputs, settings, seed and meetings (status aside)."""
-        body = json.dumps([self.inputs_hash, self.settings, self.seed,
-                           [asdict(m) for m in self.meetings]], sort_keys=True,
-                          ensure_ascii=False)
+        body = json.dumps(
+            [self.inputs_hash, self.settings, self.seed, [asdict(m) for m in self.meetings]],
+            sort_keys=True,
+            ensure_ascii=False,
+        )
         return hashlib.sha256(body.encode()).hexdigest()[:16]
 
     @property
@@ -128,18 +130,23 @@ class Plan:
 
         def build(kind: type, item: dict[str, Any]) -> Any:
             names = {f.name for f in fields(kind)}
-            return kind(**{k: tuple(v) if isinstance(v, list) else v
-                           for k, v in item.items() if k in names})
+            return kind(
+                **{k: tuple(v) if isinstance(v, list) else v for k, v in item.items() if k in names}
+            )
 
         return cls(
-            event_name=data["event_name"], slots=tuple(data["slots"]),
+            event_name=data["event_name"],
+            slots=tuple(data["slots"]),
             tables=tuple(data["tables"]),
             meetings=tuple(build(Meeting, m) for m in data["meetings"]),
             projects=tuple(build(ProjectSummary, p) for p in data["projects"]),
             resources=tuple(build(ResourceSummary, r) for r in data["resources"]),
-            diagnostics=tuple(data["diagnostics"]), stats=build(PlanStats, data["stats"]),
-            inputs_hash=data["inputs_hash"], settings=dict(data["settings"]),
-            seed=int(data["seed"]), status=data["status"],
+            diagnostics=tuple(data["diagnostics"]),
+            stats=build(PlanStats, data["stats"]),
+            inputs_hash=data["inputs_hash"],
+            settings=dict(data["settings"]),
+            seed=int(data["seed"]),
+            status=data["status"],
             previous_id=data.get("previous_id", ""),
             unscheduled=tuple(tuple(x) for x in data.get("unscheduled", [])),
         )
@@ -161,23 +168,29 @@ class PlanDiff:
     unchanged: int
 
     def summary(self) -> str:
-        return (f"新增 {len(self.added)} 场，调整 {len(self.moved)} 场，"
-                f"取消 {len(self.cancelled)} 场，不变 {self.unchanged} 场")
+        return (
+            f"新增 {len(self.added)} 场，调整 {len(self.moved)} 场，"
+            f"取消 {len(self.cancelled)} 场，不变 {self.unchanged} 场"
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"added": [asdict(m) for m in self.added],
-                "moved": [{"old": asdict(a), "new": asdict(b)} for a, b in self.moved],
-                "cancelled": [asdict(m) for m in self.cancelled],
-                "unchanged": self.unchanged}
+        return {
+            "added": [asdict(m) for m in self.added],
+            "moved": [{"old": asdict(a), "new": asdict(b)} for a, b in self.moved],
+            "cancelled": [asdict(m) for m in self.cancelled],
+            "unchanged": self.unchanged,
+        }
 
 
 def diff_plans(old: Plan, new: Plan) -> PlanDiff:
     """Meetings added, moved (slot or table changed) and cancelled from `old` to `new`."""
     before = {m.pair: m for m in old.meetings}
     after = {m.pair: m for m in new.meetings}
-    moved = tuple((before[k], after[k]) for k in after
-                  if k in before and (before[k].slot, before[k].table) != (after[k].slot,
-                                                                         after[k].table))
+    moved = tuple(
+        (before[k], after[k])
+        for k in after
+        if k in before and (before[k].slot, before[k].table) != (after[k].slot, after[k].table)
+    )
     return PlanDiff(
         added=tuple(after[k] for k in after if k not in before),
         moved=moved,

@@ -63,8 +63,13 @@ def plan_event(
     settings = replace(settings or PlanSettings(), solver=solver)
     kept = {m.pair for m in previous.meetings} if previous else set()
     pb = build_problem(match_scores, event, settings, kept=kept, seed=seed)
-    log.info("planning %d projects × %d providers, %d candidate pairs, solver %s",
-             len(pb.project_ids), len(pb.resource_ids), pb.n_arcs, solver)
+    log.info(
+        "planning %d projects × %d providers, %d candidate pairs, solver %s",
+        len(pb.project_ids),
+        len(pb.resource_ids),
+        pb.n_arcs,
+        solver,
+    )
 
     chosen = SOLVERS[solver](pb, time_limit=settings.time_limit).solve()
     greedy = GreedySolver(pb).solve()
@@ -74,22 +79,30 @@ def plan_event(
     tables = event.table_names(len(pb.resource_ids))
     preferred_slot, preferred_table = _previous_places(previous, pb, mp, mr, event, tables)
     schedule = schedule_meetings(
-        mp, mr, pb.project_slots, pb.resource_slots, len(tables),
-        table_per_provider=event.tables is None, preferred_slot=preferred_slot,
-        preferred_table=preferred_table)
+        mp,
+        mr,
+        pb.project_slots,
+        pb.resource_slots,
+        len(tables),
+        table_per_provider=event.tables is None,
+        preferred_slot=preferred_slot,
+        preferred_table=preferred_table,
+    )
 
     placed = schedule.slot >= 0
     final = chosen.copy()
-    final[np.flatnonzero(chosen)[~placed[pb.pin_p.size:]]] = False
-    objective = pb.objective(final) - float(pb.weight[mp[~placed & is_pin],
-                                                      mr[~placed & is_pin]].sum())
+    final[np.flatnonzero(chosen)[~placed[pb.pin_p.size :]]] = False
+    objective = pb.objective(final) - float(
+        pb.weight[mp[~placed & is_pin], mr[~placed & is_pin]].sum()
+    )
     kind = settings.bound
     if kind == "auto" and pb.n_arcs > settings.lp_bound_max_arcs:
         kind = "topk"
     bound, kind = upper_bound(pb, kind, settings.bound_time_limit)
 
-    meetings = _meetings(match_scores, event, pb, mp, mr, is_pin, schedule.slot,
-                         schedule.table, tables)
+    meetings = _meetings(
+        match_scores, event, pb, mp, mr, is_pin, schedule.slot, schedule.table, tables
+    )
     unscheduled_p = np.bincount(mp[~placed], minlength=len(pb.project_ids))
     gaps = idle_gaps(schedule.slot, mr, len(pb.resource_ids))
     summaries = project_summaries(pb, match_scores, mp[placed], mr[placed], unscheduled_p)
@@ -97,36 +110,61 @@ def plan_event(
     for r, t in zip(mr[placed], schedule.table[placed], strict=True):
         table_of[r].append(tables[t])
     stats = PlanStats(
-        objective=round(objective, 6), quality=round(float(sum(m.score for m in meetings)), 6),
-        upper_bound=round(bound, 6), bound_kind=kind,
+        objective=round(objective, 6),
+        quality=round(float(sum(m.score for m in meetings)), 6),
+        upper_bound=round(bound, 6),
+        bound_kind=kind,
         gap=round(max(bound - objective, 0.0) / abs(bound), 6) if bound else 0.0,
         greedy_objective=round(pb.objective(greedy), 6),
-        greedy_quality=round(float(pb.arc_score[greedy].sum() + match_scores.scores[
-            pb.rows[pb.pin_p], pb.cols[pb.pin_r]].sum()), 6),
-        greedy_meetings=int(greedy.sum() + pb.pin_p.size), meetings=len(meetings),
-        unscheduled=int((~placed).sum()), idle_gaps=int(gaps.sum()),
-        candidate_pairs=pb.n_arcs, wall_seconds=round(time.perf_counter() - started, 3),
+        greedy_quality=round(
+            float(
+                pb.arc_score[greedy].sum()
+                + match_scores.scores[pb.rows[pb.pin_p], pb.cols[pb.pin_r]].sum()
+            ),
+            6,
+        ),
+        greedy_meetings=int(greedy.sum() + pb.pin_p.size),
+        meetings=len(meetings),
+        unscheduled=int((~placed).sum()),
+        idle_gaps=int(gaps.sum()),
+        candidate_pairs=pb.n_arcs,
+        wall_seconds=round(time.perf_counter() - started, 3),
     )
     plan = Plan(
-        event_name=event.name, slots=tuple(event.slots), tables=tuple(tables),
-        meetings=tuple(meetings), projects=tuple(summaries),
+        event_name=event.name,
+        slots=tuple(event.slots),
+        tables=tuple(tables),
+        meetings=tuple(meetings),
+        projects=tuple(summaries),
         resources=tuple(resource_summaries(pb, match_scores, mr[placed], table_of, gaps)),
-        diagnostics=tuple(event_diagnostics(pb, match_scores, summaries,
-                                            int((~placed).sum()), gaps)),
-        stats=stats, inputs_hash=inputs_hash(match_scores, event, previous),
-        settings=settings.to_dict(), seed=seed,
+        diagnostics=tuple(
+            event_diagnostics(pb, match_scores, summaries, int((~placed).sum()), gaps)
+        ),
+        stats=stats,
+        inputs_hash=inputs_hash(match_scores, event, previous),
+        settings=settings.to_dict(),
+        seed=seed,
         previous_id=previous.plan_id if previous else "",
-        unscheduled=tuple((pb.project_ids[p], pb.resource_ids[r])
-                          for p, r in zip(mp[~placed], mr[~placed], strict=True)),
+        unscheduled=tuple(
+            (pb.project_ids[p], pb.resource_ids[r])
+            for p, r in zip(mp[~placed], mr[~placed], strict=True)
+        ),
     )
-    log.info("plan: %d meetings, objective %.3f, %s bound %.3f (gap %.2f%%), greedy %.3f",
-             stats.meetings, stats.objective, kind, bound, 100 * stats.gap,
-             stats.greedy_objective)
+    log.info(
+        "plan: %d meetings, objective %.3f, %s bound %.3f (gap %.2f%%), greedy %.3f",
+        stats.meetings,
+        stats.objective,
+        kind,
+        bound,
+        100 * stats.gap,
+        stats.greedy_objective,
+    )
     return plan
 
 
-def _previous_places(previous: Plan | None, pb: AssignmentProblem, mp, mr, event: Event,
-                     tables: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _previous_places(
+    previous: Plan | None, pb: AssignmentProblem, mp, mr, event: Event, tables: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
     """Per meeting: its slot in the previous plan (−1 if none); per provider: its usual table."""
     slot = np.full(mp.size, -1, dtype=np.int64)
     table = np.full(len(pb.resource_ids), -1, dtype=np.int64)
@@ -148,8 +186,17 @@ def _previous_places(previous: Plan | None, pb: AssignmentProblem, mp, mr, event
     return slot, table
 
 
-def _meetings(scores: MatchScores, event: Event, pb: AssignmentProblem, mp, mr, is_pin,
-              slot, table, tables: list[str]) -> list[Meeting]:
+def _meetings(
+    scores: MatchScores,
+    event: Event,
+    pb: AssignmentProblem,
+    mp,
+    mr,
+    is_pin,
+    slot,
+    table,
+    tables: list[str],
+) -> list[Meeting]:
     wants = {(a, b) for a, b, w in event.wishes if w == "want"}
     out = []
     for i in np.flatnonzero(slot >= 0):
@@ -165,14 +212,20 @@ def _meetings(scores: MatchScores, event: Event, pb: AssignmentProblem, mp, mr, 
         elif (rid, pid) in wants:
             notes.append("资源方想见")
         text = scores.reasons(int(pb.rows[p]), int(pb.cols[r]))
-        out.append(Meeting(
-            project_id=pid, resource_id=rid, slot=event.slots[slot[i]], table=tables[table[i]],
-            score=round(float(scores.scores[pb.rows[p], pb.cols[r]]), 4),
-            reasons="；".join([*notes, text] if text else notes),
-            project_title=scores.projects[pb.rows[p]].title,
-            resource_name=scores.resources[pb.cols[r]].name, pinned=bool(is_pin[i])))
+        out.append(
+            Meeting(
+                project_id=pid,
+                resource_id=rid,
+                slot=event.slots[slot[i]],
+                table=tables[table[i]],
+                score=round(float(scores.scores[pb.rows[p], pb.cols[r]]), 4),
+                reasons="；".join([*notes, text] if text else notes),
+                project_title=scores.projects[pb.rows[p]].title,
+                resource_name=scores.resources[pb.cols[r]].name,
+                pinned=bool(is_pin[i]),
+            )
+        )
     slot_order = {s: i for i, s in enumerate(event.slots)}
     table_order = {t: i for i, t in enumerate(tables)}
-    out.sort(key=lambda m: (slot_order[m.slot], table_order[m.table], m.resource_id,
-                            m.project_id))
+    out.sort(key=lambda m: (slot_order[m.slot], table_order[m.table], m.resource_id, m.project_id))
     return out

@@ -49,13 +49,23 @@ class _Grid:
 
     def fits(self, m: int, s: int) -> bool:
         p, r = self.mp[m], self.mr[m]
-        return bool(self.p_ok[p, s] and self.r_ok[r, s] and self.at_p[p, s] < 0
-                    and self.at_r[r, s] < 0 and self.load[s] < self.n_tables)
+        return bool(
+            self.p_ok[p, s]
+            and self.r_ok[r, s]
+            and self.at_p[p, s] < 0
+            and self.at_r[r, s] < 0
+            and self.load[s] < self.n_tables
+        )
 
     def first_fit(self, m: int) -> bool:
         p, r = self.mp[m], self.mr[m]
-        free = (self.p_ok[p] & self.r_ok[r] & (self.at_p[p] < 0) & (self.at_r[r] < 0)
-                & (self.load < self.n_tables))
+        free = (
+            self.p_ok[p]
+            & self.r_ok[r]
+            & (self.at_p[p] < 0)
+            & (self.at_r[r] < 0)
+            & (self.load < self.n_tables)
+        )
         hits = np.flatnonzero(free)
         if hits.size == 0:
             return False
@@ -177,8 +187,9 @@ def schedule_meetings(
     if left:
         log.info("%d meeting(s) could not be placed in any slot", len(left))
     grid.close_gaps()
-    table = _tables(grid.slot, mr, n_tables, resource_slots.shape[0], table_per_provider,
-                    preferred_table)
+    table = _tables(
+        grid.slot, mr, n_tables, resource_slots.shape[0], table_per_provider, preferred_table
+    )
     return Schedule(slot=grid.slot, table=table)
 
 
@@ -197,8 +208,9 @@ def _tables(slot, mr, n_tables, n_r, table_per_provider, preferred) -> np.ndarra
             continue
         slots = slot[mine]
         first = [int(preferred[r])] if preferred is not None and preferred[r] >= 0 else []
-        whole = [t for t in first + list(range(n_tables))
-                 if t < n_tables and not taken[t, slots].any()]
+        whole = [
+            t for t in first + list(range(n_tables)) if t < n_tables and not taken[t, slots].any()
+        ]
         if whole:
             table[mine] = whole[0]
             taken[whole[0], slots] = True

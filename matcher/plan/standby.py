@@ -52,7 +52,14 @@ def standby_lists(
         cand = np.flatnonzero(ok)
         best = cand[np.lexsort((cand, -scores[cand, r]))][:size]
         out.setdefault(m.resource_id, []).extend(
-            Standby(m.resource_id, m.slot, rank + 1, pb.project_ids[p], round(float(scores[p, r]), 4),
-                    match_scores.reasons(int(pb.rows[p]), int(pb.cols[r])))
-            for rank, p in enumerate(best))
+            Standby(
+                m.resource_id,
+                m.slot,
+                rank + 1,
+                pb.project_ids[p],
+                round(float(scores[p, r]), 4),
+                match_scores.reasons(int(pb.rows[p]), int(pb.cols[r])),
+            )
+            for rank, p in enumerate(best)
+        )
     return out

@@ -352,5 +352,3 @@ def convert_e5(target: Path, source: Path | None = None, *, force: bool = False)
         _write_json(tmp / STAMP_FILE, _stamp(source_sha))
     logger.info("converted %s -> %s", source, target)
     return True
-
-

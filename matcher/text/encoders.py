@@ -162,7 +162,10 @@ def _load(name: str, directory: Path) -> SentenceTransformerEncoder:
             "run `make setup` or `python -m matcher.text.build_models`"
         )
     import torch
+    import transformers
     from sentence_transformers import SentenceTransformer
+
+    transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar in CLI output
 
     torch.set_num_threads(max(1, min(MAX_TORCH_THREADS, os.cpu_count() or 1)))
     model = SentenceTransformer(

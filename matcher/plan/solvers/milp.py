@@ -35,35 +35,49 @@ def linear_model(pb: AssignmentProblem) -> LinearModel:
     unit_p, unit_k = np.nonzero(np.arange(pb.unit_gain.shape[1]) < pb.units[:, None])
     n_u = unit_p.size
     u0, y0 = n_a, n_a + n_u
-    c = -np.concatenate([pb.arc_weight, pb.unit_gain[unit_p, unit_k],
-                         np.full(n_t, pb.coverage_bonus)])
+    c = -np.concatenate(
+        [pb.arc_weight, pb.unit_gain[unit_p, unit_k], np.full(n_t, pb.coverage_bonus)]
+    )
 
     def block(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int) -> csr_array:
         return csr_array(coo_array((vals, (rows, cols)), shape=(n_rows, c.size)))
 
     arcs = np.arange(n_a)
     # per project: Σ x − Σ u = 0 (counts meetings into its falling gains)
-    per_project = block(np.concatenate([pb.arc_p, unit_p]),
-                        np.concatenate([arcs, u0 + np.arange(n_u)]),
-                        np.concatenate([np.ones(n_a), -np.ones(n_u)]), n_p)
+    per_project = block(
+        np.concatenate([pb.arc_p, unit_p]),
+        np.concatenate([arcs, u0 + np.arange(n_u)]),
+        np.concatenate([np.ones(n_a), -np.ones(n_u)]),
+        n_p,
+    )
     per_resource = block(pb.arc_r, arcs, np.ones(n_a), n_r)
     room = block(np.zeros(n_a, dtype=np.int64), arcs, np.ones(n_a), 1)
     # coverage: y_t − Σ_{a ∈ E_t} x_a ≤ 0
-    coverage = block(np.concatenate([np.arange(n_t), pb.member_t]),
-                     np.concatenate([y0 + np.arange(n_t), pb.member_a]),
-                     np.concatenate([np.ones(n_t), -np.ones(pb.member_a.size)]), n_t)
-    b_ub = np.concatenate([pb.capacity_left.astype(np.float64), [float(pb.room_left)],
-                           np.zeros(n_t)])
-    return LinearModel(c, per_project, csr_array(vstack([per_resource, room, coverage])),
-                       b_ub, n_a)
+    coverage = block(
+        np.concatenate([np.arange(n_t), pb.member_t]),
+        np.concatenate([y0 + np.arange(n_t), pb.member_a]),
+        np.concatenate([np.ones(n_t), -np.ones(pb.member_a.size)]),
+        n_t,
+    )
+    b_ub = np.concatenate(
+        [pb.capacity_left.astype(np.float64), [float(pb.room_left)], np.zeros(n_t)]
+    )
+    return LinearModel(c, per_project, csr_array(vstack([per_resource, room, coverage])), b_ub, n_a)
 
 
 def solve_lp(pb: AssignmentProblem, time_limit: float) -> float | None:
     """Optimal value of the LP relaxation (interior point: fast on 500k columns), or None."""
     model = linear_model(pb)
-    result = linprog(model.c, A_ub=model.a_ub, b_ub=model.b_ub, A_eq=model.a_eq,
-                     b_eq=np.zeros(model.a_eq.shape[0]), bounds=(0, 1), method="highs-ipm",
-                     options={"time_limit": time_limit})
+    result = linprog(
+        model.c,
+        A_ub=model.a_ub,
+        b_ub=model.b_ub,
+        A_eq=model.a_eq,
+        b_eq=np.zeros(model.a_eq.shape[0]),
+        bounds=(0, 1),
+        method="highs-ipm",
+        options={"time_limit": time_limit},
+    )
     if result.status != 0:
         log.warning("LP relaxation not solved: %s", result.message)
         return None
@@ -82,10 +96,16 @@ class MilpSolver:
         model = linear_model(pb)
         integrality = np.zeros(model.c.size)
         integrality[: model.n_arcs] = 1
-        result = milp(model.c, integrality=integrality, bounds=Bounds(0, 1),
-                      constraints=[LinearConstraint(model.a_eq, 0, 0),
-                                   LinearConstraint(model.a_ub, -np.inf, model.b_ub)],
-                      options={"time_limit": self.time_limit})
+        result = milp(
+            model.c,
+            integrality=integrality,
+            bounds=Bounds(0, 1),
+            constraints=[
+                LinearConstraint(model.a_eq, 0, 0),
+                LinearConstraint(model.a_ub, -np.inf, model.b_ub),
+            ],
+            options={"time_limit": self.time_limit},
+        )
         if result.x is None:
             raise RuntimeError(f"MILP found no solution: {result.message}")
         if result.status != 0:
