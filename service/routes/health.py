@@ -1,0 +1,54 @@
+"""Liveness, readiness (catalogue loaded and consistent with the database) and metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
+
+from .. import crud
+from ..matching import Matching
+from ..schemas import Health, Readiness
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health)
+async def healthz() -> Health:
+    """The process is up (it may still be loading)."""
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
+async def readyz(request: Request) -> JSONResponse:
+    """Ready when the catalogue is loaded and its snapshot and indexes match the database."""
+    matching: Matching = request.app.state.matching
+    state = await run_in_threadpool(
+        _readiness, matching, getattr(request.app.state, "load_error", None)
+    )
+    return JSONResponse(state.model_dump(), status_code=200 if state.status == "ready" else 503)
+
+
+def _readiness(matching: Matching, load_error: str | None) -> Readiness:
+    if not matching.loaded:
+        problems = [load_error] if load_error else []
+        return Readiness(status="not ready" if load_error else "loading", problems=problems)
+    with matching.sessions() as session:
+        project_ids, resource_ids = crud.record_ids(session)
+    problems = matching.catalogue.check(project_ids, resource_ids)
+    if matching.problem:
+        problems.insert(0, matching.problem)
+    snapshot = matching.catalogue.current()
+    return Readiness(
+        status="not ready" if problems else "ready", projects=len(snapshot.projects),
+        resources=len(snapshot.resources), version=snapshot.version, problems=problems,
+    )  # fmt: skip
+
+
+@router.get("/metrics", response_class=Response,
+            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+                             "description": "Prometheus text format"}})  # fmt: skip
+async def metrics(request: Request) -> Response:
+    return Response(generate_latest(request.app.state.metrics.registry),
+                    media_type=CONTENT_TYPE_LATEST)  # fmt: skip

@@ -1,0 +1,29 @@
+"""Free text → ranked providers; concurrent queries are encoded together by the batcher."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from matcher.rank import project_from_text
+
+from ..auth import PrincipalDep
+from ..batcher import QueryBatcher
+from ..deps import MatchingDep, errors
+from ..matching import provider_matches
+from ..schemas import MatchPublic, QueryIn, QueryPublic
+
+router = APIRouter(prefix="/api", tags=["query"], responses=errors(401, 403))
+
+
+@router.post("/query", response_model=QueryPublic, responses=errors(413, 503))
+async def query(
+    body: QueryIn, _: PrincipalDep, matching: MatchingDep, request: Request
+) -> QueryPublic:
+    """Providers for a newcomer's description (any signed-in user), with reasons; the list
+    holds a strong provider for each need the text states, where one exists."""
+    batcher: QueryBatcher = request.app.state.batcher
+    snapshot = matching.catalogue.current()
+    matches = await batcher.submit(body.text, body.k, body.types)
+    guess = project_from_text(body.text)
+    data = [MatchPublic(**m) for m in provider_matches(snapshot, matches)]
+    return QueryPublic(track=guess.track, stage=guess.stage, data=data, count=len(data))

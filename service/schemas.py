@@ -1,0 +1,441 @@
+"""Request and response bodies (separate models per direction, as in the FastAPI template)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from matcher.ingest import MAX_TEXT
+from matcher.schema import NEED, REGION, RESOURCE_TYPE, STAGE, TRACK, Project, Resource, Vocabulary
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_K = 100
+
+
+def clean_text(value: str) -> str:
+    """Reject what would break storage or spreadsheets: control characters, lone surrogates."""
+    if _CONTROL.search(value):
+        raise ValueError("control characters (such as NUL) are not allowed")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+    return value.strip()
+
+
+def _identifier(value: str) -> str:
+    value = clean_text(value)
+    if not value or "/" in value or "\\" in value:
+        raise ValueError("an id must be non-empty and contain no slashes")
+    return value
+
+
+def spellings(vocabulary: Vocabulary) -> dict[str, str]:
+    """Exact spellings the JSON API accepts (keys, Chinese labels, aliases) → key.
+
+    Spreadsheets are parsed leniently (case, width); JSON is held to what the schema lists.
+    """
+    out = {key: key for key in vocabulary.keys}
+    out.update({label: key for key, label in vocabulary.labels.items()})
+    out.update({alias: key for alias, key in vocabulary.aliases.items()})
+    return out
+
+
+def _enum(vocabulary: Vocabulary, optional: bool = False) -> dict[str, Any]:
+    return {"enum": [*spellings(vocabulary), *([""] if optional else [])]}
+
+
+def _to_key(vocabulary: Vocabulary, optional: bool = False) -> Callable[[str], str]:
+    """A validator: one of the vocabulary's spellings → its key."""
+    allowed = spellings(vocabulary)
+
+    def parse(value: str) -> str:
+        if optional and value == "":
+            return ""
+        if value not in allowed:
+            raise ValueError(
+                f"invalid {vocabulary.name} {value!r}; allowed: {vocabulary.allowed()}"
+            )
+        return allowed[value]
+
+    return parse
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(clean_text)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(clean_text)]
+Identifier = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_identifier)]
+Short = Annotated[str, Field(max_length=200), AfterValidator(clean_text)]
+TrackTerm = Annotated[str, Field(json_schema_extra=_enum(TRACK)), AfterValidator(_to_key(TRACK))]
+StageTerm = Annotated[str, Field(json_schema_extra=_enum(STAGE)), AfterValidator(_to_key(STAGE))]
+NeedTerm = Annotated[str, Field(json_schema_extra=_enum(NEED)), AfterValidator(_to_key(NEED))]
+TypeTerm = Annotated[
+    str, Field(json_schema_extra=_enum(RESOURCE_TYPE)), AfterValidator(_to_key(RESOURCE_TYPE))
+]
+RegionTerm = Annotated[
+    str, Field(json_schema_extra=_enum(REGION, True)), AfterValidator(_to_key(REGION, True))
+]
+NeedTerms = Annotated[list[NeedTerm], Field(max_length=10), AfterValidator(_unique)]
+TrackTerms = Annotated[list[TrackTerm], Field(max_length=4), AfterValidator(_unique)]
+StageTerms = Annotated[list[StageTerm], Field(max_length=6), AfterValidator(_unique)]
+TypeTerms = Annotated[list[TypeTerm], Field(max_length=13), AfterValidator(_unique)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+
+class ErrorMessage(BaseModel):
+    """Every error except 422 (which uses FastAPI's validation format)."""
+
+    detail: str
+
+
+class IssueDetail(BaseModel):
+    """One problem, in FastAPI's validation-error shape plus spreadsheet coordinates."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+    row: int | None = None
+    column: str | None = None
+
+
+class ValidationErrors(BaseModel):
+    detail: list[IssueDetail]
+
+
+# -- records ----------------------------------------------------------------------------------
+
+
+class ProjectIn(Strict):
+    """A project without its id (the id is in the path for PUT)."""
+
+    title: Name
+    description: Text = ""
+    track: TrackTerm
+    stage: StageTerm
+    needs: NeedTerms = []
+    region: RegionTerm = ""
+    institution: Short = ""
+
+    def record(self, project_id: str) -> Project:
+        return Project(project_id=project_id, title=self.title, description=self.description,
+                       track=self.track, stage=self.stage, needs=tuple(self.needs),
+                       region=self.region, institution=self.institution)  # fmt: skip
+
+
+class ProjectCreate(ProjectIn):
+    project_id: Identifier
+
+
+class ProjectPublic(BaseModel):
+    project_id: str
+    title: str
+    description: str
+    track: str
+    stage: str
+    needs: list[str]
+    region: str
+    institution: str
+
+    @classmethod
+    def of(cls, p: Project) -> ProjectPublic:
+        return cls(project_id=p.project_id, title=p.title, description=p.description,
+                   track=p.track, stage=p.stage, needs=list(p.needs), region=p.region,
+                   institution=p.institution)  # fmt: skip
+
+
+class ProjectsPublic(BaseModel):
+    data: list[ProjectPublic]
+    count: int
+
+
+class ResourceIn(Strict):
+    name: Name
+    type: TypeTerm
+    description: Text = ""
+    offers: NeedTerms = []
+    tracks: TrackTerms = []
+    stages: StageTerms = []
+    region: RegionTerm = ""
+    capacity: Annotated[int, Field(ge=0, le=1000)] = 8
+
+    def record(self, resource_id: str) -> Resource:
+        return Resource(resource_id=resource_id, name=self.name, type=self.type,
+                        description=self.description, offers=tuple(self.offers),
+                        tracks=tuple(self.tracks), stages=tuple(self.stages), region=self.region,
+                        capacity=self.capacity)  # fmt: skip
+
+
+class ResourceCreate(ResourceIn):
+    resource_id: Identifier
+
+
+class ResourcePublic(BaseModel):
+    resource_id: str
+    name: str
+    type: str
+    description: str
+    offers: list[str]
+    tracks: list[str]
+    stages: list[str]
+    region: str
+    capacity: int
+
+    @classmethod
+    def of(cls, r: Resource) -> ResourcePublic:
+        return cls(resource_id=r.resource_id, name=r.name, type=r.type,
+                   description=r.description, offers=list(r.offers), tracks=list(r.tracks),
+                   stages=list(r.stages), region=r.region, capacity=r.capacity)  # fmt: skip
+
+
+class ResourcesPublic(BaseModel):
+    data: list[ResourcePublic]
+    count: int
+
+
+class ImportResult(BaseModel):
+    imported: int
+    created: int
+    updated: int
+    removed: int
+
+
+# -- matches and queries ------------------------------------------------------------------------
+
+
+class MatchPublic(BaseModel):
+    """A suggested partner: `id`/`name`/`type` describe the partner (provider or project)."""
+
+    rank: int
+    id: str
+    name: str
+    type: str = Field(description="provider type key, or the project's track key")
+    type_label: str
+    score: float
+    reasons: str
+
+
+class MatchesPublic(BaseModel):
+    for_id: str
+    data: list[MatchPublic]
+    count: int
+
+
+class QueryIn(Strict):
+    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(clean_text)]
+    k: Annotated[int, Field(ge=1, le=MAX_K)] = 5
+    types: TypeTerms = []
+
+    @model_validator(mode="after")
+    def _not_blank(self) -> QueryIn:
+        if not self.text:
+            raise ValueError("text must not be blank")
+        return self
+
+
+class QueryPublic(BaseModel):
+    track: str
+    stage: str
+    data: list[MatchPublic]
+    count: int
+
+
+# -- credentials ----------------------------------------------------------------------------------
+
+
+class TokenCreate(Strict):
+    project_id: Identifier | None = None
+    resource_id: Identifier | None = None
+    label: Short = ""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> TokenCreate:
+        if (self.project_id is None) == (self.resource_id is None):
+            raise ValueError("give exactly one of project_id and resource_id")
+        return self
+
+
+class TokenIssued(BaseModel):
+    token: str = Field(description="shown once; only a salted hash is stored")
+    token_id: str
+    role: str
+    subject_id: str | None
+
+
+class TokenPublic(BaseModel):
+    token_id: str
+    role: str
+    subject_id: str | None
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class TokensPublic(BaseModel):
+    data: list[TokenPublic]
+    count: int
+
+
+class Me(BaseModel):
+    role: str
+    subject_id: str | None
+
+
+# -- events, plans, jobs, outcomes ----------------------------------------------------------------
+
+Slot = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(clean_text)]
+SlotRef = int | Slot
+Pair = tuple[Identifier, Identifier]
+
+
+class EventCreate(Strict):
+    """An event as `matcher.plan.Event` describes it; `slots` or the start/end/minutes triple."""
+
+    name: Short
+    slots: Annotated[list[Slot], Field(min_length=1, max_length=200)] | None = None
+    start: Annotated[str, Field(pattern=r"^\d{1,2}:\d{2}$")] = "14:00"
+    end: Annotated[str, Field(pattern=r"^\d{1,2}:\d{2}$")] = "17:00"
+    minutes: Annotated[int, Field(ge=5, le=240)] = 15
+    tables: (
+        Annotated[int, Field(ge=1, le=10_000)]
+        | Annotated[list[Slot], Field(min_length=1, max_length=10_000)]
+        | None
+    ) = None
+    min_meetings: Annotated[int, Field(ge=0, le=50)] = 1
+    max_meetings: Annotated[int, Field(ge=0, le=50)] = 4
+    capacity: Annotated[
+        dict[Identifier, Annotated[int, Field(ge=0, le=1000)]], Field(max_length=10_000)
+    ] = {}
+    availability: Annotated[
+        dict[Identifier, Annotated[list[SlotRef], Field(max_length=200)]], Field(max_length=10_000)
+    ] = {}
+    projects: Annotated[list[Identifier], Field(max_length=100_000)] | None = None
+    resources: Annotated[list[Identifier], Field(max_length=100_000)] | None = None
+    pins: Annotated[list[Pair], Field(max_length=10_000)] = []
+    blocks: Annotated[list[Pair], Field(max_length=10_000)] = []
+    wishes: Annotated[
+        list[tuple[Identifier, Identifier, Literal["想见", "want", "不考虑", "no"]]],
+        Field(max_length=10_000),
+    ] = []
+    conflict_of_interest: bool = True
+
+
+class EventPublic(BaseModel):
+    id: int
+    name: str
+    spec: dict[str, Any]
+    created_at: datetime
+
+
+class EventsPublic(BaseModel):
+    data: list[EventPublic]
+    count: int
+
+
+class PlanRequest(Strict):
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+    solver: Literal["flow", "greedy", "milp"] = "flow"
+    time_limit: Annotated[float, Field(gt=0, le=600)] = 60.0
+
+
+class JobPublic(BaseModel):
+    id: int
+    kind: str
+    event_id: int | None
+    status: Literal["queued", "running", "done", "failed"]
+    progress: float
+    message: str
+    plan_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class MeetingPublic(BaseModel):
+    project_id: str
+    resource_id: str
+    slot: str
+    table: str
+    score: float
+    reasons: str
+    project_title: str
+    resource_name: str
+
+
+class PlanSummary(BaseModel):
+    id: int
+    event_id: int
+    status: str
+    plan_id: str
+    meetings: int
+    shortfalls: int
+    created_at: datetime
+
+
+class PlansPublic(BaseModel):
+    data: list[PlanSummary]
+    count: int
+
+
+class PlanPublic(PlanSummary):
+    body: dict[str, Any] = Field(description="the full plan (matcher.plan.Plan.to_dict)")
+
+
+class AgendaItem(MeetingPublic):
+    event_id: int
+    event_name: str
+
+
+class AgendaPublic(BaseModel):
+    for_id: str
+    data: list[AgendaItem]
+    count: int
+
+
+Outcome = Literal["met", "follow_up", "signed"]
+
+
+class OutcomeCreate(Strict):
+    project_id: Identifier
+    resource_id: Identifier
+    outcome: Outcome
+    event_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    note: Text = ""
+
+
+class OutcomePublic(BaseModel):
+    id: int
+    project_id: str
+    resource_id: str
+    outcome: str
+    event_id: int | None
+    note: str
+    recorded_at: datetime
+
+
+class OutcomesPublic(BaseModel):
+    data: list[OutcomePublic]
+    count: int
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "loading", "not ready"]
+    projects: int = 0
+    resources: int = 0
+    version: int = 0
+    problems: list[str] = []

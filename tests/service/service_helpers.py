@@ -1,0 +1,49 @@
+"""Helpers for the service tests (a uniquely named module: tests/service is not a package,
+so that it never shadows the real `service` package)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from matcher.engine import Settings as ModelSettings
+from matcher.features import feature_names
+from matcher.fusion import ZScoreSum
+from service.config import ServiceSettings
+from service.main import Models
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+ADMIN_KEY = "organiser-test-key"
+
+
+def settings_for(folder: Path, **changes: object) -> ServiceSettings:
+    values: dict[str, object] = {
+        "data_dir": folder,
+        "db_url": f"sqlite:///{folder / 'matcher.db'}",
+        "admin_key": ADMIN_KEY,
+        "models": ModelSettings(folder / "models", folder / "cache", ("hash",)),
+        "fusion": "zscore",
+        "sample_dir": FIXTURES,
+        "query_batch_ms": 2.0,
+    }
+    values.update(changes)
+    return ServiceSettings(**values)  # type: ignore[arg-type]
+
+
+def fake_models(encoder: object) -> Models:
+    return Models({"hash": encoder}, ZScoreSum(feature_names(("hash",))))  # type: ignore[dict-item]
+
+
+def wait_ready(client: TestClient, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if client.get("/readyz").status_code == 200:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"not ready: {client.get('/readyz').json()}")
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}

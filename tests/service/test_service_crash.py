@@ -1,0 +1,105 @@
+"""Kill a real server process (SIGKILL) in the middle of writes: nothing committed is lost,
+deletions stay deleted, and the restarted server loads whole indexes that match the database."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from service_helpers import ADMIN_KEY, bearer
+
+from matcher.catalogue import record_of
+from matcher.index import VectorIndex
+
+SERVER = Path(__file__).with_name("fake_server.py")
+HEADERS = bearer(ADMIN_KEY)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(folder: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, str(SERVER), str(folder), str(port)])
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}")
+        time.sleep(0.1)
+    process.kill()
+    raise AssertionError("server did not become ready")
+
+
+def _write_until_killed(
+    url: str, prefix: str, acked: list[str], deleted: list[str], tried: list[str]
+) -> None:
+    """PUT projects (and delete every third) until the server dies; record what it confirmed
+    (`acked`, `deleted`) and every deletion attempted (one may be cut off mid-flight)."""
+    with httpx.Client(base_url=url, headers=HEADERS, timeout=10) as client:
+        for i in range(10_000):
+            project_id = f"{prefix}{i}"
+            body = {"title": f"第{i}号可降解支架", "description": f"冠脉介入器械，批次{i}，需要临床试验",
+                    "track": "device", "stage": "clinical", "needs": ["clinical"]}  # fmt: skip
+            try:
+                if client.put(f"/api/projects/{project_id}", json=body).status_code == 200:
+                    acked.append(project_id)
+                if i % 3 == 2:
+                    victim = f"{prefix}{i - 1}"
+                    tried.append(victim)
+                    if client.delete(f"/api/projects/{victim}").status_code == 204:
+                        deleted.append(victim)
+            except httpx.TransportError:
+                return
+
+
+@pytest.mark.slow
+def test_sigkill_during_writes_loses_nothing_committed(tmp_path):
+    acked: list[str] = []
+    deleted: list[str] = []
+    tried: list[str] = []
+    for round_, kill_after in enumerate((0.8, 1.7)):
+        process, url = _start(tmp_path)
+        writer = threading.Thread(target=_write_until_killed, args=(url, f"K{round_}-", acked, deleted, tried))
+        writer.start()
+        time.sleep(kill_after)
+        process.kill()  # SIGKILL: no shutdown hooks, possibly mid-commit or mid-index-save
+        process.wait()
+        writer.join(timeout=30)
+        assert len(acked) > 3, "the writer should have got some writes in"
+
+    process, url = _start(tmp_path)  # the restart checks indexes against the database
+    try:
+        with httpx.Client(base_url=url, headers=HEADERS, timeout=10) as client:
+            ready = client.get("/readyz").json()
+            assert ready["status"] == "ready", ready
+            for project_id in set(acked) - set(tried):
+                assert client.get(f"/api/projects/{project_id}/matches?k=1").status_code == 200
+            for project_id in deleted:
+                assert client.get(f"/api/projects/{project_id}").status_code == 404
+            stored = {p["project_id"] for p in client.get("/api/projects?limit=1000").json()["data"]}
+            reverse = {m["id"] for m in client.get("/api/resources/R1/matches?k=100").json()["data"]}
+    finally:
+        process.kill()
+        process.wait()
+    assert not set(deleted) & stored and not set(deleted) & reverse
+    for side in ("projects", "resources"):
+        index = VectorIndex.load(tmp_path / "index" / f"hash-{side}.faiss", "hash-test", 64)
+        held = {record_of(label) for label in index.ids}
+        assert len(held) == index.ntotal
+        if side == "projects":
+            assert held == stored

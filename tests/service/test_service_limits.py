@@ -1,0 +1,70 @@
+"""Input limits: sizes, lengths and top-k give 4xx with a clear message, never 500."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from service_helpers import fake_models, settings_for, wait_ready
+
+from service.main import create_app
+
+
+def test_k_above_100_is_422_in_fastapis_format(client, admin):
+    response = client.get("/api/projects/P1/matches?k=101", headers=admin)
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert isinstance(detail, list) and detail[0]["loc"] == ["query", "k"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"text": "x" * 5001},
+        {"text": ""},
+        {"text": "   "},
+        {"text": "有\x00空字符"},
+        {"text": "正常", "k": 0},
+        {"text": "正常", "k": 1000},
+        {"text": "正常", "types": ["spaceship"]},
+        {"text": "正常", "unexpected": 1},
+    ],
+)
+def test_bad_queries_are_422(client, admin, body):
+    response = client.post("/api/query", json=body, headers=admin)
+    assert response.status_code == 422, response.text
+    assert isinstance(response.json()["detail"], list)
+
+
+def test_malformed_json_is_422_not_500(client, admin):
+    response = client.post("/api/query", content=b"{not json", headers={**admin, "content-type": "application/json"})
+    assert response.status_code == 422
+
+
+def test_a_json_body_over_the_limit_is_413(client, admin):
+    response = client.post("/api/query", json={"text": "长" * 200_000}, headers=admin)
+    assert response.status_code == 413 and "limit" in response.json()["detail"]
+
+
+def test_a_chunked_body_over_the_limit_is_413(client, admin):
+    def chunks():
+        for _ in range(100):
+            yield b"x" * 10_000
+
+    response = client.post("/api/query", content=chunks(), headers={**admin, "content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_an_upload_over_the_limit_is_413(tmp_path, hash_encoder, admin):
+    settings = settings_for(tmp_path, max_upload_bytes=50_000)
+    with TestClient(create_app(settings, fake_models(hash_encoder))) as client:
+        wait_ready(client)
+        files = {"file": ("big.csv", b"a," * 60_000, "text/csv")}
+        response = client.post("/api/projects/import", files=files, headers=admin)
+        assert response.status_code == 413
+
+
+def test_ids_with_slashes_or_control_characters_are_refused(client, admin):
+    body = {"project_id": "a/b", "title": "t", "track": "ai", "stage": "concept"}
+    assert client.post("/api/projects", json=body, headers=admin).status_code == 422
+    body["project_id"] = "a\x00b"
+    assert client.post("/api/projects", json=body, headers=admin).status_code == 422

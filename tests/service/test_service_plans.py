@@ -1,0 +1,80 @@
+"""Events and plans: a background job with progress, downloads, publishing, agendas, outcomes."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+
+import openpyxl
+from service_helpers import bearer
+
+EVENT = {"name": "天津中医药大学复赛", "start": "14:00", "end": "15:00", "minutes": 15,
+         "min_meetings": 1, "max_meetings": 2}  # fmt: skip
+
+
+def _finished(client, admin, job_id: int) -> dict:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/jobs/{job_id}", headers=admin).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        assert 0.0 <= job["progress"] <= 1.0
+        time.sleep(0.05)
+    raise AssertionError("plan job did not finish")
+
+
+def test_plan_job_download_publish_and_agenda(client, admin):
+    event = client.post("/api/events", json=EVENT, headers=admin)
+    assert event.status_code == 201, event.text
+    event_id = event.json()["id"]
+    job = client.post(f"/api/events/{event_id}/plans", json={"seed": 1}, headers=admin)
+    assert job.status_code == 202 and job.json()["status"] in ("queued", "running", "done")
+    done = _finished(client, admin, job.json()["id"])
+    assert done["status"] == "done", done["message"]
+    plan_id = done["plan_id"]
+    plan = client.get(f"/api/plans/{plan_id}", headers=admin).json()
+    assert plan["meetings"] >= 3 and plan["status"] == "draft"
+
+    xlsx = client.get(f"/api/plans/{plan_id}/download?format=xlsx", headers=admin)
+    assert xlsx.status_code == 200 and "attachment" in xlsx.headers["content-disposition"]
+    assert openpyxl.load_workbook(io.BytesIO(xlsx.content)).sheetnames
+    csv = client.get(f"/api/plans/{plan_id}/download?format=csv", headers=admin)
+    assert csv.status_code == 200 and "project_id" in csv.content.decode("utf-8-sig")
+    as_json = json.loads(client.get(f"/api/plans/{plan_id}/download?format=json", headers=admin).content)
+    assert len(as_json["meetings"]) == plan["meetings"]
+
+    token = bearer(client.post("/api/tokens", json={"project_id": "P1"}, headers=admin).json()["token"])
+    assert client.get("/api/projects/P1/agenda", headers=token).json()["count"] == 0  # draft only
+    published = client.post(f"/api/plans/{plan_id}/publish", headers=admin)
+    assert published.json()["status"] == "published"
+    agenda = client.get("/api/projects/P1/agenda", headers=token).json()
+    assert agenda["count"] >= 1
+    assert {m["project_id"] for m in agenda["data"]} == {"P1"}
+    assert all(m["event_name"] == EVENT["name"] and m["slot"] for m in agenda["data"])
+
+
+def test_a_plan_for_an_unknown_event_is_404_and_a_bad_event_is_422(client, admin):
+    assert client.post("/api/events/999/plans", json={}, headers=admin).status_code == 404
+    bad = {**EVENT, "availability": {"R1": ["09:00-10:00", "slot-that-is-not"]}}
+    response = client.post("/api/events", json=bad, headers=admin)
+    assert response.status_code == 422 and isinstance(response.json()["detail"], list)
+    inverted = {**EVENT, "min_meetings": 3, "max_meetings": 1}
+    assert client.post("/api/events", json=inverted, headers=admin).status_code == 422
+
+
+def test_a_plan_that_names_unknown_ids_fails_with_a_message(client, admin):
+    event = client.post("/api/events", json={**EVENT, "pins": [["P1", "R404"]]}, headers=admin).json()
+    job = client.post(f"/api/events/{event['id']}/plans", json={}, headers=admin).json()
+    done = _finished(client, admin, job["id"])
+    assert done["status"] == "failed" and "R404" in done["message"]
+
+
+def test_outcomes_are_recorded_and_listed(client, admin):
+    body = {"project_id": "P1", "resource_id": "R1", "outcome": "follow_up", "note": "约定二次会谈"}
+    response = client.post("/api/outcomes", json=body, headers=admin)
+    assert response.status_code == 201 and response.json()["outcome"] == "follow_up"
+    assert client.post("/api/outcomes", json={**body, "outcome": "married"}, headers=admin).status_code == 422
+    assert client.post("/api/outcomes", json={**body, "resource_id": "R404"}, headers=admin).status_code == 404
+    listed = client.get("/api/outcomes?project_id=P1", headers=admin).json()
+    assert listed["count"] == 1 and listed["data"][0]["note"] == "约定二次会谈"

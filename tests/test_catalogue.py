@@ -1,0 +1,177 @@
+"""The live catalogue: incremental updates agree with a fresh ranker, indexes persist and heal."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from matcher.catalogue import Catalogue, record_of, vector_id
+from matcher.features import PairFeaturizer
+from matcher.fusion import ZScoreSum
+from matcher.index import VectorIndex
+from matcher.plan import Event, plan_event
+from matcher.rank import Ranker
+
+
+class CountingEncoder:
+    """Wraps the test encoder and remembers every text it was asked to encode."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.model_id, self.dim = inner, inner.model_id, inner.dim
+        self.texts: list[str] = []
+
+    def encode_queries(self, texts):
+        self.texts.extend(texts)
+        return self.inner.encode_queries(texts)
+
+    def encode_passages(self, texts):
+        self.texts.extend(texts)
+        return self.inner.encode_passages(texts)
+
+
+@pytest.fixture
+def encoder(hash_encoder):
+    return CountingEncoder(hash_encoder)
+
+
+@pytest.fixture
+def fusion(fixture_projects, fixture_resources, hash_encoder):
+    return ZScoreSum(PairFeaturizer(fixture_projects[:1], fixture_resources, {"hash": hash_encoder}).names)
+
+
+@pytest.fixture
+def catalogue(tmp_path, encoder, fusion, fixture_projects, fixture_resources):
+    catalogue = Catalogue(tmp_path, {"hash": encoder}, fusion)
+    catalogue.load(fixture_projects, fixture_resources)
+    return catalogue
+
+
+def fresh_scores(projects, resources, encoder, fusion) -> np.ndarray:
+    return Ranker(PairFeaturizer(projects, resources, {"hash": encoder.inner}), fusion).scores
+
+
+NEW = dict(title="冠脉药物球囊", description="冠脉介入球囊，正在准备临床试验，需要临床资源。",
+           track="device", stage="clinical", needs=("clinical",))  # fmt: skip
+
+
+def test_a_loaded_catalogue_scores_like_a_fresh_ranker(catalogue, encoder, fusion,
+                                                       fixture_projects, fixture_resources):  # fmt: skip
+    snapshot = catalogue.current()
+    expected = fresh_scores(fixture_projects, fixture_resources, encoder, fusion)
+    np.testing.assert_allclose(snapshot.ranker.scores, expected, rtol=1e-5, atol=1e-5)
+    assert snapshot.resources_for("P1", 1)[0].resource_id == "R1"
+
+
+def test_adding_a_project_encodes_only_it_and_scores_only_its_row(catalogue, encoder, fusion,
+                                                                  fixture_resources):  # fmt: skip
+    before = catalogue.current()
+    encoder.texts.clear()
+    project = replace(before.projects[0], project_id="P9", **NEW)
+    after = catalogue.update_projects([project])
+    assert encoder.texts == [project.text]
+    assert after.version == before.version + 1 and len(after.projects) == 4
+    np.testing.assert_array_equal(after.ranker.scores[:3], before.ranker.scores)  # rows kept
+    fresh = fresh_scores(after.projects, fixture_resources, encoder, fusion)
+    # the new row differs from a full refit only by TF-IDF weights (kept until a refresh)
+    assert np.abs(after.ranker.scores[3] - fresh[3]).max() < 0.5
+    assert after.resources_for("P9", 1)[0].resource_id == "R1"
+    assert "需求匹配：临床" in after.resources_for("P9", 1)[0].reasons
+    np.testing.assert_allclose(catalogue.refresh().ranker.scores, fresh, rtol=1e-5, atol=1e-5)
+
+
+def test_editing_and_removing_projects(catalogue, encoder):
+    edited = replace(catalogue.current().projects[0], description="中药配方颗粒，需要中药提取生产", track="tcm")
+    snapshot = catalogue.update_projects([edited], removed=["P2"])
+    assert [p.project_id for p in snapshot.projects] == ["P3", "P1"]
+    assert snapshot.resources_for("P1", 1)[0].resource_id == "R3"
+    store = catalogue._stores[("hash", "projects")]
+    assert sorted(store.index.ids) == sorted(vector_id(p.project_id, p.text) for p in snapshot.projects)
+    with pytest.raises(KeyError):
+        snapshot.resources_for("P2")
+
+
+def test_provider_changes_rescore_every_row_exactly(catalogue, encoder, fusion, fixture_resources):
+    provider = replace(fixture_resources[0], resource_id="R9", name="示例冠脉专科医院")
+    snapshot = catalogue.update_resources([provider], removed=["R6"])
+    assert [r.resource_id for r in snapshot.resources] == ["R1", "R2", "R3", "R4", "R5", "R9"]
+    expected = fresh_scores(snapshot.projects, snapshot.resources, encoder, fusion)
+    np.testing.assert_allclose(snapshot.ranker.scores, expected, rtol=1e-5, atol=1e-5)
+    assert {m.project_id for m in snapshot.projects_for("R9", 3)} == {"P1", "P2", "P3"}
+
+
+def test_a_restart_reuses_saved_vectors_and_repairs_stale_ones(tmp_path, catalogue, hash_encoder, fusion):
+    snapshot = catalogue.update_projects([replace(catalogue.current().projects[0], project_id="P9", **NEW)])
+    projects, resources = list(snapshot.projects), list(snapshot.resources)
+    encoder = CountingEncoder(hash_encoder)
+    Catalogue(tmp_path, {"hash": encoder}, fusion).load(projects, resources)
+    assert encoder.texts == []  # everything came from the indexes
+
+    # the database moved on while the process was down: one edit, one deletion
+    projects[0] = replace(projects[0], description="改为眼科人工智能")
+    del projects[1]
+    restarted = Catalogue(tmp_path, {"hash": encoder}, fusion)
+    restarted.load(projects, resources)
+    assert encoder.texts == [projects[0].text]
+    assert restarted.check([p.project_id for p in projects], [r.resource_id for r in resources]) == []
+
+
+def test_a_torn_index_file_is_rebuilt(tmp_path, catalogue, encoder, fusion, fixture_projects, fixture_resources):
+    path = tmp_path / "index" / "hash-projects.faiss"
+    path.write_bytes(path.read_bytes()[:50])
+    restarted = Catalogue(tmp_path, {"hash": encoder}, fusion)
+    restarted.load(fixture_projects, fixture_resources)
+    assert restarted.check([p.project_id for p in fixture_projects],
+                           [r.resource_id for r in fixture_resources]) == []  # fmt: skip
+    index = VectorIndex.load(path, encoder.model_id, encoder.dim)
+    assert {record_of(i) for i in index.ids} == {"P1", "P2", "P3"}
+
+
+def test_check_names_what_differs_from_the_database(catalogue):
+    assert catalogue.check(["P1", "P2", "P3"], ["R1", "R2", "R3", "R4", "R5", "R6"]) == []
+    problems = catalogue.check(["P1", "P2", "P3", "P4"], ["R1", "R2", "R3", "R4", "R5", "R6"])
+    assert problems and "projects" in problems[0]
+
+
+def test_free_text_queries_in_one_batch(catalogue):
+    answers = catalogue.query(["可降解冠脉支架，需要临床试验", "经典名方中药配方颗粒，需要提取生产"],
+                              top_k=[2, 1], types=[(), ("cdmo",)])  # fmt: skip
+    assert [len(a) for a in answers] == [2, 1]
+    assert answers[0][0].resource_id == "R1" and answers[1][0].resource_id == "R3"
+
+
+def test_an_empty_catalogue_answers_empty(tmp_path, encoder, fusion, fixture_projects):
+    catalogue = Catalogue(tmp_path, {"hash": encoder}, fusion)
+    snapshot = catalogue.load(fixture_projects, [])
+    assert snapshot.resources_for("P1") == [] and catalogue.query(["任何"]) == [[]]
+    snapshot = catalogue.update_projects([replace(fixture_projects[0], project_id="P9")])
+    assert len(snapshot.projects) == 4
+
+
+def test_readers_always_see_a_whole_snapshot(catalogue, fixture_projects):
+    stop = threading.Event()
+    seen: list[bool] = []
+
+    def read() -> None:
+        while not stop.is_set():
+            s = catalogue.current()
+            seen.append(s.ranker.scores.shape == (len(s.projects), len(s.resources))
+                        and len(s.ranker.explain._words[0]) == len(s.projects))  # fmt: skip
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for i in range(20):
+        catalogue.update_projects([replace(fixture_projects[0], project_id=f"X{i}")],
+                                  removed=[f"X{i - 1}"])  # fmt: skip
+    stop.set()
+    reader.join()
+    assert seen and all(seen)
+
+
+def test_match_scores_feed_the_planner(catalogue):
+    scores = catalogue.current().match_scores()
+    assert scores.scores.shape == (3, 6) and 0.0 <= scores.scores.min() <= scores.scores.max() <= 1.0
+    plan = plan_event(scores, Event(name="复赛", min_meetings=1, max_meetings=2))
+    assert plan.meetings and all(m.reasons for m in plan.meetings)
