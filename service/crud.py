@@ -145,16 +145,13 @@ def save_resources(
 
 
 def delete_project(session: Session, project_id: str) -> bool:
-    return (
-        session.execute(delete(ProjectRow).where(ProjectRow.project_id == project_id)).rowcount > 0
-    )  # type: ignore[attr-defined]
+    result = session.execute(delete(ProjectRow).where(ProjectRow.project_id == project_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def delete_resource(session: Session, resource_id: str) -> bool:
-    return (
-        session.execute(delete(ResourceRow).where(ResourceRow.resource_id == resource_id)).rowcount
-        > 0
-    )  # type: ignore[attr-defined]
+    result = session.execute(delete(ResourceRow).where(ResourceRow.resource_id == resource_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 # -- credentials ------------------------------------------------------------------------------
