@@ -26,26 +26,20 @@ free), and the index is saved again (temp file + rename, with a checksummed side
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import logging
-import math
 import threading
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import fields
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
-from . import signals
 from .errors import IndexMismatchError
 from .features import Encoder, PairFeaturizer
 from .index import VectorIndex
 from .plan.inputs import MatchScores
 from .rank import Fusion, Match, Ranker, project_from_text
+from .reasons import WordStats
 from .schema import NEED, Project, Resource
 from .text.lexical import words
 
@@ -331,21 +325,14 @@ class Catalogue:
                            [(p.project_id, p.text) for p in upserts])
                        for name in self.encoders}  # fmt: skip
             fresh = self._score_rows(old, upserts, vectors)
-            f, g = old.featurizer, fresh.featurizer
-            merged = copy.copy(f)
-            merged.projects = [f.projects[i] for i in keep] + g.projects
-            merged._project_ngrams = sp.vstack([f._project_ngrams[keep], g._project_ngrams]).tocsr()
-            merged.project_vectors = {
-                name: np.concatenate([f.project_vectors[name][keep], g.project_vectors[name]])
-                for name in f.project_vectors
-            }
-            merged.project_profiles = _concat(_take(f.project_profiles, keep), g.project_profiles)
-            old_words, resource_words, idf = old.explain._words
-            ranker = _seeded(
+            merged = old.featurizer.merged(keep, fresh.featurizer)
+            stats = old.explain.words
+            ranker = Ranker.from_scores(
                 merged, self.fusion,
                 np.concatenate([old.scores[keep], fresh.scores]),
                 np.concatenate([old.excluded[keep], fresh.excluded]),
-                ([old_words[i] for i in keep] + fresh.explain._words[0], resource_words, idf),
+                WordStats([stats.project_words[i] for i in keep] + fresh.explain.words.project_words,
+                          stats.resource_words, stats.idf),
             )  # fmt: skip
             for name in self.encoders:
                 store = self._stores[(name, "projects")]
@@ -368,11 +355,9 @@ class Catalogue:
         if not resources:
             return self._swap(projects, resources, None)
         featurizer = PairFeaturizer(projects, resources, encoders)
-        ranker = Ranker(featurizer, self.fusion)
-        project_words = [self._words_of(p.text) for p in projects]
-        resource_words = [self._words_of(r.text) for r in resources]
-        ranker.explain.__dict__["_words"] = (project_words, resource_words,
-                                             _idf(project_words + resource_words))  # fmt: skip
+        stats = WordStats.of([self._words_of(p.text) for p in projects],
+                             [self._words_of(r.text) for r in resources])  # fmt: skip
+        ranker = Ranker(featurizer, self.fusion, words=stats)
         ranker.scores  # noqa: B018 -- score now, in the writer, not in the first reader
         return self._swap(projects, resources, ranker)
 
@@ -380,22 +365,22 @@ class Catalogue:
         self, base: Ranker, projects: list[Project], vectors: Mapping[str, np.ndarray]
     ) -> Ranker:
         """A ranker over `projects` × base's providers, with base's fitted models and words."""
-        f = copy.copy(base.featurizer)
-        f.projects = list(projects)
-        f.project_vectors = {name: vectors[name] for name in f.encoder_names}
-        f.project_profiles = signals.project_profiles(projects)
-        if projects:
-            f._project_ngrams = f.tfidf.vectorizer_.transform([p.text for p in projects])
-            features = f.block(slice(None))
-            scores = self.fusion.predict(features)
-        else:
-            f._project_ngrams = sp.csr_matrix((0, f._resource_ngrams.shape[1]), dtype=np.float32)
-            features = np.zeros((0, len(f.resources), len(f.names)), np.float32)
-            scores = np.zeros((0, len(f.resources)), np.float32)
+        f = base.featurizer.for_projects(projects, vectors)
+        features = (
+            f.block(slice(None))
+            if projects
+            else np.zeros((0, len(f.resources), len(f.names)), np.float32)
+        )
+        scores = (
+            self.fusion.predict(features)
+            if projects
+            else np.zeros((0, len(f.resources)), np.float32)
+        )
         excluded = features[..., f.names.index("excluded")] > 0
-        _, resource_words, idf = base.explain._words
-        return _seeded(f, self.fusion, scores, excluded,
-                       ([set(words(p.text)) for p in projects], resource_words, idf))  # fmt: skip
+        stats = base.explain.words
+        return Ranker.from_scores(f, self.fusion, scores, excluded,
+                                  WordStats([set(words(p.text)) for p in projects],
+                                            stats.resource_words, stats.idf))  # fmt: skip
 
     def _swap(
         self, projects: Sequence[Project], resources: Sequence[Resource], ranker: Ranker | None
@@ -412,58 +397,6 @@ class Catalogue:
         if found is None:
             found = self._words[text] = set(words(text))
         return found
-
-
-def _seeded(
-    featurizer: PairFeaturizer,
-    fusion: Fusion,
-    scores: np.ndarray,
-    excluded: np.ndarray,
-    explain_words: tuple[list[set[str]], list[set[str]], dict[str, float]],
-) -> Ranker:
-    """A Ranker given its scores and the Explainer's word sets instead of computing them.
-
-    Uses two cached properties of `Ranker` and `Explainer` (``_scored``, ``_words``); the
-    tests compare against rankers built the ordinary way, so a change there shows up at once.
-    """
-    ranker = Ranker(featurizer, fusion)
-    ranker.__dict__["_scored"] = (np.asarray(scores, np.float32), np.asarray(excluded, bool))
-    ranker.explain.__dict__["_words"] = explain_words
-    return ranker
-
-
-def _idf(word_sets: Sequence[set[str]]) -> dict[str, float]:
-    """The same weights as `Explainer`: log((1 + n) / (1 + document frequency))."""
-    df = Counter(w for ws in word_sets for w in ws)
-    n = len(word_sets)
-    return {w: math.log((1 + n) / (1 + c)) for w, c in df.items()}
-
-
-def _take(profiles: signals.Profiles, index: np.ndarray) -> signals.Profiles:
-    values: dict[str, Any] = {}
-    for field in fields(profiles):
-        value = getattr(profiles, field.name)
-        values[field.name] = (tuple(value[i] for i in index) if isinstance(value, tuple)
-                              else value[index])  # fmt: skip
-    return signals.Profiles(**values)
-
-
-def _concat(a: signals.Profiles, b: signals.Profiles) -> signals.Profiles:
-    values: dict[str, Any] = {}
-    for field in fields(a):
-        x, y = getattr(a, field.name), getattr(b, field.name)
-        if isinstance(x, tuple):
-            values[field.name] = x + y
-        elif x.ndim == 2 and x.shape[1] != y.shape[1]:  # "only" rules: pad to the wider one
-            width = max(x.shape[1], y.shape[1])
-            values[field.name] = np.concatenate([_pad(x, width), _pad(y, width)])
-        else:
-            values[field.name] = np.concatenate([x, y])
-    return signals.Profiles(**values)
-
-
-def _pad(array: np.ndarray, width: int) -> np.ndarray:
-    return np.pad(array, ((0, 0), (0, width - array.shape[1])))
 
 
 def _record_id(record: Project | Resource) -> str:

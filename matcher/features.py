@@ -7,11 +7,13 @@ catalogues are scored chunk by chunk in bounded memory.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import signals
 from .schema import Project, Resource
@@ -64,8 +66,8 @@ class PairFeaturizer:
         resource_texts = [r.text for r in self.resources]
 
         self.tfidf = CharNgramScorer().fit(project_texts + resource_texts)
-        self._project_ngrams = self.tfidf.vectorizer_.transform(project_texts)
-        self._resource_ngrams = self.tfidf.vectorizer_.transform(resource_texts)
+        self.project_ngrams = self.tfidf.vectorizer_.transform(project_texts)
+        self.resource_ngrams = self.tfidf.vectorizer_.transform(resource_texts)
         self.bm25 = BM25Scorer().fit(resource_texts)
 
         self.project_vectors: dict[str, np.ndarray] = {}
@@ -89,7 +91,7 @@ class PairFeaturizer:
         index = np.arange(len(self.projects))[rows]
         columns: list[np.ndarray] = []
         columns.append(_zscore(self.bm25.score([self.projects[i].text for i in index])))
-        ngrams = self._project_ngrams[index] @ self._resource_ngrams.T
+        ngrams = self.project_ngrams[index] @ self.resource_ngrams.T
         columns.append(_zscore(np.asarray(ngrams.toarray(), dtype=np.float32)))
         for name in self.encoder_names:
             columns.append(
@@ -97,10 +99,39 @@ class PairFeaturizer:
             )
         own = signals.own_institution([self.projects[i] for i in index], self.resources)
         structured = signals.structured_features(
-            _take(self.project_profiles, index), self.resource_profiles, own, self.region_weight
+            self.project_profiles.take(index), self.resource_profiles, own, self.region_weight
         )
         columns.extend(structured[name] for name in signals.STRUCTURED_FEATURES)
         return np.stack(columns, axis=-1).astype(np.float32, copy=False)
+
+    def for_projects(
+        self, projects: Sequence[Project], project_vectors: Mapping[str, np.ndarray]
+    ) -> PairFeaturizer:
+        """Other projects against the same providers, reusing the fitted lexical models."""
+        other = copy.copy(self)
+        other.projects = list(projects)
+        other.project_vectors = {name: project_vectors[name] for name in self.encoder_names}
+        other.project_profiles = signals.project_profiles(other.projects)
+        texts = [p.text for p in other.projects]
+        width = self.resource_ngrams.shape[1]
+        other.project_ngrams = (
+            self.tfidf.vectorizer_.transform(texts)
+            if texts
+            else sp.csr_matrix((0, width), dtype=np.float32)
+        )
+        return other
+
+    def merged(self, keep: np.ndarray, other: PairFeaturizer) -> PairFeaturizer:
+        """This featurizer's projects at `keep`, then `other`'s (same providers and models)."""
+        out = copy.copy(self)
+        out.projects = [self.projects[i] for i in keep] + other.projects
+        out.project_ngrams = sp.vstack([self.project_ngrams[keep], other.project_ngrams]).tocsr()
+        out.project_vectors = {
+            name: np.concatenate([self.project_vectors[name][keep], other.project_vectors[name]])
+            for name in self.encoder_names
+        }
+        out.project_profiles = self.project_profiles.take(keep).concat(other.project_profiles)
+        return out
 
     def blocks(self, size: int = 256, progress: Progress | None = None):
         """(row indices, features) for consecutive blocks of projects."""
@@ -117,19 +148,3 @@ def _zscore(scores: np.ndarray) -> np.ndarray:
     mean = scores.mean(axis=1, keepdims=True)
     std = scores.std(axis=1, keepdims=True)
     return np.where(std > 1e-9, (scores - mean) / np.maximum(std, 1e-9), 0.0).astype(np.float32)
-
-
-def _take(profiles: signals.Profiles, index: np.ndarray) -> signals.Profiles:
-    return signals.Profiles(
-        needs_field=profiles.needs_field[index],
-        needs_text=profiles.needs_text[index],
-        tracks=profiles.tracks[index],
-        track_focus=profiles.track_focus[index],
-        stages=profiles.stages[index],
-        region=profiles.region[index],
-        facets=profiles.facets[index],
-        specialty=profiles.specialty[index],
-        exclude_any=profiles.exclude_any[index],
-        only=profiles.only[index],
-        exclusion_text=tuple(profiles.exclusion_text[i] for i in index),
-    )

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import concepts as C
 from .features import PairFeaturizer, Progress
-from .reasons import Explainer
+from .reasons import Explainer, WordStats
 from .schema import STAGE, STAGE_ORDER, TRACK, Project, Resource
 from .signals import NEED_BIT
 
@@ -42,7 +42,13 @@ class Match:
 class Ranker:
     """Scores every project × provider pair once, then answers ranked lists from the matrix."""
 
-    def __init__(self, featurizer: PairFeaturizer, fusion: Fusion, block_size: int = 256) -> None:
+    def __init__(
+        self,
+        featurizer: PairFeaturizer,
+        fusion: Fusion,
+        block_size: int = 256,
+        words: WordStats | None = None,
+    ) -> None:
         if tuple(fusion.names) != featurizer.names:
             raise ValueError(
                 f"fusion expects features {fusion.names}, featurizer gives {featurizer.names}"
@@ -50,8 +56,22 @@ class Ranker:
         self.featurizer = featurizer
         self.fusion = fusion
         self.block_size = block_size
-        self.explain = Explainer(featurizer)
+        self.explain = Explainer(featurizer, words)
         self._progress: Progress | None = None
+
+    @classmethod
+    def from_scores(
+        cls,
+        featurizer: PairFeaturizer,
+        fusion: Fusion,
+        scores: np.ndarray,
+        excluded: np.ndarray,
+        words: WordStats | None = None,
+    ) -> Ranker:
+        """A ranker whose pair scores were computed elsewhere (e.g. row by row, incrementally)."""
+        ranker = cls(featurizer, fusion, words=words)
+        ranker.__dict__["_scored"] = (np.asarray(scores, np.float32), np.asarray(excluded, bool))
+        return ranker
 
     @property
     def projects(self) -> list[Project]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -12,6 +13,7 @@ from . import concepts as C
 from .features import PairFeaturizer
 from .schema import NEED, STAGE
 from .signals import FACET_BIT, NEED_BIT, TRACK_BIT, org_key
+from .text.lexical import words as content_words
 
 NEED_SHORT = {
     "funding": "融资",
@@ -29,22 +31,38 @@ TRACK_SHORT = {"device": "医疗器械", "drug": "创新药", "ai": "AI医疗", 
 REGION_LABEL = {"beijing": "北京", "tianjin": "天津", "hebei": "河北", "other": "其他"}
 
 
+@dataclass(frozen=True)
+class WordStats:
+    """Content words of every record and their idf: what "内容相近" is picked from."""
+
+    project_words: list[set[str]]
+    resource_words: list[set[str]]
+    idf: dict[str, float]
+
+    @classmethod
+    def of(cls, project_words: list[set[str]], resource_words: list[set[str]]) -> WordStats:
+        df = Counter(w for ws in project_words + resource_words for w in ws)
+        n = len(project_words) + len(resource_words)
+        return cls(
+            project_words, resource_words, {w: math.log((1 + n) / (1 + c)) for w, c in df.items()}
+        )
+
+
 class Explainer:
     """Builds the reason text of any (project index, provider index) of a featurizer."""
 
-    def __init__(self, featurizer: PairFeaturizer) -> None:
+    def __init__(self, featurizer: PairFeaturizer, words: WordStats | None = None) -> None:
         self.f = featurizer
+        self._given_words = words
 
     @cached_property
-    def _words(self) -> tuple[list[set[str]], list[set[str]], dict[str, float]]:
-        from .text.lexical import words
-
-        project_words = [set(words(p.text)) for p in self.f.projects]
-        resource_words = [set(words(r.text)) for r in self.f.resources]
-        df = Counter(w for ws in project_words + resource_words for w in ws)
-        n = len(project_words) + len(resource_words)
-        idf = {w: math.log((1 + n) / (1 + c)) for w, c in df.items()}
-        return project_words, resource_words, idf
+    def words(self) -> WordStats:
+        if self._given_words is not None:
+            return self._given_words
+        return WordStats.of(
+            [set(content_words(p.text)) for p in self.f.projects],
+            [set(content_words(r.text)) for r in self.f.resources],
+        )
 
     def matched_needs(self, i: int, j: int) -> list[str]:
         p, r = self.f.project_profiles, self.f.resource_profiles
@@ -66,8 +84,11 @@ class Explainer:
         p, r = self.f.project_profiles, self.f.resource_profiles
         shared_spec = int(p.specialty[i]) & int(r.specialty[j])
         terms = [c.label for c in C.SPECIALTIES if shared_spec & FACET_BIT[f"spec:{c.key}"]]
-        project_words, resource_words, idf = self._words
-        common = sorted(project_words[i] & resource_words[j], key=lambda w: (-idf.get(w, 0.0), w))
+        stats = self.words
+        common = sorted(
+            stats.project_words[i] & stats.resource_words[j],
+            key=lambda w: (-stats.idf.get(w, 0.0), w),
+        )
         for word in common:
             if len(terms) >= limit:
                 break

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -77,6 +78,34 @@ class Profiles:
     exclude_any: np.ndarray  # uint64 (providers): excluded if a project has any of these
     only: np.ndarray  # uint64 (providers, n_rules): excluded unless a project has one of each
     exclusion_text: tuple[str, ...]  # (providers) the clauses that stated the exclusions
+
+    def take(self, index: np.ndarray) -> Profiles:
+        """The profiles of the records at `index`, in that order."""
+        values: dict[str, Any] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            values[item.name] = (
+                tuple(value[i] for i in index) if isinstance(value, tuple) else value[index]
+            )
+        return Profiles(**values)
+
+    def concat(self, other: Profiles) -> Profiles:
+        """These profiles followed by `other`'s."""
+        values: dict[str, Any] = {}
+        for item in fields(self):
+            x, y = getattr(self, item.name), getattr(other, item.name)
+            if isinstance(x, tuple):
+                values[item.name] = x + y
+            elif x.ndim == 2:  # "only" rules: pad both to the wider rule table
+                width = max(x.shape[1], y.shape[1])
+                values[item.name] = np.concatenate([_pad_columns(x, width), _pad_columns(y, width)])
+            else:
+                values[item.name] = np.concatenate([x, y])
+        return Profiles(**values)
+
+
+def _pad_columns(table: np.ndarray, width: int) -> np.ndarray:
+    return np.pad(table, ((0, 0), (0, width - table.shape[1])))
 
 
 def bits(keys: Sequence[str], table: dict[str, int]) -> int:

@@ -158,7 +158,7 @@ def test_readers_always_see_a_whole_snapshot(catalogue, fixture_projects):
         while not stop.is_set():
             s = catalogue.current()
             seen.append(s.ranker.scores.shape == (len(s.projects), len(s.resources))
-                        and len(s.ranker.explain._words[0]) == len(s.projects))  # fmt: skip
+                        and len(s.ranker.explain.words.project_words) == len(s.projects))  # fmt: skip
 
     reader = threading.Thread(target=read)
     reader.start()
