@@ -16,7 +16,7 @@ from matcher.catalogue import Catalogue, Snapshot
 from matcher.features import Encoder
 from matcher.rank import Fusion
 
-from . import crud
+from . import crud, web
 from .auth import Authenticator
 from .batcher import QueryBatcher
 from .config import ServiceSettings
@@ -151,6 +151,7 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
     app.state.metrics = metrics
     for module in (health, projects, resources, query, tokens, events, outcomes, admin):
         app.include_router(module.router)
+    web.install(app)  # the Chinese web UI: pages, /static, error pages
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes,
                        max_upload=settings.max_upload_bytes)  # fmt: skip
     app.add_middleware(MetricsMiddleware, metrics=metrics)
