@@ -261,6 +261,9 @@ def evaluate(
             help="也用 K 折交叉验证重新拟合 also refit fusions with K-fold CV on these judgments (0 = off)"
         ),
     ] = 0,
+    plot: Annotated[
+        Path | None, typer.Option(help="条形图 also draw the table as a bar chart (.png or .svg)")
+    ] = None,
 ) -> None:
     """nDCG@10 与 Recall@5 — score every baseline, signal and fusion side by side."""
     from .engine import Settings, all_features, load_encoders, load_fusion
@@ -297,6 +300,10 @@ def evaluate(
         return compare(features, grades, featurizer.names, baselines, fused), note
 
     rows, note = _run(action)
+    if plot is not None:
+        from .plots import quality_chart
+
+        console.print(f"已写入 wrote {quality_chart(rows, plot)}")
     if as_json:
         out.print_json(
             json.dumps({"rows": [r.__dict__ for r in rows], "note": note}, ensure_ascii=False)

@@ -56,14 +56,16 @@ def test_query_free_text_as_json():
     assert matches[0]["resource_id"] == "R2" and matches[0]["type"] == "cdmo"
 
 
-def test_evaluate_prints_every_signal_and_fusion():
-    result = runner.invoke(app, ["evaluate", "-p", P, "-r", R, "-q", Q, "--json"])
+def test_evaluate_prints_every_signal_and_fusion(tmp_path):
+    chart = tmp_path / "quality.png"
+    result = runner.invoke(app, ["evaluate", "-p", P, "-r", R, "-q", Q, "--json", "--plot", str(chart)])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)["rows"]
     names = [r["name"] for r in rows]
     assert "字符n-gram TF-IDF" in names and "BM25 (jieba)" in names and "字段重叠 field overlap" in names
     assert any(r["kind"] == "fusion" and "models/" in r["name"] for r in rows)
     assert all(0.0 <= r["ndcg10"] <= 1.0 and 0.0 <= r["recall5"] <= 1.0 for r in rows)
+    assert chart.read_bytes().startswith(b"\x89PNG")
 
 
 def test_bad_input_exits_2_names_row_and_column_and_writes_nothing(tmp_path):
