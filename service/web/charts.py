@@ -1,0 +1,137 @@
+"""Server-side plots as inline SVG strings (matplotlib, no pyplot), cached per input key.
+
+Text is emitted as SVG <text> (`svg.fonttype: none`) so the browser draws the Chinese labels
+with its own fonts; matplotlib only measures them, with a CJK font when one is installed
+(Debian: fonts-noto-cjk), else the labels fall back to their English keys.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from functools import cache
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+_LOCK = threading.RLock()  # matplotlib's font and text caches are not thread-safe
+_CACHE: OrderedDict[Hashable, str] = OrderedDict()
+CACHE_SIZE = 32
+CJK_NAMES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC", "WenQuanYi Zen Hei",
+             "WenQuanYi Micro Hei", "Source Han Sans SC", "SimHei", "Microsoft YaHei")  # fmt: skip
+
+
+@cache
+def cjk_font() -> str | None:
+    """The family name of an installed CJK font matplotlib can measure with, or None."""
+    from matplotlib import font_manager
+
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    for name in CJK_NAMES:
+        if name in known:
+            return name
+    for path in font_manager.findSystemFonts():  # a font cache older than the font package
+        if "CJK" in path or "wqy" in path.lower():
+            font_manager.fontManager.addfont(path)
+            return font_manager.FontProperties(fname=path).get_name()
+    return None
+
+
+def render(key: Hashable, draw: Callable[..., str], *args: Any) -> str:
+    """`draw(*args)` in the house style, remembered under `key` (include the snapshot version)."""
+    import matplotlib
+
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+        font = cjk_font()
+        families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
+        style: Any = {"svg.fonttype": "none", "font.family": families, "svg.hashsalt": "medmatch",
+                      "font.size": 9}  # fmt: skip
+        with matplotlib.rc_context(style):
+            svg = draw(*args)
+        _CACHE[key] = svg
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+        return svg
+
+
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _svg(figure: Figure) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg")
+    text = buffer.getvalue()
+    text = text[text.index("<svg") :]
+    # scale with the page: drop the fixed size, keep the viewBox
+    return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 role="img"', text, count=1)
+
+
+def text(chinese: str, english: str) -> str:
+    return chinese if cjk_font() else english
+
+
+def score_histogram(all_scores: np.ndarray, meeting_scores: Sequence[float]) -> str:
+    """Distribution of every pair's score, with the planned meetings' scores over it."""
+    figure = _figure(6.4, 2.8)
+    axes = figure.add_subplot()
+    bins = [i / 25 for i in range(26)]
+    values = np.asarray(all_scores, dtype=float).ravel()
+    weights = np.full(values.shape, 1.0 / max(len(values), 1))
+    axes.hist(values, bins=bins, weights=weights, color="#9db4c8",
+              label=text("全部配对", "all pairs"))  # fmt: skip
+    if len(meeting_scores):
+        met = np.asarray(meeting_scores, dtype=float)
+        axes.hist(met, bins=bins, weights=np.full(met.shape, 1.0 / len(met)), color="#d9534f",
+                  alpha=0.75, label=text("已排会面", "planned meetings"))  # fmt: skip
+    axes.set_xlabel(text("匹配分（0–1，越高越合适）", "match score (0–1)"))
+    axes.set_ylabel(text("占比", "share"))
+    axes.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+    axes.legend(frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
+def score_heatmap(
+    scores: np.ndarray,
+    row_groups: Sequence[tuple[str, int]],
+    col_groups: Sequence[tuple[str, int]],
+    meetings: Sequence[tuple[int, int]] = (),
+) -> str:
+    """Projects (rows, grouped) × providers (columns, grouped); planned meetings as dots."""
+    n_rows, n_cols = scores.shape
+    figure = _figure(7.2, 5.6)
+    axes = figure.add_subplot()
+    image = axes.imshow(scores, aspect="auto", cmap="YlGnBu", vmin=0.0, vmax=1.0,
+                        interpolation="none")  # fmt: skip
+    if meetings:
+        rows, cols = zip(*meetings, strict=True)
+        axes.scatter(cols, rows, s=3, c="#d9534f", marker="s", linewidths=0,
+                     label=text("已排会面", "planned meeting"))  # fmt: skip
+        axes.legend(loc="upper right", bbox_to_anchor=(1.0, 1.12), frameon=False, fontsize=8)
+    for groups, line, ticks in ((row_groups, axes.axhline, axes.set_yticks),
+                                (col_groups, axes.axvline, axes.set_xticks)):  # fmt: skip
+        edges = np.cumsum([0] + [n for _, n in groups])
+        for edge in edges[1:-1]:
+            line(edge - 0.5, color="white", linewidth=1.2)
+        ticks([(a + b) / 2 - 0.5 for a, b in pairwise(edges)],
+              [name for name, _ in groups], fontsize=8)  # fmt: skip
+    axes.tick_params(axis="x", labelrotation=90)
+    axes.set_xlim(-0.5, n_cols - 0.5)
+    axes.set_ylim(n_rows - 0.5, -0.5)
+    axes.set_xlabel(text(f"资源方（{n_cols}，按类型）", f"providers ({n_cols}, by type)"))
+    axes.set_ylabel(text(f"项目（{n_rows}，按赛道）", f"projects ({n_rows}, by track)"))
+    figure.colorbar(image, ax=axes, shrink=0.8, label=text("匹配分", "score"))
+    return _svg(figure)

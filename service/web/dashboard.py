@@ -1,0 +1,142 @@
+"""The organisers' dashboard: need coverage by track, provider capacity use, score distribution
+and the project × provider score heatmap of one event (with its latest plan's meetings)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from matcher.catalogue import Snapshot
+from matcher.plan import Event, MatchScores
+from matcher.schema import NEED, RESOURCE_TYPE, TRACK
+
+from .. import crud
+from ..deps import SessionDep
+from ..jobs import event_of
+from . import charts
+from .records import MatchingPage
+from .render import page
+from .session import OrganiserPage
+
+router = APIRouter(include_in_schema=False)
+_SCORES: dict[int, MatchScores] = {}  # snapshot version → match scores (the latest only)
+
+
+def match_scores(snapshot: Snapshot) -> MatchScores:
+    found = _SCORES.get(snapshot.version)
+    if found is None:
+        found = snapshot.match_scores()
+        _SCORES.clear()
+        _SCORES[snapshot.version] = found
+    return found
+
+
+def coverage(scores: MatchScores, plan: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Per track and need: projects with the need, and how many have it covered — met by a
+    strong provider serving it in the plan, or (without a plan) such a provider exists."""
+    counts = {(t, n): [0, 0] for t in TRACK.keys for n in NEED.keys}
+    if plan is not None:
+        for p in plan.get("projects", []):
+            needs = [*p["needs_covered"], *p["needs_uncovered"], *p["needs_unavailable"]]
+            for need in needs:
+                if (p["track"], need) in counts:
+                    counts[p["track"], need][1] += 1
+                    counts[p["track"], need][0] += need in p["needs_covered"]
+    else:
+        for i, project in enumerate(scores.projects):
+            for need in project.needs:
+                if (project.track, need) in counts and need in scores.serves_need:
+                    counts[project.track, need][1] += 1
+                    strong = scores.strong[i] & scores.serves_need[need][i]
+                    counts[project.track, need][0] += bool(strong.any())
+    rows = []
+    for track in TRACK.keys:
+        cells = []
+        for need in NEED.keys:
+            covered, total = counts[track, need]
+            cells.append({"need": need, "covered": covered, "total": total,
+                          "share": covered / total if total else None})  # fmt: skip
+        rows.append({"track": track, "cells": cells})
+    return rows
+
+
+def utilisation(plan: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Providers by share of their capacity used in the plan, fullest first."""
+    if plan is None:
+        return []
+    out = [{"id": r["resource_id"], "name": r["name"], "type": r["type"],
+            "meetings": r["meetings"], "capacity": r["capacity"],
+            "share": min(r["meetings"] / r["capacity"], 1.0) if r["capacity"] else 0.0}
+           for r in plan.get("resources", [])]  # fmt: skip
+    return sorted(out, key=lambda r: (-r["share"], -r["meetings"], r["id"]))
+
+
+def heatmap_input(
+    scores: MatchScores, event: Event | None, plan: dict[str, Any] | None
+) -> tuple[np.ndarray, list[tuple[str, int]], list[tuple[str, int]], list[tuple[int, int]]]:
+    """Attending projects (by track) × providers (by type), their groups and the meetings."""
+    rows = [i for i, p in enumerate(scores.projects)
+            if event is None or event.projects is None or p.project_id in event.projects]  # fmt: skip
+    cols = [j for j, r in enumerate(scores.resources)
+            if event is None or event.resources is None or r.resource_id in event.resources]  # fmt: skip
+    track_order = {k: n for n, k in enumerate(TRACK.keys)}
+    type_order = {k: n for n, k in enumerate(RESOURCE_TYPE.keys)}
+    rows.sort(
+        key=lambda i: (track_order.get(scores.projects[i].track, 99), scores.projects[i].project_id)
+    )
+    cols.sort(
+        key=lambda j: (
+            type_order.get(scores.resources[j].type, 99),
+            scores.resources[j].resource_id,
+        )
+    )
+    row_groups = _groups([scores.projects[i].track for i in rows], TRACK.labels)
+    col_groups = _groups([scores.resources[j].type for j in cols], RESOURCE_TYPE.labels)
+    where_p = {scores.projects[i].project_id: a for a, i in enumerate(rows)}
+    where_r = {scores.resources[j].resource_id: b for b, j in enumerate(cols)}
+    meetings = [(where_p[m["project_id"]], where_r[m["resource_id"]])
+                for m in (plan or {}).get("meetings", [])
+                if m["project_id"] in where_p and m["resource_id"] in where_r]  # fmt: skip
+    return scores.scores[np.ix_(rows, cols)], row_groups, col_groups, meetings
+
+
+def _groups(keys: list[str], labels: dict[str, str]) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    for key in keys:
+        name = charts.text(labels.get(key, key), key)
+        if out and out[-1][0] == name:
+            out[-1] = (name, out[-1][1] + 1)
+        else:
+            out.append((name, 1))
+    return out
+
+
+@router.get("/dashboard")
+def dashboard(
+    request: Request, visitor: OrganiserPage, session: SessionDep, matching: MatchingPage,
+    event: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> Response:  # fmt: skip
+    snapshot = matching.catalogue.current()
+    scores = match_scores(snapshot)
+    events = crud.list_events(session)
+    chosen = next((e for e in events if e.id == event), events[-1] if events else None)
+    plans = crud.list_plans(session, chosen.id) if chosen else []
+    plan_row = plans[-1] if plans else None
+    plan = plan_row.body if plan_row else None
+    spec = event_of(chosen.spec) if chosen else None
+    plan_key = plan_row.id if plan_row else 0
+    histogram = charts.render(("hist", snapshot.version, plan_key), charts.score_histogram,
+                              scores.scores, [m["score"] for m in (plan or {}).get("meetings", [])])  # fmt: skip
+    heatmap = ""
+    if scores.scores.size:
+        attending = (tuple(spec.projects or ()), tuple(spec.resources or ())) if spec else ()
+        heatmap = charts.render(("heat", snapshot.version, plan_key, attending),
+                                lambda: charts.score_heatmap(*heatmap_input(scores, spec, plan)))  # fmt: skip
+    return page(request, "dashboard.html", visitor, events=events, event=chosen, plan=plan_row,
+                coverage=coverage(scores, plan), utilisation=utilisation(plan),
+                histogram=histogram, heatmap=heatmap, projects=len(snapshot.projects),
+                resources=len(snapshot.resources),
+                meetings=len((plan or {}).get("meetings", [])))  # fmt: skip

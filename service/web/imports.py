@@ -1,0 +1,98 @@
+"""The import page: upload a projects or providers sheet; problems are shown on the sheet itself.
+
+The upload goes through the API's own import functions (all or nothing); when they refuse the
+file, the page shows the first rows of the sheet with each faulty cell marked and explained.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import Response
+from starlette.datastructures import Headers
+
+from ..deps import SettingsDep
+from ..routes import projects as project_routes
+from ..routes import resources as resource_routes
+from .records import MatchingPage
+from .render import page
+from .session import OrganiserForm, OrganiserPage
+
+router = APIRouter(include_in_schema=False)
+PREVIEW_ROWS = 200
+KIND_LABELS = {"projects": "项目", "resources": "资源方"}
+
+
+@router.get("/import")
+def import_page(request: Request, visitor: OrganiserPage) -> Response:
+    return page(request, "import.html", visitor, kind="projects", mode="upsert")
+
+
+@router.post("/import")  # the path ends in /import: BodyLimit allows spreadsheet-sized bodies
+async def import_sheet(
+    request: Request, visitor: OrganiserForm, settings: SettingsDep, matching: MatchingPage,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[Literal["projects", "resources"], Form()] = "projects",
+    mode: Annotated[Literal["upsert", "replace"], Form()] = "upsert",
+) -> Response:  # fmt: skip
+    data = await file.read(settings.max_upload_bytes + 1)
+    name = Path(file.filename or "upload.csv").name
+    upload = UploadFile(io.BytesIO(data), filename=name, headers=Headers({}))
+    context: dict[str, Any] = {"kind": kind, "mode": mode, "filename": name}
+    try:
+        if kind == "projects":
+            result = await project_routes.import_projects(upload, visitor.principal, settings,
+                                                          matching, mode)  # fmt: skip
+        else:
+            result = await resource_routes.import_resources(upload, visitor.principal, settings,
+                                                            matching, mode)  # fmt: skip
+    except HTTPException as exc:
+        if exc.status_code == 413:
+            context["errors"] = [{"row": None, "column": None,
+                                  "msg": f"文件过大：上限为 {settings.max_upload_bytes // 1024} KB"}]  # fmt: skip
+        else:
+            context["errors"] = exc.detail if isinstance(exc.detail, list) else [
+                {"row": None, "column": None, "msg": str(exc.detail)}]  # fmt: skip
+        context["preview"] = preview(data, name, context["errors"])
+        return page(request, "import.html", visitor, 422, **context)
+    return page(request, "import.html", visitor, result=result, **context)
+
+
+def preview(data: bytes, name: str, issues: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The sheet's first rows with the cells each issue names (None if it cannot be read)."""
+    frame = _frame(data, Path(name).suffix.lower())
+    if frame is None:
+        return None
+    headers = [str(c) for c in frame.columns]
+    marks: dict[tuple[int | None, str | None], list[str]] = {}
+    for found in issues:
+        row, column = found.get("row"), found.get("column")
+        column = column if column in headers else None
+        marks.setdefault((row, column), []).append(str(found.get("msg", "")))
+    rows = []
+    for number, values in enumerate(frame.head(PREVIEW_ROWS).itertuples(index=False), start=2):
+        cells = [{"text": str(v), "issues": marks.get((number, h), [])}
+                 for v, h in zip(values, headers, strict=True)]  # fmt: skip
+        rows.append({"number": number, "cells": cells, "issues": marks.get((number, None), [])})
+    header_issues = {h: marks.get((1, h), []) for h in headers}
+    return {"headers": headers, "header_issues": header_issues, "rows": rows,
+            "more": max(len(frame) - PREVIEW_ROWS, 0)}  # fmt: skip
+
+
+def _frame(data: bytes, suffix: str) -> pd.DataFrame | None:
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            return pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
+                                   sep="\t" if suffix == ".tsv" else ",", encoding=encoding)  # fmt: skip
+            except UnicodeDecodeError:
+                continue
+    except Exception:  # an unreadable file: the issue list alone says why
+        return None
+    return None

@@ -1,0 +1,56 @@
+// 医疗创新对接: small progressive enhancements; every page works without them.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  // select boxes that switch a view submit their form at once
+  document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+    select.addEventListener("change", () => select.form.submit());
+  });
+
+  // a personal link is selected in one tap, ready to copy
+  document.querySelectorAll("input[data-select]").forEach((input) => {
+    input.addEventListener("focus", () => input.select());
+  });
+
+  // filter a list of <details> by the text typed
+  document.querySelectorAll("input[data-filter]").forEach((input) => {
+    const items = document.querySelectorAll(input.dataset.filter);
+    input.addEventListener("input", () => {
+      const text = input.value.trim().toLowerCase();
+      items.forEach((item) => {
+        item.hidden = text !== "" && !item.textContent.toLowerCase().includes(text);
+      });
+    });
+  });
+
+  // a plan job's progress bar: poll until it finishes, then open the plan in its place
+  // (location.replace: Back returns to the event, not to a finished progress bar)
+  const job = document.getElementById("job");
+  if (job && job.dataset.status !== "failed") {
+    const words = { queued: "排队中", running: "运行中", done: "已完成", failed: "失败" };
+    const bar = document.getElementById("job-progress");
+    const message = document.getElementById("job-message");
+    const link = document.getElementById("job-link");
+    const poll = async () => {
+      let state;
+      try {
+        const response = await fetch(`/jobs/${job.dataset.job}`, { headers: { Accept: "application/json" } });
+        state = await response.json();
+      } catch (error) {
+        setTimeout(poll, 1500);
+        return;
+      }
+      bar.value = state.progress;
+      job.dataset.status = state.status;
+      message.textContent = `${words[state.status] || state.status}：${state.message}`;
+      if (state.status === "done" && state.plan_id) {
+        link.hidden = false;
+        link.querySelector("a").href = `/plans/${state.plan_id}`;
+        window.location.replace(`/plans/${state.plan_id}`);
+      } else if (state.status !== "failed") {
+        setTimeout(poll, 400);
+      }
+    };
+    poll();
+  }
+});

@@ -1,0 +1,194 @@
+"""The pages as organisers and token holders use them, in headless Chromium."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+from web_helpers import PHONE, sign_in
+
+pytestmark = pytest.mark.slow
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+HEADER = "项目编号,项目名称,项目简介,赛道,阶段,需求,地区,申报单位\n"
+
+
+def _event(api, name: str, **changes: object) -> int:
+    body = {"name": name, "start": "14:00", "end": "15:00", "minutes": 15,
+            "min_meetings": 1, "max_meetings": 2, **changes}  # fmt: skip
+    response = api.post("/api/events", json=body)
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def _plan(api, event_id: int) -> int:
+    job = api.post(f"/api/events/{event_id}/plans", json={}).json()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = api.get(f"/api/jobs/{job['id']}").json()
+        if state["status"] == "done":
+            return int(state["plan_id"])
+        assert state["status"] != "failed", state["message"]
+        time.sleep(0.1)
+    raise AssertionError("the plan did not finish")
+
+
+def test_login_refuses_a_wrong_key_and_lets_the_organiser_in(page):
+    page.goto("/projects")
+    assert "/login" in page.url
+    sign_in(page, "not-the-key")
+    assert page.locator("[role=alert]").inner_text() == "密钥无效或已被撤销。"
+    sign_in(page)
+    page.wait_for_url("**/projects")
+    assert page.locator("#projects tbody tr").count() == 3
+    cookie = next(c for c in page.context.cookies() if c["name"] == "mm_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+
+
+def test_an_upload_with_errors_shows_them_in_place_and_the_fixed_sheet_imports(organiser, tmp_path):
+    page = organiser
+    page.goto("/import")
+    page.set_input_files("input[name=file]", str(FIXTURES / "projects_bad.csv"))
+    page.click("#import-form button[type=submit]")
+    errors = page.locator("#import-errors")
+    assert "未导入" in errors.locator("h2").inner_text()
+    bad = page.locator("#sheet-preview td.bad", has_text="器械类")  # the cell itself is marked
+    assert bad.count() == 1 and "invalid value" in bad.inner_text()
+    assert page.locator("#sheet-preview td.bad", has_text="（空）").count() == 1  # empty title
+    assert page.locator(".issues tbody tr").count() == 6
+
+    fixed = tmp_path / "projects_fixed.csv"
+    fixed.write_text(HEADER + "P9,无创血糖监测手环,可穿戴无创血糖监测，原型已完成，需要融资与临床资源。,"
+                     "医疗器械与智能制造,原型/概念验证,融资;临床资源/临床试验,天津,示例大学\n",
+                     encoding="utf-8")  # fmt: skip
+    page.set_input_files("input[name=file]", str(fixed))
+    page.click("#import-form button[type=submit]")
+    assert "新增 1" in page.locator("#import-result").inner_text()
+    page.goto("/projects?q=血糖")
+    assert page.locator("#projects tbody tr").count() == 1
+    page.click("text=无创血糖监测手环")
+    assert page.locator("#matches tbody tr").count() >= 3
+
+
+def test_a_projects_page_ranks_partners_with_reasons_and_pins_or_blocks_a_pair(organiser, api):
+    event_id = _event(api, "对接测试活动")
+    page = organiser
+    page.goto("/projects?track=device")
+    page.click("text=新型冠脉药物洗脱支架")
+    page.wait_for_url("**/projects/P1")
+    rows = page.locator("#matches tbody tr")
+    assert rows.count() >= 3
+    assert rows.first.locator("td.reasons").inner_text().strip()  # every match says why
+    page.select_option("select[name=event]", str(event_id))
+    page.wait_for_url(f"**/projects/P1?event={event_id}")
+    first = page.locator("#matches tbody tr").first
+    partner = first.locator("td").nth(1).inner_text()
+    first.locator("button[value=pin]").click()
+    assert page.locator("#matches tbody tr").first.locator(".badge.pin").inner_text() == "必见"
+    page.locator("#matches tbody tr").nth(1).locator("button[value=block]").click()
+    assert page.locator("#matches tbody tr").nth(1).locator(".badge.block").count() == 1
+    spec = api.get(f"/api/events/{event_id}").json()["spec"]
+    assert len(spec["pins"]) == 1 and spec["pins"][0][0] == "P1" and len(spec["blocks"]) == 1
+    page.goto(f"/events/{event_id}")
+    assert page.locator("#pairs tbody tr").count() == 2 and partner
+    page.locator("#pairs button[value=clear]").first.click()
+    assert page.locator("#pairs tbody tr").count() == 1
+
+
+def test_an_event_is_defined_and_planned_with_progress_then_the_workbook_downloads(
+    organiser, tmp_path
+):
+    page = organiser
+    page.goto("/events")
+    page.fill("input[name=name]", "复赛：坏的名额")
+    page.fill("textarea[name=capacity]", "R1 六个")
+    page.click("#event-form button[type=submit]")
+    assert "第 1 行" in page.locator("#event-errors").inner_text()  # shown, nothing created
+    page.fill("input[name=name]", "天津中医药大学复赛")
+    page.fill("input[name=end]", "15:00")
+    page.fill("textarea[name=capacity]", "R1=3")
+    page.click("#event-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/events/\d+$"))
+    with page.expect_response(re.compile(r"/jobs/\d+$")) as polled:  # the progress bar polls
+        page.click("#plan-form button[type=submit]")
+    assert polled.value.ok
+    page.wait_for_url(re.compile(r"/plans/\d+$"), timeout=60_000)  # and opens the plan
+    assert int(page.locator("#meeting-count").inner_text()) >= 3
+    cells = page.locator("#schedule .meet")
+    assert cells.count() == int(page.locator("#meeting-count").inner_text())
+    assert page.locator("#agendas details").count() >= 3
+    with page.expect_download() as download:
+        page.click("#download-xlsx")
+    saved = tmp_path / download.value.suggested_filename
+    assert saved.suffix == ".xlsx"
+    download.value.save_as(saved)
+    workbook = openpyxl.load_workbook(saved)
+    assert len(workbook.sheetnames) >= 2
+    workbook.close()
+    page.click("text=发布")
+    assert page.locator("#plan-status").inner_text() == "已发布"
+
+
+def test_a_project_token_sees_its_own_page_and_nothing_else(organiser, browser, base_url, api):
+    _plan_id = _plan(api, _event(api, "个人日程测试"))
+    api.post(f"/api/plans/{_plan_id}/publish")
+    page = organiser
+    page.goto("/projects/P1")
+    page.click("text=生成个人链接")
+    link = page.locator("#personal-link").input_value()
+    assert link.startswith(f"{base_url}/me?token=mk_")
+
+    holder = browser.new_context(base_url=base_url)
+    try:
+        mine = holder.new_page()
+        mine.goto(link)
+        mine.wait_for_url("**/projects/P1")
+        assert mine.locator("h2", has_text="为您推荐的资源方").count() == 1
+        assert mine.locator("nav[aria-label=主导航]").count() == 0
+        assert mine.locator("#matches tbody tr").count() >= 1
+        assert "会面" in mine.locator("main").inner_text()
+        for other in ("/projects/P2", "/projects", "/resources/R1", "/dashboard", "/events"):
+            response = mine.goto(other)
+            assert response is not None and response.status == 403, other
+            assert "无权访问" in mine.locator("h1").inner_text()
+    finally:
+        holder.close()
+
+
+def test_forms_without_the_sessions_csrf_token_are_refused(organiser, api):
+    event_id = _event(api, "跨站请求测试")
+    form = {"project_id": "P1", "resource_id": "R1", "action": "pin"}
+    refused = organiser.request.post(f"/events/{event_id}/pairs", form=form)
+    assert refused.status == 403
+    forged = organiser.request.post(f"/events/{event_id}/pairs", form={**form, "csrf": "guess"})
+    assert forged.status == 403
+    assert api.get(f"/api/events/{event_id}").json()["spec"]["pins"] == []
+
+
+def test_the_dashboard_shows_coverage_capacity_use_and_plots(organiser, api):
+    event_id = _event(api, "看板测试")
+    _plan(api, event_id)
+    page = organiser
+    page.goto(f"/dashboard?event={event_id}")
+    assert page.locator("#coverage td[title]").count() >= 3
+    assert page.locator("#utilisation .bar").count() >= 1
+    assert page.locator("#scores svg").count() == 1 and page.locator("#heatmap svg").count() == 1
+    assert page.locator("#heatmap svg image").count() >= 1  # the score matrix (and colour bar)
+
+
+def test_the_main_pages_fit_a_phone_screen(browser, base_url, api):
+    plan_id = _plan(api, _event(api, "手机测试"))
+    phone = browser.new_context(base_url=base_url, viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = phone.new_page()
+        sign_in(page)
+        page.wait_for_url("**/projects")
+        for path in ("/projects", "/projects/P1", "/resources", "/resources/R1", "/import",
+                     "/events", f"/plans/{plan_id}", "/dashboard"):  # fmt: skip
+            page.goto(path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], f"{path} is {width}px wide on a phone"
+    finally:
+        phone.close()

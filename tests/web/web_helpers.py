@@ -1,0 +1,60 @@
+"""Helpers for the browser tests and the screenshot script (a uniquely named module:
+tests/web is not a package, so `conftest` would be ambiguous next to tests/service)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "service"))  # service_helpers: the organiser key
+
+from service_helpers import ADMIN_KEY  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+PHONE = {"width": 390, "height": 844}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(folder: Path, sample: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """The app in its own process on a free loopback port; returns once /readyz answers 200."""
+    port = _free_port()
+    command = [sys.executable, str(HERE / "web_server.py"), str(folder), str(port)]
+    log = open(folder / "server.log", "wb")  # noqa: SIM115  (closed with the process)
+    process = subprocess.Popen([*command, *([str(sample)] if sample else [])], stdout=log,
+                               stderr=subprocess.STDOUT, env={**os.environ, "MATCHER_THREADS": "1"})  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                log.close()
+                return process, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    log.close()
+    raise RuntimeError(f"the web server did not start:\n{(folder / 'server.log').read_text()}")
+
+
+def sign_in(page, key: str = ADMIN_KEY) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the login form (the organiser key by default)."""
+    page.goto("/login")
+    page.fill("input[name=key]", key)
+    page.click("form[action='/login'] button[type=submit]")
