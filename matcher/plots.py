@@ -14,7 +14,7 @@ _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]+")
 
 def _ascii(label: str) -> str:
     """Plot labels without Chinese: the default font has no CJK glyphs on a bare machine."""
-    return _CJK.sub("", label).strip(" ()") or label
+    return re.sub(r"\s+", " ", _CJK.sub("", label)).strip() or label
 
 
 def quality_chart(rows: Sequence[Row], path: str | Path, title: str = "Ranking quality") -> Path:
