@@ -35,12 +35,13 @@ from pathlib import Path
 import numpy as np
 
 from .errors import IndexMismatchError
-from .features import Encoder, PairFeaturizer
+from .features import PairFeaturizer
 from .index import VectorIndex
 from .plan.inputs import MatchScores
 from .rank import Fusion, Match, Ranker, project_from_text
 from .reasons import WordStats
 from .schema import NEED, Project, Resource
+from .text.encoders import Encoder
 from .text.lexical import words
 
 log = logging.getLogger(__name__)

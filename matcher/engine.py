@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import evaluate
-from .features import Encoder, PairFeaturizer, Progress, feature_names
+from .features import PairFeaturizer, Progress, feature_names
 from .fusion import FittedFusion
 from .rank import Fusion, Ranker
 from .schema import Project, Resource
+from .text.encoders import Encoder
 
 if TYPE_CHECKING:
     from .plan import MatchScores

@@ -10,30 +10,19 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import signals
 from .schema import Project, Resource
+from .text.encoders import Encoder
 from .text.lexical import BM25Scorer, CharNgramScorer
 
 log = logging.getLogger(__name__)
 
 LEXICAL_FEATURES = ("bm25", "tfidf")
 Progress = Callable[[str, int, int], None]  # (what, done, total)
-
-
-class Encoder(Protocol):
-    """What the ranker needs of a dense encoder (see `matcher.text.encoders`)."""
-
-    model_id: str
-    dim: int
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 def dense_feature(encoder_name: str) -> str:

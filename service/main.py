@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.catalogue import Catalogue, Snapshot
-from matcher.features import Encoder
 from matcher.rank import Fusion
+from matcher.text.encoders import Encoder
 
 from . import crud, web
 from .auth import Authenticator
