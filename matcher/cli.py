@@ -229,8 +229,9 @@ def query(
         )
         return
     table = Table(title="推荐资源方 suggested partners", show_lines=True)
-    for column in ("#", "编号", "名称", "类型", "得分", "推荐理由"):
-        table.add_column(column)
+    for column in ("#", "编号", "名称", "类型", "得分"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("推荐理由", overflow="fold")
     for m in matches:
         r = names[m.resource_id]
         table.add_row(
