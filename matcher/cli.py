@@ -1,4 +1,7 @@
-"""Command line: `matcher rank | rank-projects | query | evaluate | fit | setup`.
+"""Command line: `matcher rank | rank-projects | query | evaluate | fit | plan`.
+
+(`matcher serve` is added by `service.cli`, which the installed `matcher` script runs, so that
+the library never imports the web layer.)
 
 Each command is one library call plus formatting; input problems exit with status 2 and a
 message naming file, row, column and the allowed values, and nothing is written.
@@ -457,20 +460,6 @@ def plan(
         console.print(f"变更 changes: {summary}")
     for path in written:
         console.print(f"已写入 wrote {path}")
-
-
-@app.command()
-def serve(
-    db: Annotated[
-        str | None, typer.Option(help="数据库 SQLAlchemy URL (default: SQLite in out/service)")
-    ] = None,
-    host: Annotated[str, typer.Option(help="监听地址 host")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="端口 port")] = 8000,
-) -> None:
-    """启动匹配服务 — run the HTTP service; organiser key from MATCHER_ADMIN_KEY or printed once."""
-    from service.cli import serve as run_service  # lazy: the library never imports the web layer
-
-    run_service(db, host, port)
 
 
 def _clock(minutes: int) -> str:

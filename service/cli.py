@@ -13,6 +13,12 @@ from collections.abc import Sequence
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, os.environ.get("MATCHER_THREADS", "1"))
 
+from typing import Annotated  # noqa: E402
+
+import typer  # noqa: E402
+
+from matcher.cli import app  # noqa: E402  (the library's commands; `serve` is added below)
+
 from .config import ServiceSettings  # noqa: E402
 
 
@@ -48,3 +54,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     serve(args.db, args.host, args.port)
+
+
+@app.command("serve")
+def serve_command(
+    db: Annotated[
+        str | None, typer.Option(help="数据库 SQLAlchemy URL (default: SQLite in out/service)")
+    ] = None,
+    host: Annotated[str, typer.Option(help="监听地址 host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="端口 port")] = 8000,
+) -> None:
+    """启动匹配服务 — run the HTTP service and web UI; organiser key from MATCHER_ADMIN_KEY or printed once."""
+    serve(db, host, port)
