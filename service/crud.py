@@ -108,39 +108,35 @@ def save_projects(
     session: Session, projects: Sequence[Project], replace_all: bool = False
 ) -> dict[str, int]:
     """Insert or update projects (and with `replace_all`, delete the others); not committed."""
-    existing = set(session.scalars(select(ProjectRow.project_id)))
-    incoming = {p.project_id for p in projects}
-    for p in projects:
-        row = session.get(ProjectRow, p.project_id)
-        if row is None:
-            session.add(ProjectRow(project_id=p.project_id, **_project_values(p)))
-        else:
-            for key, value in _project_values(p).items():
-                setattr(row, key, value)
-    removed = existing - incoming if replace_all else set()
-    if removed:
-        session.execute(delete(ProjectRow).where(ProjectRow.project_id.in_(removed)))
-    return {"created": len(incoming - existing), "updated": len(incoming & existing),
-            "removed": len(removed)}  # fmt: skip
+    rows = {p.project_id: _project_values(p) for p in projects}
+    return _save(session, ProjectRow, "project_id", rows, replace_all)
 
 
 def save_resources(
     session: Session, resources: Sequence[Resource], replace_all: bool = False
 ) -> dict[str, int]:
     """Insert or update providers (and with `replace_all`, delete the others); not committed."""
-    existing = set(session.scalars(select(ResourceRow.resource_id)))
-    incoming = {r.resource_id for r in resources}
-    for r in resources:
-        row = session.get(ResourceRow, r.resource_id)
+    rows = {r.resource_id: _resource_values(r) for r in resources}
+    return _save(session, ResourceRow, "resource_id", rows, replace_all)
+
+
+def _save(
+    session: Session, table: Any, key: str, rows: dict[str, dict[str, Any]], replace_all: bool
+) -> dict[str, int]:
+    """Upsert `rows` (id → column values) into `table`, reading the existing rows in one query."""
+    id_column = getattr(table, key)
+    existing = {getattr(row, key): row for row in session.scalars(select(table))}
+    for record_id, values in rows.items():
+        row = existing.get(record_id)
         if row is None:
-            session.add(ResourceRow(resource_id=r.resource_id, **_resource_values(r)))
+            session.add(table(**{key: record_id}, **values))
         else:
-            for key, value in _resource_values(r).items():
-                setattr(row, key, value)
-    removed = existing - incoming if replace_all else set()
+            for column, value in values.items():
+                setattr(row, column, value)
+    removed = set(existing) - set(rows) if replace_all else set()
     if removed:
-        session.execute(delete(ResourceRow).where(ResourceRow.resource_id.in_(removed)))
-    return {"created": len(incoming - existing), "updated": len(incoming & existing),
+        session.execute(delete(table).where(id_column.in_(removed)))
+    return {"created": len(set(rows) - set(existing)), "updated": len(set(rows) & set(existing)),
             "removed": len(removed)}  # fmt: skip
 
 
