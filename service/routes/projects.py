@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from matcher.ingest import read_projects
-from matcher.schema import Project
 
 from .. import crud
 from ..auth import OrganiserDep, PrincipalDep, allow_project
@@ -59,13 +57,11 @@ async def import_projects(
 ) -> ImportResult:  # fmt: skip
     """Upload a projects sheet (csv/xlsx, Chinese or English headers). All or nothing: any bad
     row rejects the whole file with 422, listing every row and column at fault."""
-    projects = await read_sheet(file, settings.max_upload_bytes, _parse, lambda p: p.project_id)
+    projects = await read_sheet(
+        file, settings.max_upload_bytes, read_projects, lambda p: p.project_id
+    )
     counts = await run_in_threadpool(matching.save_projects, projects, mode == "replace")
     return ImportResult(imported=len(projects), **counts)
-
-
-def _parse(path: Path) -> list[Project]:
-    return read_projects(path)
 
 
 @router.get("/{project_id}", response_model=ProjectPublic, responses=errors(404))

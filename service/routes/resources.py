@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from matcher.ingest import read_resources
-from matcher.schema import Resource
 
 from .. import crud
 from ..auth import OrganiserDep, PrincipalDep, allow_resource
@@ -58,13 +56,11 @@ async def import_resources(
 ) -> ImportResult:  # fmt: skip
     """Upload a providers sheet (csv/xlsx). All or nothing: any bad row rejects the whole file
     with 422, listing every row and column at fault."""
-    resources = await read_sheet(file, settings.max_upload_bytes, _parse, lambda r: r.resource_id)
+    resources = await read_sheet(
+        file, settings.max_upload_bytes, read_resources, lambda r: r.resource_id
+    )
     counts = await run_in_threadpool(matching.save_resources, resources, mode == "replace")
     return ImportResult(imported=len(resources), **counts)
-
-
-def _parse(path: Path) -> list[Resource]:
-    return read_resources(path)
 
 
 @router.get("/{resource_id}", response_model=ResourcePublic, responses=errors(404))
