@@ -206,13 +206,13 @@ def query(
             "描述不能为空 the description must not be empty", param_hint="TEXT"
         )
 
-    def action() -> list:
+    def action() -> tuple[list, list]:
         rs = read_resources(resources)
         ranker = build_ranker([project_from_text(text)], rs)
-        return ranker.resources_for(0, top_k, types, coverage=True)
+        return ranker.resources_for(0, top_k, types, coverage=True), rs
 
-    matches = _run(action)
-    names = {r.resource_id: r for r in _run(lambda: read_resources(resources))}
+    matches, rs = _run(action)
+    names = {r.resource_id: r for r in rs}
     if as_json:
         out.print_json(
             json.dumps(
