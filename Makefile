@@ -47,6 +47,7 @@ test: setup  ## install and run every test (real encoders included)
 
 bench: setup  ## speed, memory and quality benchmarks (see bench/RESULTS.md)
 	$(PY) bench/bench_encoders.py
+	$(PY) bench/bench_query_int8.py
 	$(PY) bench/bench_rank.py
 	$(PY) bench/bench_plan.py
 	$(PY) bench/bench_service.py
