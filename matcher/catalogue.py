@@ -30,6 +30,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -215,6 +216,9 @@ class Catalogue:
         self._snapshot: Snapshot | None = None
         self._stores: dict[tuple[str, str], VectorStore] = {}
         self._words: dict[str, set[str]] = {}
+        # one thread per extra query encoder: on 2 cores, e5 (torch) and USE (numpy) overlap
+        self._encoding = ThreadPoolExecutor(max(1, len(self.query_encoders) - 1),
+                                            thread_name_prefix="query-encode")  # fmt: skip
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -244,14 +248,25 @@ class Catalogue:
         if snapshot.ranker is None:
             return [[] for _ in texts]
         queries = [project_from_text(text, f"query-{i}") for i, text in enumerate(texts)]
-        vectors = {name: np.asarray(encoder.encode_queries(list(texts)), dtype=np.float32)
-                   for name, encoder in self.query_encoders.items()}  # fmt: skip
+        vectors = self._encode_queries(list(texts))
         ranker = self._score_rows(snapshot.ranker, queries, vectors)
         wanted = types or [()] * len(queries)
         ks = [top_k] * len(queries) if isinstance(top_k, int) else list(top_k)
         return [
             ranker.resources_for(i, ks[i], wanted[i], coverage=True) for i in range(len(queries))
         ]
+
+    def _encode_queries(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """Each query encoder's vectors; the first runs here, the others meanwhile in threads."""
+        if not self.query_encoders:
+            return {}
+        (first, encoder), *others = self.query_encoders.items()
+        pending = {
+            name: self._encoding.submit(other.encode_queries, texts) for name, other in others
+        }
+        vectors = {first: encoder.encode_queries(texts)}
+        vectors.update((name, future.result()) for name, future in pending.items())
+        return {name: np.asarray(vectors[name], dtype=np.float32) for name in self.query_encoders}
 
     def check(self, project_ids: Iterable[str], resource_ids: Iterable[str]) -> list[str]:
         """Problems that make answers untrustworthy: the snapshot or an index differs from the

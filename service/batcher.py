@@ -1,7 +1,9 @@
-"""Micro-batching of free-text queries: wait a few ms for company, encode once for all.
+"""Micro-batching of free-text queries: encode once for all that arrived together.
 
 Requests queue on the event loop; one worker thread encodes and scores a batch while the
-next one gathers, so the model runs once per batch and the loop never blocks on it.
+next one gathers, so the model runs once per batch and the loop never blocks on it. An idle
+worker takes a lone query at once (optionally after `window_ms` more for company); under
+load, everything that queued while the previous batch ran goes together.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ class QueryBatcher:
     """`await batcher.submit(text, k, types)` → that query's answer from `run`."""
 
     def __init__(
-        self, run: Run, window_ms: float = 3.0, max_batch: int = 32,
+        self, run: Run, window_ms: float = 0.0, max_batch: int = 32,
         on_batch: Callable[[int], None] | None = None,
         initializer: Callable[[], object] | None = None,
     ) -> None:  # fmt: skip
@@ -57,8 +59,10 @@ class QueryBatcher:
         loop = asyncio.get_running_loop()
         while True:
             batch = [await queue.get()]
+            while len(batch) < self.max_batch and not queue.empty():
+                batch.append(queue.get_nowait())
             deadline = loop.time() + self.window
-            while len(batch) < self.max_batch:
+            while len(batch) < self.max_batch and self.window > 0:
                 timeout = deadline - loop.time()
                 if timeout <= 0:
                     break

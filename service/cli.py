@@ -44,7 +44,7 @@ def serve(db: str | None = None, host: str = "127.0.0.1", port: int = 8000) -> N
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
-                timeout_graceful_shutdown=5)  # fmt: skip
+                access_log=settings.access_log, timeout_graceful_shutdown=5)  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -20,6 +20,11 @@ def _int(env: Mapping[str, str], key: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _flag(env: Mapping[str, str], key: str, default: bool) -> bool:
+    value = env.get(key)
+    return default if not value else value.lower() not in ("0", "false", "no", "off")
+
+
 def _sample_dir() -> Path:
     """The shipped sample, or the test fixtures while the sample is not generated yet."""
     sample = REPO / "data" / "sample"
@@ -40,17 +45,19 @@ class ServiceSettings:
     max_upload_bytes: int = 10 * 1024 * 1024  # spreadsheet uploads
     max_text_chars: int = 5000  # same limit as a spreadsheet cell (matcher.ingest.MAX_TEXT)
     max_k: int = 100
-    query_batch_ms: float = 3.0  # how long the free-text batcher waits for company
+    query_batch_ms: float = 0.0  # extra wait for company; 0: batch whatever queued meanwhile
     query_batch_max: int = 32
     plan_workers: int = 1
     threads: int = 1  # per model call (torch, USE, OpenMP, BLAS); see main.limit_threads
     plan_time_limit: float = 60.0
+    query_int8: bool = True  # free text through int8 encoder copies (matcher.text.quantize)
+    access_log: bool = False  # uvicorn's line per request; /metrics counts without its cost
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServiceSettings:
         env = os.environ if environ is None else environ
         data_dir = Path(env.get("MATCHER_DATA_DIR", str(DEFAULT_DATA_DIR)))
-        load_sample = env.get("MATCHER_LOAD_SAMPLE", "1").lower() not in ("0", "false", "no")
+        load_sample = _flag(env, "MATCHER_LOAD_SAMPLE", True)
         return cls(
             data_dir=data_dir,
             db_url=env.get("MATCHER_DB_URL", ""),
@@ -64,6 +71,8 @@ class ServiceSettings:
             max_upload_bytes=_int(env, "MATCHER_MAX_UPLOAD_BYTES", cls.max_upload_bytes),
             plan_workers=_int(env, "MATCHER_PLAN_WORKERS", cls.plan_workers),
             threads=_int(env, "MATCHER_THREADS", cls.threads),
+            query_int8=_flag(env, "MATCHER_QUERY_INT8", cls.query_int8),
+            access_log=_flag(env, "MATCHER_ACCESS_LOG", cls.access_log),
         )
 
     def with_db(self, db_url: str | None) -> ServiceSettings:

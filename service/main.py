@@ -40,14 +40,20 @@ class Models:
 
 
 def load_models(settings: ServiceSettings) -> Models:
-    """The built encoders (records behind the embedding cache, free text without it) and fusion."""
+    """The built encoders (records behind the embedding cache; free text without it, int8 when
+    `settings.query_int8`) and the fusion."""
     from matcher.engine import load_encoders, load_fusion
     from matcher.features import feature_names
     from matcher.fusion import ZScoreSum
+    from matcher.text.quantize import int8_queries
 
     cached = load_encoders(settings.models)
     raw: dict[str, Encoder] = {name: getattr(enc, "encoder", enc) for name, enc in cached.items()}
     limit_threads(raw, settings.threads)
+    if settings.query_int8:
+        raw = {name: int8_queries(enc) for name, enc in raw.items()}
+    for encoder in raw.values():  # load lazy engines (USE's) now, not on the first user's query
+        encoder.encode_queries(["可降解冠脉支架，需要临床试验合作"])
     if settings.fusion == "zscore":
         fusion: Fusion = ZScoreSum(feature_names(settings.models.encoders))
     else:
