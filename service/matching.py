@@ -144,6 +144,14 @@ class Matching:
 
     # -- reading --------------------------------------------------------------------------------
 
+    def cached_resources_for(self, project_id: str, k: int, types: tuple[str, ...]) -> bytes | None:
+        """The answer if it is cached: the event loop may serve that inline, and hand a miss
+        (a ranking with reasons, a few ms) to a thread."""
+        return self._cached(("p", self.catalogue.current().version, project_id, k, types))
+
+    def cached_projects_for(self, resource_id: str, k: int) -> bytes | None:
+        return self._cached(("r", self.catalogue.current().version, resource_id, k))
+
     def resources_for(self, project_id: str, k: int, types: tuple[str, ...]) -> bytes | None:
         """JSON of a project's matches (cached per snapshot); None if the id is unknown."""
         snapshot = self.catalogue.current()

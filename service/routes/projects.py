@@ -28,6 +28,25 @@ from .agenda import agenda_for
 router = APIRouter(prefix="/api/projects", tags=["projects"], responses=errors(401, 403))
 
 
+# The hot read path first: routes are tried in order, and this one answers most requests.
+@router.get("/{project_id}/matches", response_model=MatchesPublic, responses=errors(404, 503))
+async def project_matches(
+    project_id: RecordId, principal: PrincipalDep, matching: MatchingDep,
+    k: Annotated[int, Query(ge=1, le=100)] = 10,
+    type: Annotated[list[TypeTerm] | None, Query(max_length=13,
+                    description="only providers of these types (repeatable)")] = None,
+) -> Response:  # fmt: skip
+    """Suggested providers for a project, best first, with reasons (organiser or the project)."""
+    allow_project(principal, project_id)
+    types = tuple(sorted(set(type or ())))
+    body = matching.cached_resources_for(project_id, k, types) or await run_in_threadpool(
+        matching.resources_for, project_id, k, types
+    )
+    if body is None:
+        raise HTTPException(404, f"no project {project_id!r}")
+    return Response(body, media_type="application/json")
+
+
 @router.get("", response_model=ProjectsPublic)
 def list_projects(
     _: OrganiserDep, session: SessionDep,
@@ -89,21 +108,6 @@ def delete_project(project_id: RecordId, _: OrganiserDep, matching: MatchingDep)
     if not matching.delete_project(project_id):
         raise HTTPException(404, f"no project {project_id!r}")
     return Response(status_code=204)
-
-
-@router.get("/{project_id}/matches", response_model=MatchesPublic, responses=errors(404, 503))
-async def project_matches(
-    project_id: RecordId, principal: PrincipalDep, matching: MatchingDep,
-    k: Annotated[int, Query(ge=1, le=100)] = 10,
-    type: Annotated[list[TypeTerm] | None, Query(max_length=13,
-                    description="only providers of these types (repeatable)")] = None,
-) -> Response:  # fmt: skip
-    """Suggested providers for a project, best first, with reasons (organiser or the project)."""
-    allow_project(principal, project_id)
-    body = matching.resources_for(project_id, k, tuple(sorted(set(type or ()))))
-    if body is None:
-        raise HTTPException(404, f"no project {project_id!r}")
-    return Response(body, media_type="application/json")
 
 
 @router.get("/{project_id}/agenda", response_model=AgendaPublic, responses=errors(404))

@@ -27,6 +27,22 @@ from .agenda import agenda_for
 router = APIRouter(prefix="/api/resources", tags=["resources"], responses=errors(401, 403))
 
 
+# The hot read path first: routes are tried in order, and this one answers most requests.
+@router.get("/{resource_id}/matches", response_model=MatchesPublic, responses=errors(404, 503))
+async def resource_matches(
+    resource_id: RecordId, principal: PrincipalDep, matching: MatchingDep,
+    k: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> Response:  # fmt: skip
+    """Suggested projects for a provider, best first, with reasons (organiser or the provider)."""
+    allow_resource(principal, resource_id)
+    body = matching.cached_projects_for(resource_id, k) or await run_in_threadpool(
+        matching.projects_for, resource_id, k
+    )
+    if body is None:
+        raise HTTPException(404, f"no provider {resource_id!r}")
+    return Response(body, media_type="application/json")
+
+
 @router.get("", response_model=ResourcesPublic)
 def list_resources(
     _: OrganiserDep, session: SessionDep,
@@ -88,19 +104,6 @@ def delete_resource(resource_id: RecordId, _: OrganiserDep, matching: MatchingDe
     if not matching.delete_resource(resource_id):
         raise HTTPException(404, f"no provider {resource_id!r}")
     return Response(status_code=204)
-
-
-@router.get("/{resource_id}/matches", response_model=MatchesPublic, responses=errors(404, 503))
-async def resource_matches(
-    resource_id: RecordId, principal: PrincipalDep, matching: MatchingDep,
-    k: Annotated[int, Query(ge=1, le=100)] = 10,
-) -> Response:  # fmt: skip
-    """Suggested projects for a provider, best first, with reasons (organiser or the provider)."""
-    allow_resource(principal, resource_id)
-    body = matching.projects_for(resource_id, k)
-    if body is None:
-        raise HTTPException(404, f"no provider {resource_id!r}")
-    return Response(body, media_type="application/json")
 
 
 @router.get("/{resource_id}/agenda", response_model=AgendaPublic, responses=errors(404))
