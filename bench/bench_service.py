@@ -1,13 +1,21 @@
-"""Load test of the HTTP service from a second process on loopback (bounded httpx script).
+"""Load test of the HTTP service from a second process on loopback (wrk, or a bounded httpx script).
 
-    .venv/bin/python bench/bench_service.py [--requests 400] [--clients 1,8,32] [--url URL --key KEY]
+    .venv/bin/python bench/bench_service.py [--tool wrk|httpx] [--clients 1,8,32] [--url URL --key KEY]
 
 Without --url it starts `python -m service` on a free port with a fresh SQLite database in a
-temp folder, the sample data and the built models, and waits for /readyz. Two scenarios, each
-at 1, 8 and 32 concurrent clients (a bounded number of requests per level, after a warm-up):
+temp folder, the sample data and the built models, and waits for /readyz. It asks for every
+project's matches once (answers are then cached, as in steady use; a miss is ranked in a
+worker thread, off the event loop), then runs two scenarios at 1, 8 and 32 concurrent
+clients, with `--settle` idle seconds before each level so that queued free-text queries of
+the previous level do not spill into it:
 
   (a) matches of a known project: GET /api/projects/{id}/matches?k=10, cycling over projects
   (b) free text: POST /api/query {"text": <a sample description>, "k": 5}
+
+With `--tool wrk` (the default when `wrk` is on PATH) each level runs for `--seconds` with a
+Lua script cycling over the sample's project ids and descriptions; wrk is C, so the load
+generator takes little of the 2 cores. With `--tool httpx` each level sends a bounded number
+of requests from asyncio workers (Python: the client then competes with the server for CPU).
 
 Prints a Markdown table (throughput, client-side p50/p99, and the server's own p50/p99 as
 the upper bound of its /metrics histogram bucket, which separates server time from the
@@ -24,7 +32,9 @@ import csv
 import json
 import os
 import platform
+import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -131,11 +141,53 @@ async def run_level(
             "p99_ms": round(float(np.percentile(ms, 99)), 2)}  # fmt: skip
 
 
+def wrk_script(folder: Path, name: str, method: str, items: list[str]) -> Path:
+    """A wrk Lua script sending one request per item, cycling (paths for GET, bodies for POST)."""
+    quoted = ",\n".join(f"[==[{item}]==]" for item in items)
+    send = ('wrk.format("GET", items[i])' if method == "GET"
+            else 'wrk.format("POST", "/api/query", nil, items[i])')  # fmt: skip
+    path = folder / f"{name}.lua"
+    path.write_text(
+        f'wrk.headers["Content-Type"] = "application/json"\nlocal items = {{\n{quoted}\n}}\n'
+        f"local n = 0\nrequest = function()\n  n = n + 1\n  local i = (n % #items) + 1\n"
+        f"  return {send}\nend\n",
+        encoding="ascii",
+    )
+    return path
+
+
+def run_wrk(url: str, key: str, clients: int, seconds: int, script: Path) -> dict[str, float]:
+    """One wrk level: throughput and latency percentiles as wrk reports them."""
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--latency", "-s", str(script),
+         "-H", f"Authorization: Bearer {key}", url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+
+    def latency(percent: str) -> float:
+        match = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+        if match is None:
+            raise SystemExit(f"unexpected wrk output:\n{output}")
+        return float(match[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match[2]]
+
+    total = re.search(r"(\d+) requests in", output)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    return {"clients": clients, "requests": int(total[1]) if total else 0,
+            "errors": int(errors[1]) if errors else 0,
+            "throughput_rps": float(rate[1]) if rate else 0.0,
+            "p50_ms": round(latency("50"), 2), "p99_ms": round(latency("99"), 2)}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="an already running service (default: start one)")
     parser.add_argument("--key", help="organiser key for --url")
     parser.add_argument("--clients", default="1,8,32")
+    parser.add_argument("--tool", choices=("wrk", "httpx"),
+                        default="wrk" if shutil.which("wrk") else "httpx")  # fmt: skip
+    parser.add_argument("--seconds", type=int, default=10, help="per level, with wrk")
+    parser.add_argument("--settle", type=float, default=3.0, help="idle seconds before each level")
     parser.add_argument("--requests", type=int, default=400, help="per level, known-project matches")
     parser.add_argument("--query-requests", type=int, default=120, help="per level, free text")
     parser.add_argument("--sample", type=Path, default=REPO / "data" / "sample")
@@ -164,13 +216,27 @@ def main() -> None:
         return client.post("/api/query", json={"text": texts[i % len(texts)], "k": 5})
 
     results: dict[str, list[dict[str, float]]] = {"known_project": [], "free_text": []}
+    scripts_dir = Path(tempfile.mkdtemp(prefix="bench-wrk-"))
+    scripts = {
+        "known_project": wrk_script(scripts_dir, "known", "GET",
+                                    [f"/api/projects/{p}/matches?k=10" for p in project_ids]),
+        "free_text": wrk_script(scripts_dir, "query", "POST",
+                                [json.dumps({"text": t, "k": 5}) for t in texts]),
+    }  # fmt: skip
     scenarios = {"known_project": (known, args.requests, "/api/projects/{project_id}/matches"),
                  "free_text": (free_text, args.query_requests, "/api/query")}  # fmt: skip
     try:
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as warm:
+            for project_id in project_ids:  # every answer cached once, as in steady use
+                warm.get(f"/api/projects/{project_id}/matches?k=10").raise_for_status()
         for clients in (int(c) for c in args.clients.split(",")):
             for name, (request, total, route) in scenarios.items():
+                time.sleep(args.settle)  # let the last level's queued queries drain
                 before = server_buckets(url, route)
-                level = asyncio.run(run_level(url, headers, clients, total, request))
+                if args.tool == "wrk":
+                    level = run_wrk(url, key, clients, args.seconds, scripts[name])
+                else:
+                    level = asyncio.run(run_level(url, headers, clients, total, request))
                 after = server_buckets(url, route)
                 level["server_p50_ms_le"] = bucket_percentile(before, after, 50)
                 level["server_p99_ms_le"] = bucket_percentile(before, after, 99)
@@ -181,7 +247,7 @@ def main() -> None:
             process.wait()
 
     command = " ".join(["python", *sys.argv])
-    lines = [f"`{command}` — {platform.node()}, {os.cpu_count()} cores, load avg "
+    lines = [f"`{command}` ({args.tool}) — {platform.node()}, {os.cpu_count()} cores, load avg "
              f"{os.getloadavg()[0]:.1f}, {len(project_ids)} projects from {sample}", "",
              "| scenario | clients | requests | errors | req/s | p50 ms | p99 ms "
              "| server p50 ≤ ms | server p99 ≤ ms |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
