@@ -220,6 +220,18 @@ def add_event(session: Session, name: str, spec: dict[str, Any]) -> EventRow:
     return row
 
 
+def update_event(
+    session: Session, event_id: int, name: str, spec: dict[str, Any]
+) -> EventRow | None:
+    """Replace an event's description; plans made from the old one are kept."""
+    row = session.get(EventRow, event_id)
+    if row is None:
+        return None
+    row.name, row.spec = name, spec  # a new dict: SQLAlchemy sees the JSON column change
+    session.commit()
+    return row
+
+
 def list_events(session: Session) -> list[EventRow]:
     return list(session.scalars(select(EventRow).order_by(EventRow.id)))
 

@@ -66,12 +66,26 @@ def _get(session: Session, kind: type[Any], key: int, what: str) -> Any:
 @router.post("/events", response_model=EventPublic, status_code=201, responses=errors(413))
 def create_event(body: EventCreate, _: OrganiserDep, session: SessionDep) -> EventPublic:
     """An event: slots, tables, meetings per project, capacities, attendance, pins, wishes."""
+    return _event(crud.add_event(session, body.name, event_spec(body)))
+
+
+@router.put("/events/{event_id}", response_model=EventPublic, responses=errors(404, 413))
+def put_event(event_id: Id, body: EventCreate, _: OrganiserDep, session: SessionDep) -> EventPublic:
+    """Replace an event's description (pins, blocks, capacities…); the next plan uses it."""
+    row = crud.update_event(session, event_id, body.name, event_spec(body))
+    if row is None:
+        raise HTTPException(404, f"no event {event_id}")
+    return _event(row)
+
+
+def event_spec(body: EventCreate) -> dict[str, Any]:
+    """The stored form of an event, checked the way the planner reads it (422 otherwise)."""
     spec = body.model_dump(mode="json")
     try:
         event_of(spec)
     except ValueError as exc:
         raise invalid([issue(["body"], str(exc))]) from exc
-    return _event(crud.add_event(session, body.name, spec))
+    return spec
 
 
 @router.get("/events", response_model=EventsPublic)

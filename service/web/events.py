@@ -134,8 +134,7 @@ def change_pair(
         event_of(spec)
     except ValueError as exc:
         raise PageError(422, "；".join(_messages(exc))) from exc
-    row.spec = spec  # a new dict: SQLAlchemy sees the JSON column change
-    session.commit()
+    crud.update_event(session, event_id, row.name, spec)
     return RedirectResponse(local_path(next, f"/events/{event_id}"), 303)
 
 

@@ -78,3 +78,26 @@ def test_outcomes_are_recorded_and_listed(client, admin):
     assert client.post("/api/outcomes", json={**body, "resource_id": "R404"}, headers=admin).status_code == 404
     listed = client.get("/api/outcomes?project_id=P1", headers=admin).json()
     assert listed["count"] == 1 and listed["data"][0]["note"] == "约定二次会谈"
+
+
+def _plan_pairs(client, admin, event_id: int) -> set[tuple[str, str]]:
+    job = client.post(f"/api/events/{event_id}/plans", json={"seed": 1}, headers=admin).json()
+    done = _finished(client, admin, job["id"])
+    assert done["status"] == "done", done["message"]
+    body = json.loads(client.get(f"/api/plans/{done['plan_id']}/download?format=json", headers=admin).content)
+    return {(m["project_id"], m["resource_id"]) for m in body["meetings"]}
+
+
+def test_an_event_replaced_with_put_is_what_the_next_plan_follows(client, admin):
+    event_id = client.post("/api/events", json=EVENT, headers=admin).json()["id"]
+    blocked = sorted(_plan_pairs(client, admin, event_id))[0]
+    changed = client.put(f"/api/events/{event_id}", json={**EVENT, "blocks": [list(blocked)]}, headers=admin)
+    assert changed.status_code == 200 and changed.json()["spec"]["blocks"] == [list(blocked)]
+    assert client.get(f"/api/events/{event_id}", headers=admin).json()["spec"]["blocks"] == [list(blocked)]
+    assert blocked not in _plan_pairs(client, admin, event_id)
+
+    assert client.put("/api/events/999", json=EVENT, headers=admin).status_code == 404
+    inverted = {**EVENT, "min_meetings": 3, "max_meetings": 1}
+    assert client.put(f"/api/events/{event_id}", json=inverted, headers=admin).status_code == 422
+    token = bearer(client.post("/api/tokens", json={"project_id": "P1"}, headers=admin).json()["token"])
+    assert client.put(f"/api/events/{event_id}", json=EVENT, headers=token).status_code == 403
