@@ -216,13 +216,15 @@ def main() -> None:
         return client.post("/api/query", json={"text": texts[i % len(texts)], "k": 5})
 
     results: dict[str, list[dict[str, float]]] = {"known_project": [], "free_text": []}
-    scripts_dir = Path(tempfile.mkdtemp(prefix="bench-wrk-"))
-    scripts = {
-        "known_project": wrk_script(scripts_dir, "known", "GET",
-                                    [f"/api/projects/{p}/matches?k=10" for p in project_ids]),
-        "free_text": wrk_script(scripts_dir, "query", "POST",
-                                [json.dumps({"text": t, "k": 5}) for t in texts]),
-    }  # fmt: skip
+    scripts: dict[str, Path] = {}
+    if args.tool == "wrk":
+        scripts_dir = Path(tempfile.mkdtemp(prefix="bench-wrk-"))
+        scripts = {
+            "known_project": wrk_script(scripts_dir, "known", "GET",
+                                        [f"/api/projects/{p}/matches?k=10" for p in project_ids]),
+            "free_text": wrk_script(scripts_dir, "query", "POST",
+                                    [json.dumps({"text": t, "k": 5}) for t in texts]),
+        }  # fmt: skip
     scenarios = {"known_project": (known, args.requests, "/api/projects/{project_id}/matches"),
                  "free_text": (free_text, args.query_requests, "/api/query")}  # fmt: skip
     try:

@@ -147,15 +147,15 @@ class Matching:
     def cached_resources_for(self, project_id: str, k: int, types: tuple[str, ...]) -> bytes | None:
         """The answer if it is cached: the event loop may serve that inline, and hand a miss
         (a ranking with reasons, a few ms) to a thread."""
-        return self._cached(("p", self.catalogue.current().version, project_id, k, types))
+        return self._cached(_key("p", self.catalogue.current(), project_id, k, types))
 
     def cached_projects_for(self, resource_id: str, k: int) -> bytes | None:
-        return self._cached(("r", self.catalogue.current().version, resource_id, k))
+        return self._cached(_key("r", self.catalogue.current(), resource_id, k))
 
     def resources_for(self, project_id: str, k: int, types: tuple[str, ...]) -> bytes | None:
         """JSON of a project's matches (cached per snapshot); None if the id is unknown."""
         snapshot = self.catalogue.current()
-        key = ("p", snapshot.version, project_id, k, types)
+        key = _key("p", snapshot, project_id, k, types)
         cached = self._cached(key)
         if cached is not None:
             return cached
@@ -168,7 +168,7 @@ class Matching:
 
     def projects_for(self, resource_id: str, k: int) -> bytes | None:
         snapshot = self.catalogue.current()
-        key = ("r", snapshot.version, resource_id, k)
+        key = _key("r", snapshot, resource_id, k)
         cached = self._cached(key)
         if cached is not None:
             return cached
@@ -192,6 +192,13 @@ class Matching:
             while len(self._answers) > ANSWER_CACHE:
                 self._answers.popitem(last=False)
         return body
+
+
+def _key(
+    side: str, snapshot: Snapshot, record_id: str, k: int, types: tuple[str, ...] = ()
+) -> tuple[Any, ...]:
+    """An answer's cache key: a new snapshot version makes every older answer unreachable."""
+    return (side, snapshot.version, record_id, k, types)
 
 
 def provider_matches(snapshot: Snapshot, matches: Sequence[Match]) -> list[dict[str, Any]]:
