@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
+
+from .text.fold import fold
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Vocabulary:
 
 
 def _fold(value: str) -> str:
-    return unicodedata.normalize("NFKC", str(value)).strip().lower().replace(" ", "")
+    return fold(value).strip().replace(" ", "")
 
 
 def _aliases(pairs: dict[str, str]) -> dict[str, str]:
@@ -198,6 +199,51 @@ REGION = Vocabulary(
 
 # The order of stages matters: providers serve ranges of them.
 STAGE_ORDER = {key: i for i, key in enumerate(STAGE.keys)}
+
+# Short labels for reasons, where the vocabulary's label is too long for one line.
+NEED_SHORT = {
+    "funding": "融资",
+    "clinical": "临床",
+    "registration": "注册",
+    "manufacturing": "生产/中试",
+    "space": "场地",
+    "ip": "知识产权",
+    "rnd": "研发平台",
+    "market": "市场渠道",
+    "talent": "人才",
+    "policy": "政策",
+}
+TRACK_SHORT = {"device": "医疗器械", "drug": "创新药", "ai": "AI医疗", "tcm": "中医药"}
+
+# How much a shared region matters, by provider type (space, local policy and banks; not investors).
+REGION_WEIGHT = {
+    "bank": 1.0,
+    "park": 1.0,
+    "government": 1.0,
+    "hospital": 0.5,
+    "exchange": 0.5,
+    "university": 0.3,
+    "pharma": 0.2,
+    "device_maker": 0.2,
+}
+REGION_MATTERS = 1.0  # types with this weight: reasons say "同在…" or "注意：地区不同"
+
+# What each provider type typically offers when its sheet says nothing.
+TYPE_OFFERS = {
+    "bank": ("funding",),
+    "investor": ("funding",),
+    "pharma": ("market", "rnd", "funding"),
+    "device_maker": ("manufacturing", "market"),
+    "park": ("space", "policy"),
+    "hospital": ("clinical", "rnd"),
+    "university": ("rnd", "talent", "ip"),
+    "cro": ("clinical", "registration", "rnd"),
+    "cdmo": ("manufacturing",),
+    "ip_service": ("ip",),
+    "regulatory": ("registration",),
+    "government": ("policy", "funding"),
+    "exchange": ("funding", "market"),
+}
 
 LIST_SEPARATORS = re.compile(r"[;；、,，]")
 

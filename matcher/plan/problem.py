@@ -12,8 +12,6 @@ serving candidate could meet.
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +20,7 @@ from matcher.errors import InputError, InputIssue
 from matcher.plan.event import Event
 from matcher.plan.inputs import MatchScores
 from matcher.plan.settings import PlanSettings
+from matcher.text.fold import same_organisation
 
 log = logging.getLogger(__name__)
 
@@ -92,18 +91,6 @@ class AssignmentProblem:
         )
 
 
-def _fold_name(text: str) -> str:
-    return re.sub(r"[\s()（）·.,，、\-]", "", unicodedata.normalize("NFKC", text)).lower()
-
-
-def same_institution(institution: str, name: str) -> bool:
-    """True when one name contains the other after normalising (conflict of interest)."""
-    a, b = _fold_name(institution), _fold_name(name)
-    if len(a) < 2 or len(b) < 2:
-        return False
-    return a in b or b in a
-
-
 def unit_gains(min_meetings: int, first: int, count: int, settings: PlanSettings) -> np.ndarray:
     """Gains of meetings number first+1 .. first+count for a project with this minimum."""
     j = np.arange(first + 1, first + count + 1, dtype=np.float64)
@@ -163,7 +150,7 @@ def build_problem(
             inst = scores.projects[row].institution
             if inst not in by_institution:
                 by_institution[inst] = np.array(
-                    [same_institution(inst, n) for n in names], dtype=bool
+                    [same_organisation(inst, n) for n in names], dtype=bool
                 ).reshape(n_r)
             blocked[i] = by_institution[inst]
     explicit = np.zeros_like(blocked)

@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 
 from matcher.plan import Event, MatchScores, Plan
-from matcher.plan.problem import same_institution
+from matcher.text.fold import same_organisation
 from matcher.schema import Project, Resource
 
 
@@ -61,7 +61,7 @@ def assert_valid(plan: Plan, scores: MatchScores, event: Event) -> None:
         assert slot in event.available_slots(m.project_id), f"{m.project_id} unavailable"
         assert m.pair not in blocked, f"blocked pair {m.pair} meets"
         if event.conflict_of_interest and m.pair not in pins:
-            assert not same_institution(by_id_p[m.project_id].institution,
+            assert not same_organisation(by_id_p[m.project_id].institution,
                                         by_id_r[m.resource_id].name)
         if event.projects is not None:
             assert m.project_id in event.projects

@@ -3,7 +3,8 @@ import pytest
 
 from matcher.errors import InputError
 from matcher.plan import Event, PlanSettings
-from matcher.plan.problem import build_problem, same_institution
+from matcher.plan.problem import build_problem
+from matcher.text.fold import same_organisation
 from matcher.schema import Project, Resource
 
 from .conftest import make_scores, projects, resources
@@ -16,8 +17,8 @@ from .conftest import make_scores, projects, resources
     ("清华大学", "北京大学", False),
     ("", "北京大学", False),
 ])
-def test_same_institution(institution, name, same):
-    assert same_institution(institution, name) is same
+def test_same_organisation(institution, name, same):
+    assert same_organisation(institution, name) is same
 
 
 def _weights(event: Event, matrix) -> np.ndarray:
