@@ -1,9 +1,9 @@
 """What free text says about scope: a project's current needs, a provider's exclusions,
 the stages and tracks it serves. Rules read the way a technology-transfer expert reads.
 
-Facets are names like `track:tcm`, `stage:concept`, `region:hebei`, `spec:small_molecule`;
-an exclusion is "excluded if the project has any of these facets", an "only" rule is
-"excluded unless the project has one of these facets".
+Facets (`matcher.facets`) are names like `track:tcm`, `stage:concept`, `region:hebei`,
+`modality:small_molecule`; an exclusion is "excluded if the project has any of these facets", an
+"only" rule is "excluded unless the project has one of these facets".
 """
 
 from __future__ import annotations
@@ -12,21 +12,27 @@ import re
 from dataclasses import dataclass, field
 
 from . import concepts as C
-from .schema import REGION, STAGE
-from .text.lexical import normalise
+from . import specialties
+from .schema import REGION, STAGE, STAGE_ORDER, TRACK, Project
+from .text.fold import fold
 
 STAGES = STAGE.keys  # in order, concept → market
 
 _CLAUSE = re.compile(r"[，。；;！!？?\n,]|(?<![0-9])\.(?![0-9])")  # not 、: it joins list items
 _NEED_VERB = re.compile(
-    r"需|急|亟|寻求|希望|缺|寻找|拟|计划|期待|诉求|对接|正在|欠缺|短板|瓶颈|求|想|待|准备"
+    r"需|急|亟|寻求|希望|缺|寻找|拟|计划|期待|诉求|对接|正在|欠缺|短板|瓶颈|求|想|待|准备|"
+    r"不清楚|不知|如何|怎么|困难|难题|痛点|下一步|接下来|卡在|找"
 )
 _NEGATION = re.compile(
     r"不考虑|不投资?|不接受|不接收|暂不|不做|不授信|不涉及|谢绝|不支持|不参与|排除|不服务|不承接|"
     r"不受理|不覆盖|无法承接|不予|不适合|不合作|不看|不对接|不在.{0,6}范围|不属于|除外|不含"
 )
 _NOT_A_LIMIT = re.compile(r"不限|不仅|不断|不同|不少|不错|均可")
-_ONLY = re.compile(r"仅|只|限于|要求|必须|须为|专门服务|专门面向")
+# "要求" only where it states a condition on the project: "产品技术要求" is a document, not a rule
+_ONLY = re.compile(
+    r"仅|只(?!是|要|有一)|限于|限定|必须|须为|须已|需为|"
+    r"要求(?=为|是|已|具备|在|企业|项目|注册|落地|取得|获得)|专门服务|专门面向"
+)
 _FOCUS = re.compile(
     r"专注|聚焦|重点关注|主要投资|深耕|专门|专业从事|主攻|主要服务|服务范围|偏好|看好"
 )
@@ -53,6 +59,7 @@ _STAGE_MENTIONS = (
     ),
     (re.compile(r"上市|产业化|商业化|量产"), "market"),
 )
+_NOT_YET = re.compile(r"未(?:进入|开展|开始|启动|达到|完成)?|之前|以前")
 _RANGE = re.compile(r"至|到|~|－|—")
 _REGION_WORDS = (
     (re.compile(r"京外|北京以外|外地|非北京|北京市外"), ("tianjin", "hebei", "other")),
@@ -67,7 +74,7 @@ _DRUG_PRODUCT = re.compile(r"药品|药物|新药|生物医药|医药(?!.{0,2}�
 
 
 def clauses(text: str) -> list[str]:
-    return [c.strip() for c in _CLAUSE.split(normalise(text)) if c.strip()]
+    return [c.strip() for c in _CLAUSE.split(fold(text)) if c.strip()]
 
 
 def current_needs(text: str) -> set[str]:
@@ -79,13 +86,19 @@ def current_needs(text: str) -> set[str]:
     return needs
 
 
+def need_text(text: str) -> str:
+    """The clauses that say what the project needs now; the whole text when none does."""
+    said = [c for c in clauses(text) if _NEED_VERB.search(c)]
+    return "，".join(said) or text
+
+
 def positive_text(text: str) -> str:
     """The clauses that say what a provider does, without those that say what it does not."""
     return " ".join(c for c in clauses(text) if not _NEGATION.search(c) or _NOT_A_LIMIT.search(c))
 
 
 def names_a_drug(text: str) -> bool:
-    return bool(_DRUG_PRODUCT.search(normalise(text)))
+    return bool(_DRUG_PRODUCT.search(fold(text)))
 
 
 def stage_mentions(phrase: str) -> list[str]:
@@ -114,23 +127,25 @@ def _stage_facets(phrase: str, rule: str) -> set[str]:
     grouped = any(p.search(phrase) for p, _ in _STAGE_GROUPS)
     if not grouped and len(stages) == 1:
         index = STAGES.index(stages[0])
-        if rule == "exclude" and stages[0] != "market":
-            stages = list(
-                STAGES[: index + 1]
-            )  # not taking preclinical means not taking concept either
+        if _NOT_YET.search(phrase):  # "尚未进入临床的项目" names the stages before clinical
+            stages = list(STAGES[:index]) if rule == "exclude" else list(STAGES[index:])
+        elif rule == "exclude" and stages[0] != "market":
+            # not taking preclinical means not taking concept either
+            stages = list(STAGES[: index + 1])
         elif rule == "only" and re.search(r"至少|已进入|已有|已完成|以上|及以后", phrase):
             stages = list(STAGES[index:])
     return {f"stage:{s}" for s in stages}
 
 
-def target_facets(phrase: str, rule: str = "exclude", own_region: str = "") -> list[int]:
-    """Facets named by the object of an exclusion or "only" clause: one bit mask per kind
+def target_facets(phrase: str, rule: str = "exclude", own_region: str = "") -> list[set[str]]:
+    """Facets named by the object of an exclusion or "only" clause: one set per kind
     (what, stage, region), so an "only" clause can require each kind separately."""
-    from .signals import FACET_BIT, bits
-
-    what = {f"spec:{c.key}" for c in C.find(phrase, C.MODALITY_CUES)}
-    if not what:  # "骨科耗材" is about orthopaedics, not every device
-        what = {f"spec:{c.key}" for c in C.find(phrase, C.AREA_CUES)}
+    named = specialties.find(phrase)
+    what = {k for k in named if not k.startswith("area:")}
+    if rule == "only":  # "仅限心血管领域（含AI软件）": any field it names lets a project in
+        what = set(named)
+    elif not what:  # "不做骨科耗材" is about orthopaedics, not every device
+        what = {k for k in named if k.startswith("area:")}
     if not what:  # "不考虑小分子" is about a modality, not the whole drug track
         what = {f"track:{c.key}" for c in C.find(phrase, C.TRACK_CUES)}
         if _DRUG_PRODUCT.search(phrase) and "中医药" not in phrase:
@@ -144,16 +159,15 @@ def target_facets(phrase: str, rule: str = "exclude", own_region: str = "") -> l
     }
     if rule == "only" and own_region and _OWN_REGION.search(phrase):
         region.add(f"region:{own_region}")
-    masks = [bits(sorted(kind), FACET_BIT) for kind in (what, stage, region)]
-    return [m for m in masks if m]
+    return [kind for kind in (what, stage, region) if kind]
 
 
 @dataclass
 class Scope:
     """What a provider's prose says about whom it serves."""
 
-    exclude_any: int = 0
-    only: list[int] = field(default_factory=list)
+    exclude_any: set[str] = field(default_factory=set)
+    only: list[set[str]] = field(default_factory=list)
     said: list[str] = field(default_factory=list)  # the clauses behind the rules, for reasons
     stages: set[str] = field(default_factory=set)  # stages named as served ({} = not said)
     tracks: set[str] = field(default_factory=set)  # tracks named as a focus ({} = not said)
@@ -187,6 +201,16 @@ def provider_scope(text: str, region: str = "") -> Scope:
         focus = _FOCUS.search(clause)
         if focus and not _ALL_TRACKS.search(clause):
             scope.tracks |= C.keys(clause[focus.end() :], C.TRACK_CUES)
-    if _ALL_STAGES.search(normalise(text)):
+    if _ALL_STAGES.search(fold(text)):
         scope.stages = set()
     return scope
+
+
+def project_from_text(text: str, project_id: str = "query") -> Project:
+    """A newcomer's free-text description as a project: track and stage read from the text."""
+    tracks = C.find(text, C.TRACK_CUES)
+    stages = [c.key for c in C.find(text, C.STAGE_CUES)]
+    counts = {c.key: len(c.pattern.findall(fold(text))) for c in tracks}
+    track = max(counts, key=lambda k: (counts[k], -TRACK.keys.index(k))) if counts else ""
+    stage = max(stages, key=STAGE_ORDER.__getitem__) if stages else ""
+    return Project(project_id=project_id, title="", description=text, track=track, stage=stage)

@@ -1,0 +1,94 @@
+"""Specialties found in text and matched graded along the taxonomy.
+
+A project's specialties are what it *is* (area, modality, product type); a provider's are what it
+says it serves (its positive clauses only). Two sets match per kind by their closest nodes:
+exact 1.0, the provider's node is an ancestor (it serves the whole branch) 0.8, the project's node
+is an ancestor 0.6, siblings 0.4, unrelated 0.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import cache
+
+import numpy as np
+
+from .taxonomy import BY_KEY, KINDS, NODES, ancestors
+from .text.fold import fold
+
+# An ASCII word boundary: Python's \b treats Chinese characters as word characters.
+_ASCII_BOUNDARY = r"(?:(?<![a-z0-9])(?=[a-z0-9])|(?<=[a-z0-9])(?![a-z0-9]))"
+EXACT, BROADER_PROVIDER, BROADER_PROJECT, SIBLING = 1.0, 0.8, 0.6, 0.4
+GENERIC = 0.3  # a provider that names no specialty of the project's kinds: neither fit nor miss
+
+
+@cache
+def _pattern(key: str) -> re.Pattern[str]:
+    return re.compile(BY_KEY[key].cues.replace(r"\b", _ASCII_BOUNDARY))
+
+
+def find(text: str) -> list[str]:
+    """Taxonomy keys named in the text, most specific only (a node's ancestors are dropped)."""
+    folded = fold(text)
+    found = [n.key for n in NODES if n.cues and _pattern(n.key).search(folded)]
+    implied = {a for key in found for a in ancestors(key)}
+    return [key for key in found if key not in implied]
+
+
+def closure(keys: Iterable[str]) -> set[str]:
+    """The keys with all their ancestors: what an exclusion of a branch catches."""
+    out: set[str] = set()
+    for key in keys:
+        out.add(key)
+        out.update(ancestors(key))
+    return out
+
+
+def node_fit(project_key: str, provider_key: str) -> float:
+    """How well a provider's node covers a project's node (same kind)."""
+    if project_key == provider_key:
+        return EXACT
+    if provider_key in ancestors(project_key):
+        return BROADER_PROVIDER
+    if project_key in ancestors(provider_key):
+        return BROADER_PROJECT
+    if BY_KEY[project_key].parent is not None and (
+        BY_KEY[project_key].parent == BY_KEY[provider_key].parent
+    ):
+        return SIBLING
+    return 0.0
+
+
+def best_fits(project: Sequence[str], provider: Sequence[str]) -> dict[str, tuple[float, str]]:
+    """Per kind both sides name: (best fit, the provider-side node that gives it)."""
+    out: dict[str, tuple[float, str]] = {}
+    for kind in KINDS:
+        mine = [k for k in project if BY_KEY[k].kind == kind]
+        theirs = [k for k in provider if BY_KEY[k].kind == kind]
+        if mine and theirs:
+            out[kind] = max(((node_fit(p, r), r) for p in mine for r in theirs), key=lambda x: x[0])
+    return out
+
+
+def fit(project: Sequence[str], provider: Sequence[str]) -> float:
+    """Graded specialty fit in [0, 1]: mean best fit over shared kinds; GENERIC when none."""
+    fits = best_fits(project, provider)
+    if not fits:
+        return GENERIC
+    return float(np.mean([score for score, _ in fits.values()]))
+
+
+def fit_matrix(projects: Sequence[Sequence[str]], providers: Sequence[Sequence[str]]) -> np.ndarray:
+    """(n_projects, n_providers) float32 of `fit`, computed once per distinct pair of key sets."""
+    p_sets, p_index = _distinct(projects)
+    r_sets, r_index = _distinct(providers)
+    table = np.array([[fit(p, r) for r in r_sets] for p in p_sets], dtype=np.float32)
+    table = table.reshape(len(p_sets), len(r_sets))
+    return table[np.ix_(p_index, r_index)]
+
+
+def _distinct(sets: Sequence[Sequence[str]]) -> tuple[list[tuple[str, ...]], np.ndarray]:
+    seen: dict[tuple[str, ...], int] = {}
+    index = np.array([seen.setdefault(tuple(sorted(s)), len(seen)) for s in sets], dtype=np.int64)
+    return list(seen), index
