@@ -1,15 +1,19 @@
-"""Ranking quality: nDCG@10 and Recall@5 of every signal and fusion, side by side."""
+"""Ranking quality: nDCG@10 (linear and exponential gains) and Recall@5 of every ranker, side by side.
+
+Figures are means over projects that have at least one positive grade. Exponential gains
+(2^grade − 1) reward an ideal partner (3) seven times a marginal one (1); linear gains three times.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from sklearn.metrics import ndcg_score
 from sklearn.model_selection import GroupKFold
 
-from .fusion import FittedFusion, ZScoreSum, direction
+from .fusion import Fusion, direction, gains
 from .schema import Project, Resource
 
 RELEVANT = 2  # Recall@5 counts grades ≥ 2 as relevant
@@ -19,29 +23,37 @@ RELEVANT = 2  # Recall@5 counts grades ≥ 2 as relevant
 class Row:
     name: str
     kind: str  # baseline | signal | fusion
-    ndcg10: float
+    ndcg10: float  # linear gains
+    ndcg10_exp: float  # exponential gains
     recall5: float
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
 
 
 def grade_matrix(
     qrels: Mapping[str, Mapping[str, int]],
     projects: Sequence[Project],
     resources: Sequence[Resource],
-) -> tuple[np.ndarray, np.ndarray]:
-    """(grades (n_projects, n_resources), mask of projects that have a positive judgment)."""
+) -> np.ndarray:
+    """Grades (n_projects, n_resources); pairs not judged are 0."""
     column = {r.resource_id: j for j, r in enumerate(resources)}
     grades = np.zeros((len(projects), len(resources)), dtype=np.float32)
     for i, p in enumerate(projects):
         for rid, grade in qrels.get(p.project_id, {}).items():
             if rid in column:
                 grades[i, column[rid]] = grade
-    return grades, grades.max(axis=1) > 0
+    return grades
 
 
-def ndcg_at(scores: np.ndarray, grades: np.ndarray, k: int = 10) -> float:
-    """Mean nDCG@k with linear gains (the grade) over projects that have a positive grade."""
+def ndcg_at(
+    scores: np.ndarray, grades: np.ndarray, k: int = 10, exponential: bool = False
+) -> float:
+    """Mean nDCG@k over projects that have a positive grade."""
     keep = grades.max(axis=1) > 0
-    return float(ndcg_score(grades[keep], scores[keep], k=k))
+    if not keep.any():
+        return float("nan")
+    return float(ndcg_score(gains(grades[keep], exponential), scores[keep], k=k))
 
 
 def recall_at(
@@ -50,9 +62,21 @@ def recall_at(
     """Mean share of a project's relevant providers (grade ≥ `relevant`) found in its top k."""
     hits = grades >= relevant
     keep = hits.any(axis=1)
+    if not keep.any():
+        return float("nan")
     top = np.argsort(-scores[keep], axis=1, kind="stable")[:, :k]
     found = np.take_along_axis(hits[keep], top, axis=1).sum(axis=1)
     return float(np.mean(found / hits[keep].sum(axis=1)))
+
+
+def row(name: str, kind: str, scores: np.ndarray, grades: np.ndarray) -> Row:
+    return Row(
+        name,
+        kind,
+        ndcg_at(scores, grades),
+        ndcg_at(scores, grades, exponential=True),
+        recall_at(scores, grades),
+    )
 
 
 def field_overlap(projects: Sequence[Project], resources: Sequence[Resource]) -> np.ndarray:
@@ -75,37 +99,30 @@ def cross_validated(
     kind: str,
     folds: int = 5,
     seed: int = 0,
+    extra: Sequence[tuple[np.ndarray, np.ndarray, float]] = (),
 ) -> np.ndarray:
-    """Out-of-fold predictions: each project scored by a ranker that never saw it."""
+    """Out-of-fold scores: each project scored by a fusion that never saw it.
+
+    `extra` holds (features, grades, weight) of auxiliary sources added to every training fold.
+    """
     out = np.zeros(grades.shape, dtype=np.float32)
     groups = np.arange(len(grades))
-    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    splitter = GroupKFold(n_splits=min(folds, len(grades)), shuffle=True, random_state=seed)
     for train, test in splitter.split(groups, groups=groups):
-        model = FittedFusion(names, kind=kind, random_state=seed).fit(
-            features[train], grades[train]
+        model = Fusion(names, kind=kind, random_state=seed).fit_blocks(
+            [(features[train], grades[train], 1.0), *extra]
         )
         out[test] = model.predict(features[test])
     return out
 
 
-def compare(
-    features: np.ndarray,
-    grades: np.ndarray,
-    names: tuple[str, ...],
-    baselines: Mapping[str, np.ndarray],
-    fused: Mapping[str, np.ndarray],
-) -> list[Row]:
-    """The side-by-side table: plain baselines, each single signal, then the fusions."""
-    rows: list[Row] = []
+def signal_rows(features: np.ndarray, grades: np.ndarray, names: tuple[str, ...]) -> list[Row]:
+    """Each single signal as a ranker (features that lower a score are reversed)."""
+    return [
+        row(name, "signal", features[..., j] * direction(name), grades)
+        for j, name in enumerate(names)
+    ]
 
-    def add(name: str, kind: str, scores: np.ndarray) -> None:
-        rows.append(Row(name, kind, ndcg_at(scores, grades), recall_at(scores, grades)))
 
-    for name, scores in baselines.items():
-        add(name, "baseline", scores)
-    for j, name in enumerate(names):
-        add(name, "signal", features[..., j] * (direction(name) or 1))
-    add("z-score 求和 (naive)", "fusion", ZScoreSum(names).predict(features))
-    for name, scores in fused.items():
-        add(name, "fusion", scores)
-    return rows
+def baseline_rows(baselines: Mapping[str, np.ndarray], grades: np.ndarray) -> list[Row]:
+    return [row(name, "baseline", scores, grades) for name, scores in baselines.items()]

@@ -1,8 +1,11 @@
 """Pair features: every text and structured signal for (project, provider) pairs.
 
-A `PairFeaturizer` is prepared once for two record lists (lexical models fitted, texts
-embedded, profiles built) and then yields features for any block of projects, so large
-catalogues are scored chunk by chunk in bounded memory.
+A `PairFeaturizer` is prepared once for two record lists (lexical models fitted on provider
+texts, texts embedded, profiles built) and then yields features for any block of projects, so
+large catalogues are scored chunk by chunk in bounded memory.
+
+Text is compared twice: the whole project text, and the clauses where it says what it needs now
+("需要…", "寻求…"), which read like the provider's offer ("需要GMP中试放大" ↔ "提供GMP中试").
 """
 
 from __future__ import annotations
@@ -14,27 +17,53 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from . import signals
+from . import prose, signals
 from .schema import Project, Resource
 from .text.encoders import Encoder
 from .text.lexical import BM25Scorer, CharNgramScorer
 
 log = logging.getLogger(__name__)
 
-LEXICAL_FEATURES = ("bm25", "tfidf")
+LEXICAL_FEATURES = ("bm25", "tfidf", "need_bm25")
 Progress = Callable[[str, int, int], None]  # (what, done, total)
+NEED = "/need"  # suffix of the vectors of a project's need clauses
 
 
 def dense_feature(encoder_name: str) -> str:
     return f"dense_{encoder_name.replace('-', '_')}"
 
 
+def need_dense_feature(encoder_name: str) -> str:
+    return f"need_dense_{encoder_name.replace('-', '_')}"
+
+
 def feature_names(encoder_names: Sequence[str]) -> tuple[str, ...]:
     return (
         *LEXICAL_FEATURES,
         *(dense_feature(n) for n in encoder_names),
+        *(need_dense_feature(n) for n in encoder_names),
         *signals.STRUCTURED_FEATURES,
     )
+
+
+def project_vectors(
+    encoders: Mapping[str, Encoder], projects: Sequence[Project]
+) -> dict[str, np.ndarray]:
+    """Each encoder's query vectors of the projects' texts (key: encoder name) and of their
+    need clauses (key: name + NEED)."""
+    texts = [p.text for p in projects]
+    needs = [prose.need_text(t) for t in texts]
+    out: dict[str, np.ndarray] = {}
+    for name, encoder in encoders.items():
+        both = _encode(encoder, texts + needs)
+        out[name], out[name + NEED] = both[: len(texts)], both[len(texts) :]
+    return out
+
+
+def _encode(encoder: Encoder, texts: list[str]) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, encoder.dim), dtype=np.float32)
+    return np.asarray(encoder.encode_queries(texts), dtype=np.float32)
 
 
 class PairFeaturizer:
@@ -46,34 +75,43 @@ class PairFeaturizer:
         resources: Sequence[Resource],
         encoders: Mapping[str, Encoder],
         progress: Progress | None = None,
+        vectors: Mapping[str, np.ndarray] | None = None,
     ) -> None:
+        """`vectors`: the projects' vectors when already at hand (see `project_vectors`)."""
         self.projects = list(projects)
         self.resources = list(resources)
         self.encoder_names = tuple(encoders)
         self.names = feature_names(self.encoder_names)
-        project_texts = [p.text for p in self.projects]
         resource_texts = [r.text for r in self.resources]
 
-        self.tfidf = CharNgramScorer().fit(project_texts + resource_texts)
-        self.project_ngrams = self.tfidf.vectorizer_.transform(project_texts)
-        self.resource_ngrams = self.tfidf.vectorizer_.transform(resource_texts)
+        # Lexical models see the providers only: a project's row then depends on nothing but
+        # itself and the providers, so adding or editing projects never shifts another's scores.
+        self.tfidf = CharNgramScorer().fit(resource_texts or [""])
         self.bm25 = BM25Scorer().fit(resource_texts)
+        self.resource_ngrams = self._ngrams(resource_texts)
+        self._set_projects(self.projects)
 
-        self.project_vectors: dict[str, np.ndarray] = {}
-        self.resource_vectors: dict[str, np.ndarray] = {}
-        for name, encoder in encoders.items():
-            if progress:
-                progress(f"编码 {name}", 0, 2)
-            self.project_vectors[name] = encoder.encode_queries(project_texts)
-            if progress:
-                progress(f"编码 {name}", 1, 2)
-            self.resource_vectors[name] = encoder.encode_passages(resource_texts)
-            if progress:
-                progress(f"编码 {name}", 2, 2)
-
-        self.project_profiles = signals.project_profiles(self.projects)
+        if progress:
+            progress("编码 encoding", 0, 2)
+        self.project_vectors = dict(vectors) if vectors else project_vectors(encoders, projects)
+        if progress:
+            progress("编码 encoding", 1, 2)
+        self.resource_vectors = {
+            name: np.asarray(encoder.encode_passages(resource_texts), dtype=np.float32)
+            if resource_texts
+            else np.zeros((0, encoder.dim), np.float32)
+            for name, encoder in encoders.items()
+        }
+        if progress:
+            progress("编码 encoding", 2, 2)
         self.resource_profiles = signals.resource_profiles(self.resources)
         self.region_weight = signals.region_weights([r.type for r in self.resources])
+
+    def _set_projects(self, projects: list[Project]) -> None:
+        self.projects = projects
+        self.project_ngrams = self._ngrams([p.text for p in projects])
+        self.need_texts = [prose.need_text(p.text) for p in projects]
+        self.project_profiles = signals.project_profiles(projects)
 
     def block(self, rows: np.ndarray | slice) -> np.ndarray:
         """Features for the projects at `rows`: float32 (n_rows, n_resources, n_features)."""
@@ -82,9 +120,11 @@ class PairFeaturizer:
         columns.append(_zscore(self.bm25.score([self.projects[i].text for i in index])))
         ngrams = self.project_ngrams[index] @ self.resource_ngrams.T
         columns.append(_zscore(np.asarray(ngrams.toarray(), dtype=np.float32)))
-        for name in self.encoder_names:
+        columns.append(_zscore(self.bm25.score([self.need_texts[i] for i in index])))
+        for key in (*self.encoder_names, *(n + NEED for n in self.encoder_names)):
+            name = key.removesuffix(NEED)
             columns.append(
-                _zscore(self.project_vectors[name][index] @ self.resource_vectors[name].T)
+                _zscore(self.project_vectors[key][index] @ self.resource_vectors[name].T)
             )
         own = signals.own_institution([self.projects[i] for i in index], self.resources)
         structured = signals.structured_features(
@@ -93,21 +133,18 @@ class PairFeaturizer:
         columns.extend(structured[name] for name in signals.STRUCTURED_FEATURES)
         return np.stack(columns, axis=-1).astype(np.float32, copy=False)
 
+    def excluded(self, rows: np.ndarray | slice | list[int]) -> np.ndarray:
+        """(n_rows, n_resources) bool: the provider's explicit rules rule the project out."""
+        index = np.arange(len(self.projects))[rows]
+        return signals.excluded(self.project_profiles.take(index), self.resource_profiles)
+
     def for_projects(
-        self, projects: Sequence[Project], project_vectors: Mapping[str, np.ndarray]
+        self, projects: Sequence[Project], vectors: Mapping[str, np.ndarray]
     ) -> PairFeaturizer:
-        """Other projects against the same providers, reusing the fitted lexical models."""
+        """Other projects against the same providers and models; `vectors` from `project_vectors`."""
         other = copy.copy(self)
-        other.projects = list(projects)
-        other.project_vectors = {name: project_vectors[name] for name in self.encoder_names}
-        other.project_profiles = signals.project_profiles(other.projects)
-        texts = [p.text for p in other.projects]
-        width = self.resource_ngrams.shape[1]
-        other.project_ngrams = (
-            self.tfidf.vectorizer_.transform(texts)
-            if texts
-            else sp.csr_matrix((0, width), dtype=np.float32)
-        )
+        other._set_projects(list(projects))
+        other.project_vectors = dict(vectors)
         return other
 
     def merged(self, keep: np.ndarray, other: PairFeaturizer) -> PairFeaturizer:
@@ -115,12 +152,19 @@ class PairFeaturizer:
         out = copy.copy(self)
         out.projects = [self.projects[i] for i in keep] + other.projects
         out.project_ngrams = sp.vstack([self.project_ngrams[keep], other.project_ngrams]).tocsr()
+        out.need_texts = [self.need_texts[i] for i in keep] + other.need_texts
         out.project_vectors = {
-            name: np.concatenate([self.project_vectors[name][keep], other.project_vectors[name]])
-            for name in self.encoder_names
+            key: np.concatenate([self.project_vectors[key][keep], other.project_vectors[key]])
+            for key in self.project_vectors
         }
         out.project_profiles = self.project_profiles.take(keep).concat(other.project_profiles)
         return out
+
+    def _ngrams(self, texts: list[str]) -> sp.csr_matrix:
+        if not texts:
+            width = len(self.tfidf.vectorizer_.vocabulary_)
+            return sp.csr_matrix((0, width), dtype=np.float32)
+        return self.tfidf.vectorizer_.transform(texts)
 
     def blocks(self, size: int = 256, progress: Progress | None = None):
         """(row indices, features) for consecutive blocks of projects."""
@@ -129,7 +173,7 @@ class PairFeaturizer:
             rows = np.arange(start, min(start + size, total))
             yield rows, self.block(rows)
             if progress:
-                progress("打分", int(rows[-1]) + 1, total)
+                progress("打分 scoring", int(rows[-1]) + 1, total)
 
 
 def _zscore(scores: np.ndarray) -> np.ndarray:

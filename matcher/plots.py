@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .evaluate import Row
@@ -17,38 +17,40 @@ def _ascii(label: str) -> str:
     return re.sub(r"\s+", " ", _CJK.sub("", label)).strip() or label
 
 
-def quality_chart(rows: Sequence[Row], path: str | Path, title: str = "Ranking quality") -> Path:
-    """Horizontal bars of nDCG@10 and Recall@5 per ranker, fusions highlighted; PNG or SVG by suffix."""
+def quality_chart(
+    tables: Mapping[str, Sequence[Row]], path: str | Path, title: str = "Ranking quality"
+) -> Path:
+    """nDCG@10 (exponential gains) of the baselines and fusions, one bar per data source;
+    PNG or SVG by suffix."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
-    labels = [_ascii(r.name) for r in rows]
-    y = np.arange(len(rows))
-    fig, ax = plt.subplots(figsize=(8, 0.32 * len(rows) + 1.2))
-    colours = {"baseline": "#9e9e9e", "signal": "#90caf9", "fusion": "#1565c0"}
-    ax.barh(
-        y - 0.2,
-        [r.ndcg10 for r in rows],
-        height=0.4,
-        color=[colours[r.kind] for r in rows],
-        label="nDCG@10",
+    sources = list(tables)
+    names = list(
+        dict.fromkeys(r.name for rows in tables.values() for r in rows if r.kind != "signal")
     )
-    ax.barh(y + 0.2, [r.recall5 for r in rows], height=0.4, color="#ffb74d", label="Recall@5")
-    for i, r in enumerate(rows):
-        ax.text(r.ndcg10 + 0.005, i - 0.2, f"{r.ndcg10:.3f}", va="center", fontsize=7)
-    ax.set_yticks(y, labels, fontsize=8)
+    value = {(s, r.name): r.ndcg10_exp for s, rows in tables.items() for r in rows}
+    y = np.arange(len(names))
+    height = 0.8 / max(len(sources), 1)
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(names) + 1.5))
+    for k, source in enumerate(sources):
+        ax.barh(
+            y - 0.4 + height * (k + 0.5),
+            [value.get((source, n), np.nan) for n in names],
+            height=height,
+            label=_ascii(source) or source,
+        )
+    ax.set_yticks(y, [_ascii(n) for n in names])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_title(
-        title + "  (grey: baselines, light blue: single signals, dark blue: fusions)", fontsize=9
-    )
+    ax.set_xlabel("nDCG@10, exponential gains")
+    ax.set_title(title)
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
-    target = Path(path)
-    with atomic_path(target) as tmp:
-        fig.savefig(tmp, format=target.suffix.lstrip(".") or "png", dpi=110)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=Path(path).suffix.lstrip(".") or "png", dpi=120)
     plt.close(fig)
-    return target
+    return Path(path)

@@ -10,10 +10,9 @@ from typing import Protocol
 
 import numpy as np
 
-from . import concepts as C
 from .features import PairFeaturizer, Progress
 from .reasons import Explainer, WordStats
-from .schema import STAGE, STAGE_ORDER, TRACK, Project, Resource
+from .schema import Project, Resource
 from .signals import NEED_BIT
 
 log = logging.getLogger(__name__)
@@ -23,9 +22,17 @@ class Fusion(Protocol):
     names: tuple[str, ...]
 
     @property
-    def strong_threshold(self) -> float | None: ...
+    def strong_threshold(self) -> float: ...
 
     def predict(self, features: np.ndarray) -> np.ndarray: ...
+
+
+VETOED = -1.0  # the score of a pair the provider's own rules exclude: below any expected grade
+
+
+def veto(scores: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+    """Scores with excluded pairs moved below every other pair, keeping their order among them."""
+    return np.where(excluded, VETOED + 1e-3 * np.tanh(scores), scores).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,7 @@ class Ranker:
 
     @property
     def scores(self) -> np.ndarray:
-        """Fused scores (n_projects, n_resources); higher is better."""
+        """Expected grades 0–3 (n_projects, n_resources), excluded pairs at VETOED."""
         return self._scored[0]
 
     @property
@@ -100,19 +107,14 @@ class Ranker:
         shape = (len(self.projects), len(self.resources))
         scores = np.empty(shape, dtype=np.float32)
         excluded = np.empty(shape, dtype=bool)
-        column = self.featurizer.names.index("excluded")
         for rows, block in self.featurizer.blocks(self.block_size, self._progress):
-            scores[rows] = self.fusion.predict(block)
-            excluded[rows] = block[..., column] > 0
+            excluded[rows] = self.featurizer.excluded(rows)
+            scores[rows] = veto(self.fusion.predict(block), excluded[rows])
         return scores, excluded
 
     def strong(self, rows: slice | int = slice(None)) -> np.ndarray:
         """Pairs good enough to promise (coverage, planning), for the projects at `rows`."""
-        scores, excluded = self.scores[rows], self.excluded[rows]
-        threshold = self.fusion.strong_threshold
-        if threshold is None:  # an uncalibrated fusion: call a project's top 10% strong
-            return (scores >= np.quantile(scores, 0.9, axis=-1, keepdims=True)) & ~excluded
-        return (scores >= threshold) & ~excluded
+        return (self.scores[rows] >= self.fusion.strong_threshold) & ~self.excluded[rows]
 
     def serves_need(self, need: str, rows: slice | int = slice(None)) -> np.ndarray:
         """Bool: the provider offers a need the project has (and does not exclude it)."""
@@ -187,14 +189,3 @@ class Ranker:
                     chosen[position] = candidate
                     break
         return sorted(chosen, key=lambda j: -self.scores[i, j])[:top_k]
-
-
-def project_from_text(text: str, project_id: str = "query") -> Project:
-    """A newcomer's free-text description as a project: track and stage read from the text."""
-    tracks = C.find(text, C.TRACK_CUES)
-    stages = [c.key for c in C.find(text, C.STAGE_CUES)]
-    counts = {c.key: len(c.pattern.findall(text.lower())) for c in tracks}
-    track = max(counts, key=lambda k: (counts[k], -TRACK.keys.index(k))) if counts else ""
-    stage = max(stages, key=STAGE_ORDER.__getitem__) if stages else ""
-    assert not stage or stage in STAGE.keys
-    return Project(project_id=project_id, title="", description=text, track=track, stage=stage)

@@ -4,31 +4,136 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-import numpy as np
-
-from . import concepts as C
+from . import specialties
 from .features import PairFeaturizer
-from .schema import NEED, STAGE
-from .signals import FACET_BIT, NEED_BIT, TRACK_BIT, org_key
+from .schema import (
+    NEED,
+    NEED_SHORT,
+    REGION,
+    REGION_MATTERS,
+    REGION_WEIGHT,
+    STAGE,
+    TRACK_SHORT,
+    Project,
+    Resource,
+)
+from .signals import NEED_BIT, TRACK_BIT
+from .taxonomy import label
+from .text.fold import same_organisation
 from .text.lexical import words as content_words
 
-NEED_SHORT = {
-    "funding": "融资",
-    "clinical": "临床",
-    "registration": "注册",
-    "manufacturing": "生产/中试",
-    "space": "场地",
-    "ip": "知识产权",
-    "rnd": "研发平台",
-    "market": "市场渠道",
-    "talent": "人才",
-    "policy": "政策",
-}
-TRACK_SHORT = {"device": "医疗器械", "drug": "创新药", "ai": "AI医疗", "tcm": "中医药"}
-REGION_LABEL = {"beijing": "北京", "tianjin": "天津", "hebei": "河北", "other": "其他"}
+# Words too common in this domain to explain a match ("内容相近：支持、合作" says nothing).
+FILLER = frozenset(
+    [
+        "支持",
+        "合作",
+        "中心",
+        "创新",
+        "正在",
+        "服务",
+        "企业",
+        "技术",
+        "研发",
+        "医疗",
+        "医院",
+        "产品",
+        "平台",
+        "临床",
+        "发展",
+        "提供",
+        "资源",
+        "需求",
+        "阶段",
+        "项目",
+        "团队",
+        "希望",
+        "能力",
+        "国内",
+        "国际",
+        "领先",
+        "实现",
+        "完成",
+        "推进",
+        "相关",
+        "重点",
+        "优先",
+        "具备",
+        "核心",
+        "关键",
+        "专业",
+        "系统",
+        "研究",
+        "生物",
+        "医药",
+        "健康",
+        "科技",
+        "国家",
+        "北京",
+        "天津",
+        "河北",
+        "地区",
+        "申报",
+        "注册",
+        "融资",
+        "投资",
+        "资金",
+        "市场",
+        "生产",
+        "转化",
+        "成果",
+        "设备",
+        "器械",
+        "治疗",
+        "患者",
+        "疾病",
+        "诊断",
+        "检测",
+        "应用",
+        "领域",
+        "方向",
+        "开发",
+        "建设",
+        "提升",
+        "数据",
+        "智能",
+        "新型",
+        "药物",
+        "中医药",
+        "临床试验",
+        "产业化",
+        "上市",
+        "孵化",
+        "园区",
+        "基金",
+        "银行",
+        "贷款",
+        "对接",
+        "方面",
+        "包括",
+        "以及",
+        "可以",
+        "一体化",
+        "全国",
+        "多家",
+        "我们",
+        "已经",
+        "目前",
+        "未来",
+        "领先",
+        "首个",
+        "首款",
+        "自主",
+        "国产",
+        "高端",
+        "合作伙伴",
+        "全流程",
+        "一站式",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -40,9 +145,19 @@ class WordStats:
     idf: dict[str, float]
 
     @classmethod
-    def of(cls, project_words: list[set[str]], resource_words: list[set[str]]) -> WordStats:
-        df = Counter(w for ws in project_words + resource_words for w in ws)
-        n = len(project_words) + len(resource_words)
+    def of_records(
+        cls,
+        projects: Sequence[Project],
+        resources: Sequence[Resource],
+        base: WordStats | None = None,
+    ) -> WordStats:
+        """Words of these records; idf over the providers (or `base`'s providers and idf)."""
+        project_words = [set(content_words(p.text)) for p in projects]
+        if base is not None:
+            return cls(project_words, base.resource_words, base.idf)
+        resource_words = [set(content_words(r.text)) for r in resources]
+        df = Counter(w for ws in resource_words for w in ws)
+        n = len(resource_words)
         return cls(
             project_words, resource_words, {w: math.log((1 + n) / (1 + c)) for w, c in df.items()}
         )
@@ -59,10 +174,7 @@ class Explainer:
     def words(self) -> WordStats:
         if self._given_words is not None:
             return self._given_words
-        return WordStats.of(
-            [set(content_words(p.text)) for p in self.f.projects],
-            [set(content_words(r.text)) for r in self.f.resources],
-        )
+        return WordStats.of_records(self.f.projects, self.f.resources)
 
     def matched_needs(self, i: int, j: int) -> list[str]:
         p, r = self.f.project_profiles, self.f.resource_profiles
@@ -72,70 +184,60 @@ class Explainer:
 
     def excluded_by(self, i: int, j: int) -> str:
         """The provider's clause that excludes this project, or ''."""
-        r = self.f.resource_profiles
-        facets = int(self.f.project_profiles.facets[i])
-        hit = facets & int(r.exclude_any[j]) or any(
-            int(rule) and not facets & int(rule) for rule in r.only[j]
+        return self.f.resource_profiles.exclusion_text[j] if self.f.excluded([i])[0, j] else ""
+
+    def specialty(self, i: int, j: int) -> str:
+        """ "专长匹配：冠脉" when the provider's specialty covers the project's, else ''."""
+        fits = specialties.best_fits(
+            self.f.project_profiles.specialties[i], self.f.resource_profiles.specialties[j]
         )
-        return r.exclusion_text[j] if hit else ""
+        good = [(score, key) for score, key in fits.values() if score >= specialties.SIBLING]
+        if not good:
+            return ""
+        best = max(score for score, _ in good)
+        labels = list(dict.fromkeys(label(key) for score, key in good if score == best))
+        prefix = "专长匹配：" if best >= specialties.BROADER_PROJECT else "专长相近："
+        return prefix + "、".join(labels[:2])
 
     def content_terms(self, i: int, j: int, limit: int = 3) -> list[str]:
-        """Specialties both name first (冠脉 → 心血管), then the rarest shared words."""
-        p, r = self.f.project_profiles, self.f.resource_profiles
-        shared_spec = int(p.specialty[i]) & int(r.specialty[j])
-        terms = [c.label for c in C.SPECIALTIES if shared_spec & FACET_BIT[f"spec:{c.key}"]]
+        """The rarest content words both texts share, without the domain's filler words."""
         stats = self.words
         common = sorted(
             stats.project_words[i] & stats.resource_words[j],
             key=lambda w: (-stats.idf.get(w, 0.0), w),
         )
-        for word in common:
-            if len(terms) >= limit:
-                break
-            if len(word) > 1 and not (word.isascii() and len(word) < 3) and word not in terms:
-                terms.append(word)
+        terms = [
+            w for w in common if len(w) > 1 and w not in FILLER and not (w.isascii() and len(w) < 3)
+        ]
         return terms[:limit]
 
     def __call__(self, i: int, j: int) -> str:
         project, resource = self.f.projects[i], self.f.resources[j]
         parts: list[str] = []
+        specialty = self.specialty(i, j)
+        if specialty:
+            parts.append(specialty)
         needs = self.matched_needs(i, j)
         if needs:
             parts.append("需求匹配：" + "、".join(NEED_SHORT[n] for n in needs))
+        if project.stage and resource.serves_stage(project.stage):
+            parts.append("阶段：" + STAGE.label(project.stage))
         if project.track and resource.serves_track(project.track):
             focus = int(self.f.resource_profiles.track_focus[j]) & TRACK_BIT[project.track]
             prefix = "赛道：" if resource.tracks or not focus else "赛道（专注）："
             parts.append(prefix + TRACK_SHORT[project.track])
-        if project.stage and resource.serves_stage(project.stage):
-            parts.append("阶段：" + STAGE.label(project.stage))
-        terms = self.content_terms(i, j)
+        terms = self.content_terms(i, j, limit=2 if specialty else 3)
         if terms:
             parts.append("内容相近：" + "、".join(terms))
-        if (
-            project.region
-            and project.region == resource.region
-            and resource.type in ("bank", "park", "government")
-        ):
-            parts.append("同在" + REGION_LABEL[project.region])
-        if (
-            self.f.project_profiles.region[i] >= 0
-            and resource.region
-            and project.region != resource.region
-            and resource.type in ("bank", "park", "government")
-        ):
-            parts.append("注意：地区不同")
-        if (
-            bool(np.asarray(self.f.resource_profiles.exclude_any[j]))
-            or self.f.resource_profiles.only[j].any()
-        ):
-            clause = self.excluded_by(i, j)
-            if clause:
-                parts.append(f"注意：资源方说明「{clause}」")
-        if project.institution and _same_org(project.institution, resource.name):
+        regional = REGION_WEIGHT.get(resource.type, 0.0) >= REGION_MATTERS
+        if regional and project.region and resource.region:
+            if project.region == resource.region:
+                parts.append("同在" + REGION.label(project.region))
+            else:
+                parts.append("注意：地区不同")
+        clause = self.excluded_by(i, j)
+        if clause:
+            parts.append(f"注意：资源方说明「{clause}」")
+        if project.institution and same_organisation(project.institution, resource.name):
             parts.append("注意：同一单位（弱匹配）")
         return "；".join(parts) or "综合相似度"
-
-
-def _same_org(a: str, b: str) -> bool:
-    x, y = org_key(a), org_key(b)
-    return len(x) >= 2 and len(y) >= 2 and (x in y or y in x)
