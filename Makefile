@@ -8,6 +8,7 @@ MODELS := models
 SAMPLE_P := data/sample/projects.csv
 SAMPLE_R := data/sample/resources.csv
 QRELS := data/dev/qrels.csv
+JUDGED := $(wildcard data/judged/*.csv)
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
@@ -23,15 +24,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q "torch==2.13.0" -e ".[dev]"
 	touch $@
 
-$(MODELS)/fusion/meta.json: $(STAMP) $(SAMPLE_P) $(SAMPLE_R) $(QRELS) matcher/*.py matcher/text/*.py
+$(MODELS)/fusion/meta.json: $(STAMP) $(SAMPLE_P) $(SAMPLE_R) $(QRELS) $(JUDGED) matcher/*.py matcher/*.tsv matcher/text/*.py
 	$(PY) -m matcher.text.build_models
-	$(VENV)/bin/matcher fit --projects $(SAMPLE_P) --resources $(SAMPLE_R) --qrels $(QRELS)
+	$(VENV)/bin/matcher fit
 
 setup: $(STAMP) $(MODELS)/fusion/meta.json  ## install, convert the encoders, fit the fusion (idempotent)
 
 models: $(STAMP)  ## rebuild the converted encoders and refit the fusion
 	$(PY) -m matcher.text.build_models
-	$(VENV)/bin/matcher fit --projects $(SAMPLE_P) --resources $(SAMPLE_R) --qrels $(QRELS)
+	$(VENV)/bin/matcher fit
 
 run: setup  ## start the service and web UI on the sample data (SQLite in out/service); prints URL and organiser key
 	$(VENV)/bin/matcher serve

@@ -52,6 +52,20 @@ TopKOpt = Annotated[
 ]
 
 
+ModelOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--model", help="用此融合模型 rank with the fusion in this folder (default models/fusion)"
+    ),
+]
+
+
+def _fusion(folder: Path | None):
+    from .engine import Settings, load_fusion
+
+    return load_fusion(Settings.from_env(), folder)
+
+
 @contextmanager
 def _progress() -> Iterator[Callable[[str, int, int], None]]:
     bars = Progress(
@@ -129,9 +143,10 @@ def rank(
             help="每项需求至少一个强匹配 hold a strong provider for each need in the top-k"
         ),
     ] = True,
+    model: ModelOpt = None,
 ) -> None:
     """为每个项目推荐资源方 — rank providers for every project."""
-    from .engine import build_ranker
+    from .engine import open_catalogue
     from .ingest import read_projects, read_resources
 
     types = _types(type_)
@@ -139,11 +154,14 @@ def rank(
     def action() -> int:
         ps, rs = read_projects(projects), read_resources(resources)
         with _progress() as progress:
-            ranker = build_ranker(ps, rs, progress=progress)
+            fusion = _fusion(model)
+            snapshot = open_catalogue(
+                ps, rs, fusion=fusion, progress=progress, coverage=coverage
+            ).current()
             rows = [
                 (m.project_id, m.rank, m.resource_id, f"{m.score:.4f}", m.reasons)
-                for i in range(len(ps))
-                for m in ranker.resources_for(i, top_k, types, coverage=coverage)
+                for p in ps
+                for m in snapshot.resources_for(p.project_id, top_k, types)
             ]
         write_csv(out_path, ("project_id", "rank", "resource_id", "score", "reasons"), rows)
         return len(rows)
@@ -161,19 +179,21 @@ def rank_projects(
         typer.Option("--out", "-o", help="输出 CSV: resource_id,rank,project_id,score,reasons"),
     ],
     top_k: TopKOpt = 10,
+    model: ModelOpt = None,
 ) -> None:
     """为每个资源方推荐项目 — rank projects for every provider (the reverse direction)."""
-    from .engine import build_ranker
+    from .engine import open_catalogue
     from .ingest import read_projects, read_resources
 
     def action() -> int:
         ps, rs = read_projects(projects), read_resources(resources)
         with _progress() as progress:
-            ranker = build_ranker(ps, rs, progress=progress)
+            fusion = _fusion(model)
+            snapshot = open_catalogue(ps, rs, fusion=fusion, progress=progress).current()
             rows = [
                 (m.resource_id, m.rank, m.project_id, f"{m.score:.4f}", m.reasons)
-                for j in range(len(rs))
-                for m in ranker.projects_for(j, top_k)
+                for r in rs
+                for m in snapshot.projects_for(r.resource_id, top_k)
             ]
         write_csv(out_path, ("resource_id", "rank", "project_id", "score", "reasons"), rows)
         return len(rows)
@@ -194,11 +214,11 @@ def query(
     as_json: Annotated[
         bool, typer.Option("--json", help="JSON 输出 machine-readable output")
     ] = False,
+    model: ModelOpt = None,
 ) -> None:
     """输入一段描述，推荐资源方 — suggest providers for free text."""
-    from .engine import build_ranker
+    from .engine import open_catalogue
     from .ingest import read_resources
-    from .rank import project_from_text
 
     types = _types(type_)
     if not text.strip():
@@ -208,8 +228,8 @@ def query(
 
     def action() -> tuple[list, list]:
         rs = read_resources(resources)
-        ranker = build_ranker([project_from_text(text)], rs)
-        return ranker.resources_for(0, top_k, types, coverage=True), rs
+        catalogue = open_catalogue([], rs, fusion=_fusion(model))
+        return catalogue.query([text], top_k, [types])[0], rs
 
     matches, rs = _run(action)
     names = {r.resource_id: r for r in rs}
@@ -250,109 +270,107 @@ def query(
 
 @app.command()
 def evaluate(
-    projects: ProjectsOpt,
-    resources: ResourcesOpt,
+    projects: Annotated[
+        Path | None,
+        typer.Option(
+            "--projects", "-p", help="项目表; 省略则按数据来源报告 omit for the per-source report"
+        ),
+    ] = None,
+    resources: Annotated[Path | None, typer.Option("--resources", "-r", help="资源方表")] = None,
     qrels: Annotated[
-        Path,
+        Path | None,
         typer.Option("--qrels", "-q", help="标注 judgments: project_id,resource_id,grade (0–3)"),
-    ],
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="JSON 输出 machine-readable output")
     ] = False,
     cv: Annotated[
         int,
         typer.Option(
-            help="也用 K 折交叉验证重新拟合 also refit fusions with K-fold CV on these judgments (0 = off)"
+            help="也用 K 折交叉验证拟合各候选 also fit every candidate with K-fold CV on these judgments (0 = off)"
         ),
     ] = 0,
     plot: Annotated[
         Path | None, typer.Option(help="条形图 also draw the table as a bar chart (.png or .svg)")
     ] = None,
+    model: ModelOpt = None,
 ) -> None:
-    """nDCG@10 与 Recall@5 — score every baseline, signal and fusion side by side."""
-    from .engine import Settings, all_features, load_encoders, load_fusion
-    from .evaluate import compare, cross_validated, field_overlap, grade_matrix
-    from .features import PairFeaturizer
-    from .fusion import file_digest
-    from .ingest import read_projects, read_qrels, read_resources
+    """nDCG@10 与 Recall@5 — every baseline, signal and fusion side by side, per data source.
 
-    def action() -> tuple[list, str]:
-        ps, rs = read_projects(projects), read_resources(resources)
-        judged = read_qrels(qrels, [p.project_id for p in ps], [r.resource_id for r in rs])
-        ps = [p for p in ps if p.project_id in judged]
-        settings = Settings.from_env()
-        fusion = load_fusion(settings)
-        note = ""
-        if fusion.meta.get("data_sha256") == file_digest(projects, resources, qrels):
-            note = "注意：融合模型就是在这些标注上拟合的，其分数偏乐观 — the fitted fusion was trained on these judgments; use --cv for honest numbers."
+    Without --projects/--resources/--qrels: the shipped protocol — synthetic set, judged-train
+    (fusions out of fold), judged locked test (fusions fitted on judged-train only).
+    """
+    from .quality import quality_tables
+
+    given = (projects, resources, qrels)
+    if any(given) and not all(given):
+        raise typer.BadParameter("--projects, --resources and --qrels go together")
+
+    def action() -> dict[str, list]:
         with _progress() as progress:
-            featurizer = PairFeaturizer(ps, rs, load_encoders(settings), progress)
-            features = all_features(featurizer, progress)
-        grades, _ = grade_matrix(judged, ps, rs)
-        fused = {f"融合 fused ({fusion.kind}, models/)": fusion.predict(features)}
-        if cv:
-            for kind in ("linear", "gbdt"):
-                fused[f"融合 fused ({kind}, {cv}-fold CV)"] = cross_validated(
-                    features, grades, featurizer.names, kind, folds=cv
-                )
-        raw_tfidf = featurizer.tfidf.score([p.text for p in ps], [r.text for r in rs])
-        baselines = {
-            "字段重叠 field overlap": field_overlap(ps, rs),
-            "字符n-gram TF-IDF": raw_tfidf,
-            "BM25 (jieba)": featurizer.bm25.score([p.text for p in ps]),
-        }
-        return compare(features, grades, featurizer.names, baselines, fused), note
+            return quality_tables(
+                given if all(given) else None, _fusion(model), cv_folds=cv, progress=progress
+            )
 
-    rows, note = _run(action)
+    tables = _run(action)
     if plot is not None:
         from .plots import quality_chart
 
-        console.print(f"已写入 wrote {quality_chart(rows, plot)}")
+        console.print(f"已写入 wrote {quality_chart(tables, plot)}")
     if as_json:
         out.print_json(
-            json.dumps({"rows": [r.__dict__ for r in rows], "note": note}, ensure_ascii=False)
+            json.dumps(
+                {source: [r.as_dict() for r in rows] for source, rows in tables.items()},
+                ensure_ascii=False,
+            )
         )
         return
-    table = Table(title="排序质量 ranking quality")
-    for column in ("ranker", "kind", "nDCG@10", "Recall@5"):
-        table.add_column(column, justify="right" if column.startswith(("n", "R")) else "left")
-    for r in rows:
-        table.add_row(r.name, r.kind, f"{r.ndcg10:.3f}", f"{r.recall5:.3f}")
-    out.print(table)
-    if note:
-        console.print(note)
+    for source, rows in tables.items():
+        table = Table(title=f"排序质量 ranking quality — {source}")
+        for column in ("ranker", "kind", "nDCG@10 lin", "nDCG@10 exp", "Recall@5"):
+            table.add_column(column, justify="left" if column in ("ranker", "kind") else "right")
+        for r in rows:
+            table.add_row(
+                r.name, r.kind, f"{r.ndcg10:.3f}", f"{r.ndcg10_exp:.3f}", f"{r.recall5:.3f}"
+            )
+        out.print(table)
 
 
 @app.command()
 def fit(
-    projects: ProjectsOpt,
-    resources: ResourcesOpt,
-    qrels: Annotated[Path, typer.Option("--qrels", "-q", help="开发集标注 development judgments")],
-    kind: Annotated[str, typer.Option(help="gbdt | linear")] = "gbdt",
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="写入此目录 write the fitted fusion here (default models/fusion)"
+        ),
+    ] = None,
 ) -> None:
-    """在开发集上拟合融合权重 — fit the fusion on the development set into models/fusion."""
-    from .engine import Settings, fit_fusion
-    from .ingest import read_projects, read_qrels, read_resources
+    """选择并拟合融合模型 — choose the fusion on judged data and fit it (models/fusion).
+
+    Candidates are chosen by cross-validation on the judged training projects; the locked test
+    projects are only scored. See README "Ranking quality".
+    """
+    from .engine import Settings, load_encoders
+    from .selection import Protocol, fit_shipped
 
     def action() -> dict:
-        ps, rs = read_projects(projects), read_resources(resources)
-        judged = read_qrels(qrels, [p.project_id for p in ps], [r.resource_id for r in rs])
+        settings = Settings.from_env()
         with _progress() as progress:
-            fusion = fit_fusion(
-                ps,
-                rs,
-                judged,
-                Settings.from_env(),
-                sources=(projects, resources, qrels),
-                kind=kind,
-                progress=progress,
-            )
+            protocol = Protocol.load(load_encoders(settings), progress)
+            fusion = fit_shipped(protocol)
+        fusion.save(out_dir or settings.fusion_dir)
         return fusion.meta
 
     meta = _run(action)
+    test = meta["locked_test"]
     console.print(
-        f"融合模型已保存 fusion saved: 5-fold nDCG@10 {meta['cv_ndcg10']:.3f}, Recall@5 {meta['cv_recall5']:.3f}"
+        f"融合模型已保存 fusion saved ({meta['shipped']}, chosen: {meta['candidate']}); "
+        f"locked judged test nDCG@10(exp): chosen {test['chosen']['ndcg10_exp']:.3f}, "
+        f"naive z-sum {test['zsum']['ndcg10_exp']:.3f}, best single signal "
+        f"{test['best_single']['name']} {test['best_single']['ndcg10_exp']:.3f}"
     )
+    if meta["note"]:
+        console.print(meta["note"])
 
 
 @app.command()
@@ -392,11 +410,12 @@ def plan(
     ] = None,
     solver: Annotated[str, typer.Option(help="flow | milp | greedy")] = "flow",
     seed: Annotated[int, typer.Option(help="随机种子 seed")] = 0,
+    model: ModelOpt = None,
 ) -> None:
     """排洽谈日程 — plan an event's face-to-face meetings under capacities, then schedule them."""
     from dataclasses import replace
 
-    from .engine import build_ranker, match_scores
+    from .engine import open_catalogue
     from .ingest import read_projects, read_resources
     from .plan import (
         Event,
@@ -422,7 +441,9 @@ def plan(
         ps, rs = read_projects(projects), read_resources(resources)
         old = read_plan(previous) if previous else None
         with _progress() as progress:
-            scores = match_scores(build_ranker(ps, rs, progress=progress))
+            fusion = _fusion(model)
+            catalogue = open_catalogue(ps, rs, fusion=fusion, progress=progress)
+            scores = catalogue.current().match_scores()
             result = plan_event(scores, event, previous=old, seed=seed, solver=solver)
         written = [write_plan(result, path) for path in out_paths]
         first = out_paths[0]

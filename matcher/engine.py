@@ -7,19 +7,14 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import evaluate
+from .catalogue import DEFAULT_COVERAGE, Catalogue
 from .features import PairFeaturizer, Progress, feature_names
-from .fusion import FittedFusion
-from .rank import Fusion, Ranker
+from .fusion import Fusion
 from .schema import Project, Resource
 from .text.encoders import Encoder
-
-if TYPE_CHECKING:
-    from .plan import MatchScores
 
 log = logging.getLogger(__name__)
 
@@ -65,22 +60,26 @@ def load_encoders(settings: Settings) -> dict[str, Encoder]:
     }
 
 
-def load_fusion(settings: Settings) -> FittedFusion:
-    return FittedFusion.load(settings.fusion_dir, feature_names(settings.encoders))
+def load_fusion(settings: Settings, folder: Path | None = None) -> Fusion:
+    """The fitted fusion in `folder` (default: the settings' `models/fusion`)."""
+    return Fusion.load(folder or settings.fusion_dir, feature_names(settings.encoders))
 
 
-def build_ranker(
+def open_catalogue(
     projects: Sequence[Project],
     resources: Sequence[Resource],
     settings: Settings | None = None,
     fusion: Fusion | None = None,
     progress: Progress | None = None,
-) -> Ranker:
-    """A ranker over these records with the built encoders and the fitted fusion."""
+    coverage: bool = DEFAULT_COVERAGE,
+) -> Catalogue:
+    """An in-memory catalogue of these records, scored: what the command line ranks with."""
     settings = settings or Settings.from_env()
-    fusion = fusion or load_fusion(settings)
-    featurizer = PairFeaturizer(projects, resources, load_encoders(settings), progress)
-    return Ranker(featurizer, fusion).with_progress(progress)
+    catalogue = Catalogue(
+        load_encoders(settings), fusion or load_fusion(settings), coverage=coverage
+    )
+    catalogue.load(projects, resources, progress)
+    return catalogue
 
 
 def all_features(featurizer: PairFeaturizer, progress: Progress | None = None) -> np.ndarray:
@@ -92,56 +91,3 @@ def all_features(featurizer: PairFeaturizer, progress: Progress | None = None) -
     for rows, block in featurizer.blocks(progress=progress):
         out[rows] = block
     return out
-
-
-def fit_fusion(
-    projects: Sequence[Project],
-    resources: Sequence[Resource],
-    qrels: Mapping[str, Mapping[str, int]],
-    settings: Settings,
-    sources: Sequence[Path] = (),
-    kind: str = "gbdt",
-    progress: Progress | None = None,
-) -> FittedFusion:
-    """Fit the fusion on judged projects, cross-validate it, and save it with its provenance."""
-    from .fusion import file_digest
-
-    judged = [p for p in projects if p.project_id in qrels]
-    featurizer = PairFeaturizer(judged, resources, load_encoders(settings), progress)
-    features = all_features(featurizer, progress)
-    grades, _ = evaluate.grade_matrix(qrels, judged, resources)
-    names = featurizer.names
-    oof = evaluate.cross_validated(features, grades, names, kind)
-    fusion = FittedFusion(names, kind=kind).fit(features, grades)
-    fusion.meta = {
-        "trained_on": [str(p) for p in sources],
-        "data_sha256": file_digest(*sources) if sources else "",
-        "n_projects": len(judged),
-        "n_resources": len(resources),
-        "encoders": list(settings.encoders),
-        "cv_ndcg10": round(evaluate.ndcg_at(oof, grades), 4),
-        "cv_recall5": round(evaluate.recall_at(oof, grades), 4),
-    }
-    fusion.save(settings.fusion_dir)
-    log.info(
-        "fusion fitted: 5-fold nDCG@10 %.3f on %d projects", fusion.meta["cv_ndcg10"], len(judged)
-    )
-    return fusion
-
-
-def match_scores(ranker: Ranker) -> MatchScores:
-    """What the event planner needs from a ranker: scores in [0, 1], strong pairs, need coverage."""
-    from .plan import MatchScores
-    from .schema import NEED
-
-    top = (
-        3.0 if ranker.fusion.strong_threshold is not None else max(float(ranker.scores.max()), 1e-9)
-    )
-    return MatchScores(
-        projects=ranker.projects,
-        resources=ranker.resources,
-        scores=np.clip(ranker.scores / top, 0.0, 1.0),  # fitted fusions predict a grade 0–3
-        strong=ranker.strong(),
-        serves_need={need: ranker.serves_need(need) for need in NEED.keys},
-        reasons=ranker.explain,
-    )
