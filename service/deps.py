@@ -22,8 +22,9 @@ async def get_matching(request: Request) -> Matching:
     """The catalogue, or 503 while it is still loading."""
     matching: Matching = request.app.state.matching
     if not matching.loaded:
-        raise HTTPException(503, "the catalogue is still loading; retry shortly",
-                            headers={"Retry-After": "2"})  # fmt: skip
+        raise HTTPException(
+            503, "the catalogue is still loading; retry shortly", headers={"Retry-After": "2"}
+        )
     return matching
 
 

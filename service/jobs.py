@@ -42,9 +42,12 @@ class PlanJobs:
     """Runs `plan_event` on the current snapshot off the request path; one job at a time by default."""
 
     def __init__(
-        self, matching: Matching, sessions: sessionmaker[Session], workers: int = 1,
+        self,
+        matching: Matching,
+        sessions: sessionmaker[Session],
+        workers: int = 1,
         on_finish: Callable[[str], None] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.matching = matching
         self.sessions = sessions
         self.on_finish = on_finish
@@ -73,16 +76,26 @@ class PlanJobs:
             scores = self.matching.catalogue.current().match_scores()
             self._progress(job_id, 0.3, "assigning and scheduling meetings")
             settings = PlanSettings(time_limit=float(params.get("time_limit", 60.0)))
-            plan = plan_event(scores, event, seed=int(params.get("seed", 0)),
-                              solver=str(params.get("solver", "flow")), settings=settings)  # fmt: skip
+            plan = plan_event(
+                scores,
+                event,
+                seed=int(params.get("seed", 0)),
+                solver=str(params.get("solver", "flow")),
+                settings=settings,
+            )
             self._progress(job_id, 0.9, "saving the plan")
             with self.sessions() as session:
                 stored = PlanRow(event_id=event_id, status="draft", body=plan.to_dict())
                 session.add(stored)
                 session.commit()
                 plan_row_id = stored.id
-            self._progress(job_id, 1.0, f"{len(plan.meetings)} meetings planned",
-                           status="done", plan_id=plan_row_id)  # fmt: skip
+            self._progress(
+                job_id,
+                1.0,
+                f"{len(plan.meetings)} meetings planned",
+                status="done",
+                plan_id=plan_row_id,
+            )
             if self.on_finish:
                 self.on_finish("done")
         except (MatcherError, ValueError) as exc:

@@ -129,13 +129,19 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
         app.state.auth = Authenticator(sessions)
         holder = _Loader(settings, models, sessions, metrics)
         app.state.matching = holder.matching
-        app.state.jobs = PlanJobs(holder.matching, sessions, settings.plan_workers,
-                                  on_finish=lambda status: metrics.jobs.labels(status).inc())  # fmt: skip
+        app.state.jobs = PlanJobs(
+            holder.matching,
+            sessions,
+            settings.plan_workers,
+            on_finish=lambda status: metrics.jobs.labels(status).inc(),
+        )
         app.state.batcher = QueryBatcher(
             lambda texts, ks, types: holder.matching.catalogue.query(texts, ks, types),
-            settings.query_batch_ms, settings.query_batch_max, metrics.batch.observe,
+            settings.query_batch_ms,
+            settings.query_batch_max,
+            metrics.batch.observe,
             initializer=lambda: _thread_limits(settings.threads),
-        )  # fmt: skip
+        )
         app.state.load_error = None
         holder.start(app)
         try:
@@ -158,8 +164,9 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
     for module in (health, projects, resources, query, tokens, events, outcomes, admin):
         app.include_router(module.router)
     web.install(app)  # the Chinese web UI: pages, /static, error pages
-    app.add_middleware(BodyLimit, max_body=settings.max_body_bytes,
-                       max_upload=settings.max_upload_bytes)  # fmt: skip
+    app.add_middleware(
+        BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
+    )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
 
@@ -167,8 +174,13 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
 class _Loader:
     """Loads models and scores the catalogue in a thread, so /healthz answers during the load."""
 
-    def __init__(self, settings: ServiceSettings, models: Models | None,
-                 sessions: sessionmaker[Session], metrics: Metrics) -> None:  # fmt: skip
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        models: Models | None,
+        sessions: sessionmaker[Session],
+        metrics: Metrics,
+    ) -> None:
         self.settings, self.models, self.metrics = settings, models, metrics
         self.matching = Matching(sessions)
         self.matching.on_change = self._observe

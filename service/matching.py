@@ -162,8 +162,11 @@ class Matching:
         if project_id not in snapshot.project_row:
             return None
         matches = snapshot.resources_for(project_id, k, types)
-        body = {"for_id": project_id, "data": provider_matches(snapshot, matches),
-                "count": len(matches)}  # fmt: skip
+        body = {
+            "for_id": project_id,
+            "data": provider_matches(snapshot, matches),
+            "count": len(matches),
+        }
         return self._remember(key, _json(body))
 
     def projects_for(self, resource_id: str, k: int) -> bytes | None:
@@ -175,8 +178,11 @@ class Matching:
         if resource_id not in snapshot.resource_col:
             return None
         matches = snapshot.projects_for(resource_id, k)
-        body = {"for_id": resource_id, "data": project_matches(snapshot, matches),
-                "count": len(matches)}  # fmt: skip
+        body = {
+            "for_id": resource_id,
+            "data": project_matches(snapshot, matches),
+            "count": len(matches),
+        }
         return self._remember(key, _json(body))
 
     def _cached(self, key: tuple[Any, ...]) -> bytes | None:
@@ -205,9 +211,17 @@ def provider_matches(snapshot: Snapshot, matches: Sequence[Match]) -> list[dict[
     out = []
     for m in matches:
         r = snapshot.resources[snapshot.resource_col[m.resource_id]]
-        out.append({"rank": m.rank, "id": r.resource_id, "name": r.name, "type": r.type,
-                    "type_label": RESOURCE_TYPE.label(r.type), "score": round(m.score, 4),
-                    "reasons": m.reasons})  # fmt: skip
+        out.append(
+            {
+                "rank": m.rank,
+                "id": r.resource_id,
+                "name": r.name,
+                "type": r.type,
+                "type_label": RESOURCE_TYPE.label(r.type),
+                "score": round(m.score, 4),
+                "reasons": m.reasons,
+            }
+        )
     return out
 
 
@@ -215,9 +229,17 @@ def project_matches(snapshot: Snapshot, matches: Sequence[Match]) -> list[dict[s
     out = []
     for m in matches:
         p = snapshot.projects[snapshot.project_row[m.project_id]]
-        out.append({"rank": m.rank, "id": p.project_id, "name": p.title, "type": p.track,
-                    "type_label": TRACK.labels.get(p.track, ""), "score": round(m.score, 4),
-                    "reasons": m.reasons})  # fmt: skip
+        out.append(
+            {
+                "rank": m.rank,
+                "id": p.project_id,
+                "name": p.title,
+                "type": p.track,
+                "type_label": TRACK.labels.get(p.track, ""),
+                "score": round(m.score, 4),
+                "reasons": m.reasons,
+            }
+        )
     return out
 
 

@@ -130,9 +130,16 @@ class ProjectIn(Strict):
     institution: Short = ""
 
     def record(self, project_id: str) -> Project:
-        return Project(project_id=project_id, title=self.title, description=self.description,
-                       track=self.track, stage=self.stage, needs=tuple(self.needs),
-                       region=self.region, institution=self.institution)  # fmt: skip
+        return Project(
+            project_id=project_id,
+            title=self.title,
+            description=self.description,
+            track=self.track,
+            stage=self.stage,
+            needs=tuple(self.needs),
+            region=self.region,
+            institution=self.institution,
+        )
 
 
 class ProjectCreate(ProjectIn):
@@ -151,9 +158,16 @@ class ProjectPublic(BaseModel):
 
     @classmethod
     def of(cls, p: Project) -> ProjectPublic:
-        return cls(project_id=p.project_id, title=p.title, description=p.description,
-                   track=p.track, stage=p.stage, needs=list(p.needs), region=p.region,
-                   institution=p.institution)  # fmt: skip
+        return cls(
+            project_id=p.project_id,
+            title=p.title,
+            description=p.description,
+            track=p.track,
+            stage=p.stage,
+            needs=list(p.needs),
+            region=p.region,
+            institution=p.institution,
+        )
 
 
 class ProjectsPublic(BaseModel):
@@ -172,10 +186,17 @@ class ResourceIn(Strict):
     capacity: Annotated[int, Field(ge=0, le=1000)] = 8
 
     def record(self, resource_id: str) -> Resource:
-        return Resource(resource_id=resource_id, name=self.name, type=self.type,
-                        description=self.description, offers=tuple(self.offers),
-                        tracks=tuple(self.tracks), stages=tuple(self.stages), region=self.region,
-                        capacity=self.capacity)  # fmt: skip
+        return Resource(
+            resource_id=resource_id,
+            name=self.name,
+            type=self.type,
+            description=self.description,
+            offers=tuple(self.offers),
+            tracks=tuple(self.tracks),
+            stages=tuple(self.stages),
+            region=self.region,
+            capacity=self.capacity,
+        )
 
 
 class ResourceCreate(ResourceIn):
@@ -195,9 +216,17 @@ class ResourcePublic(BaseModel):
 
     @classmethod
     def of(cls, r: Resource) -> ResourcePublic:
-        return cls(resource_id=r.resource_id, name=r.name, type=r.type,
-                   description=r.description, offers=list(r.offers), tracks=list(r.tracks),
-                   stages=list(r.stages), region=r.region, capacity=r.capacity)  # fmt: skip
+        return cls(
+            resource_id=r.resource_id,
+            name=r.name,
+            type=r.type,
+            description=r.description,
+            offers=list(r.offers),
+            tracks=list(r.tracks),
+            stages=list(r.stages),
+            region=r.region,
+            capacity=r.capacity,
+        )
 
 
 class ResourcesPublic(BaseModel):

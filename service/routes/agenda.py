@@ -20,10 +20,18 @@ def agenda_for(
                 resource_id and m["resource_id"] != resource_id
             ):
                 continue
-            items.append(AgendaItem(
-                event_id=plan.event_id, event_name=event.name if event else "",
-                project_id=m["project_id"], resource_id=m["resource_id"], slot=m["slot"],
-                table=m["table"], score=m["score"], reasons=m.get("reasons", ""),
-                project_title=m.get("project_title", ""), resource_name=m.get("resource_name", ""),
-            ))  # fmt: skip
+            items.append(
+                AgendaItem(
+                    event_id=plan.event_id,
+                    event_name=event.name if event else "",
+                    project_id=m["project_id"],
+                    resource_id=m["resource_id"],
+                    slot=m["slot"],
+                    table=m["table"],
+                    score=m["score"],
+                    reasons=m.get("reasons", ""),
+                    project_title=m.get("project_title", ""),
+                    resource_name=m.get("resource_name", ""),
+                )
+            )
     return AgendaPublic(for_id=project_id or resource_id or "", data=items, count=len(items))

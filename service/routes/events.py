@@ -45,15 +45,29 @@ def _event(row: EventRow) -> EventPublic:
 def _summary(row: PlanRow) -> PlanSummary:
     body = row.body
     shortfalls = sum(1 for p in body.get("projects", []) if p["meetings"] < p["min_meetings"])
-    return PlanSummary(id=row.id, event_id=row.event_id, status=row.status,
-                       plan_id=str(body.get("plan_id", "")), meetings=len(body.get("meetings", [])),
-                       shortfalls=shortfalls, created_at=row.created_at)  # fmt: skip
+    return PlanSummary(
+        id=row.id,
+        event_id=row.event_id,
+        status=row.status,
+        plan_id=str(body.get("plan_id", "")),
+        meetings=len(body.get("meetings", [])),
+        shortfalls=shortfalls,
+        created_at=row.created_at,
+    )
 
 
 def _job(row: JobRow) -> JobPublic:
-    return JobPublic(id=row.id, kind=row.kind, event_id=row.event_id, status=row.status,  # type: ignore[arg-type]
-                     progress=row.progress, message=row.message, plan_id=row.plan_id,
-                     created_at=row.created_at, updated_at=row.updated_at)  # fmt: skip
+    return JobPublic(
+        id=row.id,
+        kind=row.kind,
+        event_id=row.event_id,
+        status=row.status,  # type: ignore[arg-type]
+        progress=row.progress,
+        message=row.message,
+        plan_id=row.plan_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
 
 
 def _get(session: Session, kind: type[Any], key: int, what: str) -> Any:
@@ -107,10 +121,20 @@ def delete_event(event_id: Id, _: OrganiserDep, session: SessionDep) -> Response
     return Response(status_code=204)
 
 
-@router.post("/events/{event_id}/plans", response_model=JobPublic, status_code=202,
-             responses=errors(404, 413, 503))  # fmt: skip
-def start_plan(event_id: Id, body: PlanRequest, _: OrganiserDep, session: SessionDep,
-               jobs: JobsDep, matching: MatchingDep) -> JobPublic:  # fmt: skip
+@router.post(
+    "/events/{event_id}/plans",
+    response_model=JobPublic,
+    status_code=202,
+    responses=errors(404, 413, 503),
+)
+def start_plan(
+    event_id: Id,
+    body: PlanRequest,
+    _: OrganiserDep,
+    session: SessionDep,
+    jobs: JobsDep,
+    matching: MatchingDep,
+) -> JobPublic:
     """Plan the event in the background on the current matches; poll the job for progress."""
     _get(session, EventRow, event_id, "event")
     row = crud.add_job(session, "plan", event_id, body.model_dump())
@@ -125,9 +149,10 @@ def get_job(job_id: Id, _: OrganiserDep, session: SessionDep) -> JobPublic:
 
 @router.get("/plans", response_model=PlansPublic)
 def list_plans(
-    _: OrganiserDep, session: SessionDep,
+    _: OrganiserDep,
+    session: SessionDep,
     event_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-) -> PlansPublic:  # fmt: skip
+) -> PlansPublic:
     rows = crud.list_plans(session, event_id)
     return PlansPublic(data=[_summary(r) for r in rows], count=len(rows))
 
@@ -151,12 +176,23 @@ def publish_plan(plan_id: Id, _: OrganiserDep, session: SessionDep) -> PlanSumma
 @router.get(
     "/plans/{plan_id}/download",
     response_class=Response,
-    responses={**errors(404), 200: {"description": "the plan as xlsx, csv or json",
-               "content": {media: {"schema": {"type": "string", "format": "binary"}}
-                           for media in MEDIA.values()}}},
-)  # fmt: skip
-def download_plan(plan_id: Id, _: OrganiserDep, session: SessionDep,
-                  format: Literal["xlsx", "csv", "json"] = "xlsx") -> Response:  # fmt: skip
+    responses={
+        **errors(404),
+        200: {
+            "description": "the plan as xlsx, csv or json",
+            "content": {
+                media: {"schema": {"type": "string", "format": "binary"}}
+                for media in MEDIA.values()
+            },
+        },
+    },
+)
+def download_plan(
+    plan_id: Id,
+    _: OrganiserDep,
+    session: SessionDep,
+    format: Literal["xlsx", "csv", "json"] = "xlsx",
+) -> Response:
     """The plan as a file; spreadsheet cells that look like formulas are neutralised."""
     row = _get(session, PlanRow, plan_id, "plan")
     plan = Plan.from_dict(row.body)
@@ -164,5 +200,8 @@ def download_plan(plan_id: Id, _: OrganiserDep, session: SessionDep,
         path = write_plan(plan, Path(folder) / f"plan.{format}")
         data = path.read_bytes()
     filename = f"plan-{row.event_id}-{row.id}.{format}"
-    return Response(data, media_type=MEDIA[format],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
+    return Response(
+        data,
+        media_type=MEDIA[format],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

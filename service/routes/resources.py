@@ -30,9 +30,11 @@ router = APIRouter(prefix="/api/resources", tags=["resources"], responses=errors
 # The hot read path first: routes are tried in order, and this one answers most requests.
 @router.get("/{resource_id}/matches", response_model=MatchesPublic, responses=errors(404, 503))
 async def resource_matches(
-    resource_id: RecordId, principal: PrincipalDep, matching: MatchingDep,
+    resource_id: RecordId,
+    principal: PrincipalDep,
+    matching: MatchingDep,
     k: Annotated[int, Query(ge=1, le=100)] = 10,
-) -> Response:  # fmt: skip
+) -> Response:
     """Suggested projects for a provider, best first, with reasons (organiser or the provider)."""
     allow_resource(principal, resource_id)
     body = matching.cached_projects_for(resource_id, k) or await run_in_threadpool(
@@ -45,17 +47,19 @@ async def resource_matches(
 
 @router.get("", response_model=ResourcesPublic)
 def list_resources(
-    _: OrganiserDep, session: SessionDep,
+    _: OrganiserDep,
+    session: SessionDep,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> ResourcesPublic:  # fmt: skip
+) -> ResourcesPublic:
     resources, count = crud.page_resources(session, offset, limit)
     return ResourcesPublic(data=[ResourcePublic.of(r) for r in resources], count=count)
 
 
 @router.post("", response_model=ResourcePublic, status_code=201, responses=errors(409, 413, 503))
-def create_resource(body: ResourceCreate, _: OrganiserDep, session: SessionDep,
-                    matching: MatchingDep) -> ResourcePublic:  # fmt: skip
+def create_resource(
+    body: ResourceCreate, _: OrganiserDep, session: SessionDep, matching: MatchingDep
+) -> ResourcePublic:
     """Add one provider; it is matchable when this returns (every project's row is re-scored)."""
     if crud.get_resource(session, body.resource_id) is not None:
         raise HTTPException(409, f"provider {body.resource_id!r} exists; use PUT to change it")
@@ -66,10 +70,15 @@ def create_resource(body: ResourceCreate, _: OrganiserDep, session: SessionDep,
 
 @router.post("/import", response_model=ImportResult, responses=errors(413, 503))
 async def import_resources(
-    file: UploadFile, _: OrganiserDep, settings: SettingsDep, matching: MatchingDep,
-    mode: Annotated[Literal["upsert", "replace"], Query(
-        description="upsert: add and update; replace: also delete providers not in the file")] = "upsert",
-) -> ImportResult:  # fmt: skip
+    file: UploadFile,
+    _: OrganiserDep,
+    settings: SettingsDep,
+    matching: MatchingDep,
+    mode: Annotated[
+        Literal["upsert", "replace"],
+        Query(description="upsert: add and update; replace: also delete providers not in the file"),
+    ] = "upsert",
+) -> ImportResult:
     """Upload a providers sheet (csv/xlsx). All or nothing: any bad row rejects the whole file
     with 422, listing every row and column at fault."""
     resources = await read_sheet(
@@ -91,8 +100,9 @@ def get_resource(
 
 
 @router.put("/{resource_id}", response_model=ResourcePublic, responses=errors(413, 503))
-def put_resource(resource_id: RecordId, body: ResourceIn, _: OrganiserDep,
-                 matching: MatchingDep) -> ResourcePublic:  # fmt: skip
+def put_resource(
+    resource_id: RecordId, body: ResourceIn, _: OrganiserDep, matching: MatchingDep
+) -> ResourcePublic:
     """Create or replace a provider; it is matchable when this returns."""
     resource = body.record(resource_id)
     matching.save_resources([resource])

@@ -31,14 +31,24 @@ def issue_token(body: TokenCreate, _: OrganiserDep, session: SessionDep) -> Toke
 def list_tokens(_: OrganiserDep, session: SessionDep) -> TokensPublic:
     """Every credential (never the secrets)."""
     rows = crud.list_credentials(session)
-    data = [TokenPublic(token_id=r.key_id, role=r.role, subject_id=r.subject_id, label=r.label,
-                        created_at=r.created_at, revoked_at=r.revoked_at) for r in rows]  # fmt: skip
+    data = [
+        TokenPublic(
+            token_id=r.key_id,
+            role=r.role,
+            subject_id=r.subject_id,
+            label=r.label,
+            created_at=r.created_at,
+            revoked_at=r.revoked_at,
+        )
+        for r in rows
+    ]
     return TokensPublic(data=data, count=len(data))
 
 
 @router.delete("/tokens/{token_id}", status_code=204, responses=errors(404))
-def revoke_token(token_id: RecordId, principal: OrganiserDep, session: SessionDep,
-                 request: Request) -> Response:  # fmt: skip
+def revoke_token(
+    token_id: RecordId, principal: OrganiserDep, session: SessionDep, request: Request
+) -> Response:
     """Revoke a credential at once (an organiser may not revoke the key in use)."""
     if token_id == principal.key_id:
         raise HTTPException(403, "you cannot revoke the key you are using")

@@ -34,5 +34,4 @@ async def _to_login(request: Request, exc: Exception) -> Response:
 async def _error_page(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageError)
     visitor = await current_visitor(request)
-    return page(request, "error.html", visitor, exc.status, message=exc.message,
-                code=exc.status)  # fmt: skip
+    return page(request, "error.html", visitor, exc.status, message=exc.message, code=exc.status)

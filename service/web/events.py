@@ -48,12 +48,13 @@ def spec_from_form(form: dict[str, str]) -> dict[str, Any]:
     """The JSON body the API takes (EventCreate) from the event form's fields."""
     spec: dict[str, Any] = {
         "name": form.get("name", "").strip(),
-        "start": form.get("start", "14:00"), "end": form.get("end", "17:00"),
+        "start": form.get("start", "14:00"),
+        "end": form.get("end", "17:00"),
         "minutes": form.get("minutes") or 15,
         "min_meetings": form.get("min_meetings") or 1,
         "max_meetings": form.get("max_meetings") or 4,
         "conflict_of_interest": form.get("conflict_of_interest") == "on",
-    }  # fmt: skip
+    }
     tables = form.get("tables", "").strip()
     if tables:
         spec["tables"] = int(tables) if tables.isdigit() else _ids(tables)
@@ -77,8 +78,9 @@ def _messages(exc: Exception) -> list[str]:
 
 @router.get("/events")
 def event_list(request: Request, visitor: OrganiserPage, session: SessionDep) -> Response:
-    return page(request, "events.html", visitor, events=crud.list_events(session), form={},
-                errors=[])  # fmt: skip
+    return page(
+        request, "events.html", visitor, events=crud.list_events(session), form={}, errors=[]
+    )
 
 
 @router.post("/events")
@@ -88,8 +90,15 @@ async def create_event(request: Request, visitor: OrganiserForm, session: Sessio
         body = EventCreate.model_validate(spec_from_form(form))
         created = event_routes.create_event(body, visitor.principal, session)
     except (ValueError, HTTPException) as exc:  # ValidationError is a ValueError
-        return page(request, "events.html", visitor, 422, events=crud.list_events(session),
-                    form=form, errors=_messages(exc))  # fmt: skip
+        return page(
+            request,
+            "events.html",
+            visitor,
+            422,
+            events=crud.list_events(session),
+            form=form,
+            errors=_messages(exc),
+        )
     return RedirectResponse(f"/events/{created.id}", 303)
 
 
@@ -102,25 +111,30 @@ def _event(session: Session, event_id: int) -> EventRow:
 
 @router.get("/events/{event_id}")
 def event_page(
-    request: Request, event_id: Id, visitor: OrganiserPage, session: SessionDep,
+    request: Request,
+    event_id: Id,
+    visitor: OrganiserPage,
+    session: SessionDep,
     job: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-) -> Response:  # fmt: skip
+) -> Response:
     row = _event(session, event_id)
     plans = event_routes.list_plans(visitor.principal, session, event_id).data
     running = event_routes.get_job(job, visitor.principal, session) if job else None
     slots = event_of(row.spec).slots
-    return page(request, "event.html", visitor, event=row, slots=slots, plans=plans,
-                job=running)  # fmt: skip
+    return page(request, "event.html", visitor, event=row, slots=slots, plans=plans, job=running)
 
 
 @router.post("/events/{event_id}/pairs")
 def change_pair(
-    request: Request, event_id: Id, visitor: OrganiserForm, session: SessionDep,
+    request: Request,
+    event_id: Id,
+    visitor: OrganiserForm,
+    session: SessionDep,
     project_id: Annotated[str, Form(min_length=1, max_length=128)],
     resource_id: Annotated[str, Form(min_length=1, max_length=128)],
     action: Annotated[Literal["pin", "block", "clear"], Form()],
     next: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:  # fmt: skip
+) -> Response:
     """Pin (must meet), block (must not meet) or release a pair for one event."""
     row = _event(session, event_id)
     pair = [project_id, resource_id]
@@ -140,14 +154,18 @@ def change_pair(
 
 @router.post("/events/{event_id}/plans")
 def run_plan(
-    event_id: Id, visitor: OrganiserForm, session: SessionDep, jobs: JobsDep,
+    event_id: Id,
+    visitor: OrganiserForm,
+    session: SessionDep,
+    jobs: JobsDep,
     matching: MatchingPage,
     seed: Annotated[int, Form(ge=0, le=2**31 - 1)] = 0,
     solver: Annotated[Literal["flow", "greedy", "milp"], Form()] = "flow",
-) -> Response:  # fmt: skip
+) -> Response:
     _event(session, event_id)
-    job = event_routes.start_plan(event_id, PlanRequest(seed=seed, solver=solver),
-                                  visitor.principal, session, jobs, matching)  # fmt: skip
+    job = event_routes.start_plan(
+        event_id, PlanRequest(seed=seed, solver=solver), visitor.principal, session, jobs, matching
+    )
     return RedirectResponse(f"/events/{event_id}?job={job.id}", 303)
 
 
@@ -183,8 +201,13 @@ def schedule(body: dict[str, Any]) -> dict[str, Any]:
     for m in sorted(meetings, key=lambda m: order.get(m["slot"], 0)):
         by_project[m["project_id"]].append(m)
         by_resource[m["resource_id"]].append(m)
-    return {"slots": slots, "tables": tables, "grid": grid,
-            "by_project": sorted(by_project.items()), "by_resource": sorted(by_resource.items())}  # fmt: skip
+    return {
+        "slots": slots,
+        "tables": tables,
+        "grid": grid,
+        "by_project": sorted(by_project.items()),
+        "by_resource": sorted(by_resource.items()),
+    }
 
 
 @router.get("/plans/{plan_id}")
@@ -195,8 +218,16 @@ def plan_page(
     summary = event_routes.get_plan(plan_id, visitor.principal, session)
     event = session.get(EventRow, row.event_id)
     shortfalls = [p for p in row.body.get("projects", []) if p["meetings"] < p["min_meetings"]]
-    return page(request, "plan.html", visitor, plan=summary, body=row.body, event=event,
-                shortfalls=shortfalls, **schedule(row.body))  # fmt: skip
+    return page(
+        request,
+        "plan.html",
+        visitor,
+        plan=summary,
+        body=row.body,
+        event=event,
+        shortfalls=shortfalls,
+        **schedule(row.body),
+    )
 
 
 @router.post("/plans/{plan_id}/publish")
@@ -207,7 +238,11 @@ def publish(plan_id: Id, visitor: OrganiserForm, session: SessionDep) -> Respons
 
 
 @router.get("/plans/{plan_id}/download")
-def download(plan_id: Id, visitor: OrganiserPage, session: SessionDep,
-             format: Literal["xlsx", "csv", "json"] = "xlsx") -> Response:  # fmt: skip
+def download(
+    plan_id: Id,
+    visitor: OrganiserPage,
+    session: SessionDep,
+    format: Literal["xlsx", "csv", "json"] = "xlsx",
+) -> Response:
     _plan(session, plan_id)
     return event_routes.download_plan(plan_id, visitor.principal, session, format)

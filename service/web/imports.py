@@ -34,29 +34,42 @@ def import_page(request: Request, visitor: OrganiserPage) -> Response:
 
 @router.post("/import")  # the path ends in /import: BodyLimit allows spreadsheet-sized bodies
 async def import_sheet(
-    request: Request, visitor: OrganiserForm, settings: SettingsDep, matching: MatchingPage,
+    request: Request,
+    visitor: OrganiserForm,
+    settings: SettingsDep,
+    matching: MatchingPage,
     file: Annotated[UploadFile, File()],
     kind: Annotated[Literal["projects", "resources"], Form()] = "projects",
     mode: Annotated[Literal["upsert", "replace"], Form()] = "upsert",
-) -> Response:  # fmt: skip
+) -> Response:
     data = await file.read(settings.max_upload_bytes + 1)
     name = Path(file.filename or "upload.csv").name
     upload = UploadFile(io.BytesIO(data), filename=name, headers=Headers({}))
     context: dict[str, Any] = {"kind": kind, "mode": mode, "filename": name}
     try:
         if kind == "projects":
-            result = await project_routes.import_projects(upload, visitor.principal, settings,
-                                                          matching, mode)  # fmt: skip
+            result = await project_routes.import_projects(
+                upload, visitor.principal, settings, matching, mode
+            )
         else:
-            result = await resource_routes.import_resources(upload, visitor.principal, settings,
-                                                            matching, mode)  # fmt: skip
+            result = await resource_routes.import_resources(
+                upload, visitor.principal, settings, matching, mode
+            )
     except HTTPException as exc:
         if exc.status_code == 413:
-            context["errors"] = [{"row": None, "column": None,
-                                  "msg": f"文件过大：上限为 {settings.max_upload_bytes // 1024} KB"}]  # fmt: skip
+            context["errors"] = [
+                {
+                    "row": None,
+                    "column": None,
+                    "msg": f"文件过大：上限为 {settings.max_upload_bytes // 1024} KB",
+                }
+            ]
         else:
-            context["errors"] = exc.detail if isinstance(exc.detail, list) else [
-                {"row": None, "column": None, "msg": str(exc.detail)}]  # fmt: skip
+            context["errors"] = (
+                exc.detail
+                if isinstance(exc.detail, list)
+                else [{"row": None, "column": None, "msg": str(exc.detail)}]
+            )
         context["preview"] = preview(data, name, context["errors"])
         return page(request, "import.html", visitor, 422, **context)
     return page(request, "import.html", visitor, result=result, **context)
@@ -75,12 +88,18 @@ def preview(data: bytes, name: str, issues: list[dict[str, Any]]) -> dict[str, A
         marks.setdefault((row, column), []).append(str(found.get("msg", "")))
     rows = []
     for number, values in enumerate(frame.head(PREVIEW_ROWS).itertuples(index=False), start=2):
-        cells = [{"text": str(v), "issues": marks.get((number, h), [])}
-                 for v, h in zip(values, headers, strict=True)]  # fmt: skip
+        cells = [
+            {"text": str(v), "issues": marks.get((number, h), [])}
+            for v, h in zip(values, headers, strict=True)
+        ]
         rows.append({"number": number, "cells": cells, "issues": marks.get((number, None), [])})
     header_issues = {h: marks.get((1, h), []) for h in headers}
-    return {"headers": headers, "header_issues": header_issues, "rows": rows,
-            "more": max(len(frame) - PREVIEW_ROWS, 0)}  # fmt: skip
+    return {
+        "headers": headers,
+        "header_issues": header_issues,
+        "rows": rows,
+        "more": max(len(frame) - PREVIEW_ROWS, 0),
+    }
 
 
 def _frame(data: bytes, suffix: str) -> pd.DataFrame | None:
@@ -89,8 +108,13 @@ def _frame(data: bytes, suffix: str) -> pd.DataFrame | None:
             return pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
         for encoding in ("utf-8-sig", "gb18030"):
             try:
-                return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
-                                   sep="\t" if suffix == ".tsv" else ",", encoding=encoding)  # fmt: skip
+                return pd.read_csv(
+                    io.BytesIO(data),
+                    dtype=str,
+                    keep_default_na=False,
+                    sep="\t" if suffix == ".tsv" else ",",
+                    encoding=encoding,
+                )
             except UnicodeDecodeError:
                 continue
     except Exception:  # an unreadable file: the issue list alone says why

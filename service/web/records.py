@@ -74,10 +74,24 @@ async def home(request: Request) -> Response:
 
 def _login_form(request: Request, error: str = "", status: int = 200) -> HTMLResponse:
     token = secrets.token_urlsafe(24)
-    response = page(request, "login.html", None, status, login_csrf=token, error=error,
-                    next=local_path(request.query_params.get("next"), ""))  # fmt: skip
-    response.set_cookie(LOGIN_COOKIE, token, max_age=3600, path="/login", httponly=True,
-                        samesite="strict", secure=request.url.scheme == "https")  # fmt: skip
+    response = page(
+        request,
+        "login.html",
+        None,
+        status,
+        login_csrf=token,
+        error=error,
+        next=local_path(request.query_params.get("next"), ""),
+    )
+    response.set_cookie(
+        LOGIN_COOKIE,
+        token,
+        max_age=3600,
+        path="/login",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
@@ -108,8 +122,9 @@ async def login(
 
 
 @router.post("/logout")
-async def logout(request: Request, visitor: VisitorDep,
-                 csrf: Annotated[str, Form(max_length=100)] = "") -> Response:  # fmt: skip
+async def logout(
+    request: Request, visitor: VisitorDep, csrf: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
     if not same_token(csrf, visitor.csrf):
         raise PageError(403, "表单已过期，请刷新页面后重试。")
     response = RedirectResponse("/login", 303)
@@ -128,8 +143,13 @@ async def personal_link(
     principal = await principal_for(request, token.strip())
     if principal is None:
         raise PageError(401, "链接无效或已被撤销，请向组织方索取新的链接。")
-    target = "/projects" if principal.is_organiser else (
-        f"/{'projects' if principal.role == 'project' else 'resources'}/{principal.subject_id}")  # fmt: skip
+    target = (
+        "/projects"
+        if principal.is_organiser
+        else (
+            f"/{'projects' if principal.role == 'project' else 'resources'}/{principal.subject_id}"
+        )
+    )
     # A page, not a 303: SameSite=Strict cookies are withheld on a redirect that continues a
     # navigation from another site (the chat app the link came from); a same-site refresh sends it.
     response = page(request, "continue.html", None, target=target)
@@ -169,20 +189,37 @@ def _pair_states(event: EventRow | None, key: Callable[[list[str]], str]) -> dic
 
 @router.get("/projects")
 def project_list(
-    request: Request, visitor: OrganiserPage, session: SessionDep,
-    q: Filter = "", track: Filter = "", stage: Filter = "", need: Filter = "",
-    region: Filter = "", page_number: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1,
-) -> Response:  # fmt: skip
+    request: Request,
+    visitor: OrganiserPage,
+    session: SessionDep,
+    q: Filter = "",
+    track: Filter = "",
+    stage: Filter = "",
+    need: Filter = "",
+    region: Filter = "",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1,
+) -> Response:
     found = [
-        p for p in crud.all_projects(session)
+        p
+        for p in crud.all_projects(session)
         if _matches(q.strip(), p.project_id, p.title, p.description, p.institution)
-        and (not track or p.track == track) and (not stage or p.stage == stage)
-        and (not need or need in p.needs) and (not region or p.region == region)
-    ]  # fmt: skip
+        and (not track or p.track == track)
+        and (not stage or p.stage == stage)
+        and (not need or need in p.needs)
+        and (not region or p.region == region)
+    ]
     shown, number, pages = _paged(found, page_number)
     query = {"q": q, "track": track, "stage": stage, "need": need, "region": region}
-    return page(request, "projects.html", visitor, projects=shown, count=len(found),
-                number=number, pages=pages, query=query)  # fmt: skip
+    return page(
+        request,
+        "projects.html",
+        visitor,
+        projects=shown,
+        count=len(found),
+        number=number,
+        pages=pages,
+        query=query,
+    )
 
 
 def _load_matches(body: bytes | None) -> list[dict[str, Any]]:
@@ -197,62 +234,120 @@ def _allowed(check: Callable[[Any, str], None], visitor: Visitor, record_id: str
 
 
 def _record_page(
-    request: Request, visitor: Visitor, session: Session, *,
-    kind: str, record: Project | Resource, matches: list[dict[str, Any]],
-    event: int | None, extra: dict[str, Any],
-) -> Response:  # fmt: skip
+    request: Request,
+    visitor: Visitor,
+    session: Session,
+    *,
+    kind: str,
+    record: Project | Resource,
+    matches: list[dict[str, Any]],
+    event: int | None,
+    extra: dict[str, Any],
+) -> Response:
     record_id = record.project_id if isinstance(record, Project) else record.resource_id
-    events, chosen = (_events_with_pairs(session, event) if visitor.principal.is_organiser
-                      else ([], None))  # fmt: skip
+    events, chosen = (
+        _events_with_pairs(session, event) if visitor.principal.is_organiser else ([], None)
+    )
     states = _pair_states(chosen, (lambda p: p[1]) if kind == "project" else (lambda p: p[0]))
-    agenda = agenda_for(session, project_id=record_id) if kind == "project" else agenda_for(
-        session, resource_id=record_id)  # fmt: skip
-    return page(request, f"{kind}.html", visitor, record=record, matches=matches,
-                events=events, event=chosen, states=states, agenda=agenda.data,
-                personal=not visitor.principal.is_organiser, **extra)  # fmt: skip
+    agenda = (
+        agenda_for(session, project_id=record_id)
+        if kind == "project"
+        else agenda_for(session, resource_id=record_id)
+    )
+    return page(
+        request,
+        f"{kind}.html",
+        visitor,
+        record=record,
+        matches=matches,
+        events=events,
+        event=chosen,
+        states=states,
+        agenda=agenda.data,
+        personal=not visitor.principal.is_organiser,
+        **extra,
+    )
 
 
 def show_project(
-    request: Request, project_id: str, visitor: Visitor, session: Session, matching: Matching,
-    k: int = 10, types: Sequence[str] = (), event: int | None = None, link: str = "",
-) -> Response:  # fmt: skip
+    request: Request,
+    project_id: str,
+    visitor: Visitor,
+    session: Session,
+    matching: Matching,
+    k: int = 10,
+    types: Sequence[str] = (),
+    event: int | None = None,
+    link: str = "",
+) -> Response:
     _allowed(allow_project, visitor, project_id)
     project = crud.get_project(session, project_id)
     if project is None:
         raise PageError(404, f"没有编号为 {project_id} 的项目。")
     matches = _load_matches(matching.resources_for(project_id, k, tuple(sorted(set(types)))))
-    return _record_page(request, visitor, session, kind="project", record=project,
-                        matches=matches, event=event,
-                        extra={"k": k, "types": list(types), "link": link})  # fmt: skip
+    return _record_page(
+        request,
+        visitor,
+        session,
+        kind="project",
+        record=project,
+        matches=matches,
+        event=event,
+        extra={"k": k, "types": list(types), "link": link},
+    )
 
 
 def show_resource(
-    request: Request, resource_id: str, visitor: Visitor, session: Session, matching: Matching,
-    k: int = 10, event: int | None = None, link: str = "",
-) -> Response:  # fmt: skip
+    request: Request,
+    resource_id: str,
+    visitor: Visitor,
+    session: Session,
+    matching: Matching,
+    k: int = 10,
+    event: int | None = None,
+    link: str = "",
+) -> Response:
     _allowed(allow_resource, visitor, resource_id)
     resource = crud.get_resource(session, resource_id)
     if resource is None:
         raise PageError(404, f"没有编号为 {resource_id} 的资源方。")
     matches = _load_matches(matching.projects_for(resource_id, k))
-    return _record_page(request, visitor, session, kind="resource", record=resource,
-                        matches=matches, event=event, extra={"k": k, "link": link})  # fmt: skip
+    return _record_page(
+        request,
+        visitor,
+        session,
+        kind="resource",
+        record=resource,
+        matches=matches,
+        event=event,
+        extra={"k": k, "link": link},
+    )
 
 
 @router.get("/projects/{project_id}")
 def project_page(
-    request: Request, project_id: str, visitor: VisitorDep, session: SessionDep,
-    matching: MatchingPage, k: K = 10, event: EventChoice = None,
+    request: Request,
+    project_id: str,
+    visitor: VisitorDep,
+    session: SessionDep,
+    matching: MatchingPage,
+    k: K = 10,
+    event: EventChoice = None,
     type: Annotated[list[str] | None, Query(max_length=13)] = None,
-) -> Response:  # fmt: skip
+) -> Response:
     """A project and its ranked providers with reasons (organisers, or the project itself)."""
     types = [t for t in type or () if t in RESOURCE_TYPE.labels]
     return show_project(request, project_id, visitor, session, matching, k, types, event)
 
 
 @router.post("/projects/{project_id}/link")
-def project_link(request: Request, project_id: str, visitor: OrganiserForm,
-                 session: SessionDep, matching: MatchingPage) -> Response:  # fmt: skip
+def project_link(
+    request: Request,
+    project_id: str,
+    visitor: OrganiserForm,
+    session: SessionDep,
+    matching: MatchingPage,
+) -> Response:
     """Issue a personal link for the project (shown once on the page that answers)."""
     link = _issue_link(request, visitor, session, TokenCreate(project_id=project_id, label="web"))
     return show_project(request, project_id, visitor, session, matching, link=link)
@@ -263,35 +358,63 @@ def project_link(request: Request, project_id: str, visitor: OrganiserForm,
 
 @router.get("/resources")
 def resource_list(
-    request: Request, visitor: OrganiserPage, session: SessionDep,
-    q: Filter = "", type: Filter = "", track: Filter = "", stage: Filter = "", need: Filter = "",
-    region: Filter = "", page_number: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1,
-) -> Response:  # fmt: skip
+    request: Request,
+    visitor: OrganiserPage,
+    session: SessionDep,
+    q: Filter = "",
+    type: Filter = "",
+    track: Filter = "",
+    stage: Filter = "",
+    need: Filter = "",
+    region: Filter = "",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1,
+) -> Response:
     found = [
-        r for r in crud.all_resources(session)
+        r
+        for r in crud.all_resources(session)
         if _matches(q.strip(), r.resource_id, r.name, r.description)
-        and (not type or r.type == type) and (not track or r.serves_track(track))
-        and (not stage or r.serves_stage(stage)) and (not need or need in r.offers)
+        and (not type or r.type == type)
+        and (not track or r.serves_track(track))
+        and (not stage or r.serves_stage(stage))
+        and (not need or need in r.offers)
         and (not region or r.region == region)
-    ]  # fmt: skip
+    ]
     shown, number, pages = _paged(found, page_number)
     query = {"q": q, "type": type, "track": track, "stage": stage, "need": need, "region": region}
-    return page(request, "resources.html", visitor, resources=shown, count=len(found),
-                number=number, pages=pages, query=query)  # fmt: skip
+    return page(
+        request,
+        "resources.html",
+        visitor,
+        resources=shown,
+        count=len(found),
+        number=number,
+        pages=pages,
+        query=query,
+    )
 
 
 @router.get("/resources/{resource_id}")
 def resource_page(
-    request: Request, resource_id: str, visitor: VisitorDep, session: SessionDep,
-    matching: MatchingPage, k: K = 10, event: EventChoice = None,
-) -> Response:  # fmt: skip
+    request: Request,
+    resource_id: str,
+    visitor: VisitorDep,
+    session: SessionDep,
+    matching: MatchingPage,
+    k: K = 10,
+    event: EventChoice = None,
+) -> Response:
     """A provider and the projects that fit it best (organisers, or the provider itself)."""
     return show_resource(request, resource_id, visitor, session, matching, k, event)
 
 
 @router.post("/resources/{resource_id}/link")
-def resource_link(request: Request, resource_id: str, visitor: OrganiserForm,
-                  session: SessionDep, matching: MatchingPage) -> Response:  # fmt: skip
+def resource_link(
+    request: Request,
+    resource_id: str,
+    visitor: OrganiserForm,
+    session: SessionDep,
+    matching: MatchingPage,
+) -> Response:
     link = _issue_link(request, visitor, session, TokenCreate(resource_id=resource_id, label="web"))
     return show_resource(request, resource_id, visitor, session, matching, link=link)
 
