@@ -47,8 +47,11 @@ class PlanJobs:
         sessions: sessionmaker[Session],
         workers: int = 1,
         on_finish: Callable[[str], None] | None = None,
+        time_limit: float = 60.0,
     ) -> None:
+        """`time_limit`: the solver's seconds for a job that does not set its own."""
         self.matching = matching
+        self.time_limit = time_limit
         self.sessions = sessions
         self.on_finish = on_finish
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="plan")
@@ -75,7 +78,7 @@ class PlanJobs:
             event = event_of(spec)
             scores = self.matching.catalogue.current().match_scores()
             self._progress(job_id, 0.3, "assigning and scheduling meetings")
-            settings = PlanSettings(time_limit=float(params.get("time_limit", 60.0)))
+            settings = PlanSettings(time_limit=float(params.get("time_limit") or self.time_limit))
             plan = plan_event(
                 scores,
                 event,

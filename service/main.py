@@ -133,6 +133,7 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
             sessions,
             settings.plan_workers,
             on_finish=lambda status: metrics.jobs.labels(status).inc(),
+            time_limit=settings.plan_time_limit,
         )
         app.state.batcher = QueryBatcher(
             lambda texts, ks, types: holder.matching.catalogue.query(texts, ks, types),

@@ -12,8 +12,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from matcher.ingest import MAX_TEXT
 from matcher.schema import NEED, REGION, RESOURCE_TYPE, STAGE, TRACK, Project, Resource, Vocabulary
 
+from .config import MAX_K
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-MAX_K = 100
 
 
 def clean_text(value: str) -> str:
@@ -376,7 +377,13 @@ class EventsPublic(BaseModel):
 class PlanRequest(Strict):
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
     solver: Literal["flow", "greedy", "milp"] = "flow"
-    time_limit: Annotated[float, Field(gt=0, le=600)] = 60.0
+    time_limit: (
+        Annotated[
+            float,
+            Field(gt=0, le=600, description="solver seconds; default MATCHER_PLAN_TIME_LIMIT"),
+        ]
+        | None
+    ) = None
 
 
 class JobPublic(BaseModel):

@@ -11,7 +11,7 @@ from matcher.ingest import read_projects
 
 from .. import crud
 from ..auth import OrganiserDep, PrincipalDep, allow_project
-from ..deps import MatchingDep, RecordId, SessionDep, SettingsDep, errors
+from ..deps import MatchingDep, RecordId, SessionDep, SettingsDep, TopK, errors
 from ..schemas import (
     AgendaPublic,
     ImportResult,
@@ -34,7 +34,7 @@ async def project_matches(
     project_id: RecordId,
     principal: PrincipalDep,
     matching: MatchingDep,
-    k: Annotated[int, Query(ge=1, le=100)] = 10,
+    k: TopK,
     type: Annotated[
         list[TypeTerm] | None,
         Query(max_length=13, description="only providers of these types (repeatable)"),

@@ -11,7 +11,7 @@ from matcher.ingest import read_resources
 
 from .. import crud
 from ..auth import OrganiserDep, PrincipalDep, allow_resource
-from ..deps import MatchingDep, RecordId, SessionDep, SettingsDep, errors
+from ..deps import MatchingDep, RecordId, SessionDep, SettingsDep, TopK, errors
 from ..schemas import (
     AgendaPublic,
     ImportResult,
@@ -33,7 +33,7 @@ async def resource_matches(
     resource_id: RecordId,
     principal: PrincipalDep,
     matching: MatchingDep,
-    k: Annotated[int, Query(ge=1, le=100)] = 10,
+    k: TopK,
 ) -> Response:
     """Suggested projects for a provider, best first, with reasons (organiser or the provider)."""
     allow_resource(principal, resource_id)
