@@ -136,7 +136,7 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
             time_limit=settings.plan_time_limit,
         )
         app.state.batcher = QueryBatcher(
-            lambda texts, ks, types: holder.matching.catalogue.query(texts, ks, types),
+            holder.matching.query,
             settings.query_batch_ms,
             settings.query_batch_max,
             metrics.batch.observe,

@@ -43,11 +43,12 @@ async def project_matches(
     """Suggested providers for a project, best first, with reasons (organiser or the project)."""
     allow_project(principal, project_id)
     types = tuple(sorted(set(type or ())))
-    body = matching.cached_resources_for(project_id, k, types) or await run_in_threadpool(
-        matching.resources_for, project_id, k, types
-    )
+    body = matching.cached_resources_for(project_id, k, types)
     if body is None:
-        raise HTTPException(404, f"no project {project_id!r}")
+        answer = await run_in_threadpool(matching.resources_for, project_id, k, types)
+        if answer is None:
+            raise HTTPException(404, f"no project {project_id!r}")
+        body = answer.json
     return Response(body, media_type="application/json")
 
 

@@ -9,7 +9,6 @@ from matcher.rank import project_from_text
 from ..auth import PrincipalDep
 from ..batcher import QueryBatcher
 from ..deps import MatchingDep, SettingsDep, check_k, errors
-from ..matching import provider_matches
 from ..schemas import MatchPublic, QueryIn, QueryPublic
 from ..uploads import invalid, issue
 
@@ -20,7 +19,7 @@ router = APIRouter(prefix="/api", tags=["query"], responses=errors(401, 403))
 async def query(
     body: QueryIn,
     _: PrincipalDep,
-    matching: MatchingDep,
+    _ready: MatchingDep,  # 503 while the catalogue loads
     settings: SettingsDep,
     request: Request,
 ) -> QueryPublic:
@@ -31,8 +30,7 @@ async def query(
         raise invalid([issue(["body", "text"], message, "string_too_long")])
     check_k(body.k, settings, ["body", "k"])
     batcher: QueryBatcher = request.app.state.batcher
-    snapshot = matching.catalogue.current()
-    matches = await batcher.submit(body.text, body.k, body.types)
+    found = await batcher.submit(body.text, body.k, body.types)  # ranked and described together
     guess = project_from_text(body.text)
-    data = [MatchPublic(**m) for m in provider_matches(snapshot, matches)]
+    data = [MatchPublic(**m) for m in found]
     return QueryPublic(track=guess.track, stage=guess.stage, data=data, count=len(data))

@@ -37,11 +37,12 @@ async def resource_matches(
 ) -> Response:
     """Suggested projects for a provider, best first, with reasons (organiser or the provider)."""
     allow_resource(principal, resource_id)
-    body = matching.cached_projects_for(resource_id, k) or await run_in_threadpool(
-        matching.projects_for, resource_id, k
-    )
+    body = matching.cached_projects_for(resource_id, k)
     if body is None:
-        raise HTTPException(404, f"no provider {resource_id!r}")
+        answer = await run_in_threadpool(matching.projects_for, resource_id, k)
+        if answer is None:
+            raise HTTPException(404, f"no provider {resource_id!r}")
+        body = answer.json
     return Response(body, media_type="application/json")
 
 

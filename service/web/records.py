@@ -3,7 +3,6 @@ links. Every read and write goes through the same crud, matching and route funct
 
 from __future__ import annotations
 
-import json
 import math
 import secrets
 from collections.abc import Callable, Sequence
@@ -222,10 +221,6 @@ def project_list(
     )
 
 
-def _load_matches(body: bytes | None) -> list[dict[str, Any]]:
-    return json.loads(body)["data"] if body else []
-
-
 def _allowed(check: Callable[[Any, str], None], visitor: Visitor, record_id: str) -> None:
     try:
         check(visitor.principal, record_id)
@@ -284,14 +279,14 @@ def show_project(
     project = crud.get_project(session, project_id)
     if project is None:
         raise PageError(404, f"没有编号为 {project_id} 的项目。")
-    matches = _load_matches(matching.resources_for(project_id, k, tuple(sorted(set(types)))))
+    answer = matching.resources_for(project_id, k, tuple(sorted(set(types))))
     return _record_page(
         request,
         visitor,
         session,
         kind="project",
         record=project,
-        matches=matches,
+        matches=answer.data if answer else [],
         event=event,
         extra={"k": k, "types": list(types), "link": link},
     )
@@ -311,14 +306,14 @@ def show_resource(
     resource = crud.get_resource(session, resource_id)
     if resource is None:
         raise PageError(404, f"没有编号为 {resource_id} 的资源方。")
-    matches = _load_matches(matching.projects_for(resource_id, k))
+    answer = matching.projects_for(resource_id, k)
     return _record_page(
         request,
         visitor,
         session,
         kind="resource",
         record=resource,
-        matches=matches,
+        matches=answer.data if answer else [],
         event=event,
         extra={"k": k, "link": link},
     )
