@@ -1,6 +1,7 @@
 """Database operations on records, credentials, events, plans, jobs and outcomes.
 
-Plain functions over a `Session`; routes call these and never write SQL themselves.
+Plain functions over a `Session`; routes and pages call these and never write SQL themselves.
+They raise the service's errors (service/errors.py), never HTTPException.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from .db import (
     ResourceRow,
     utcnow,
 )
+from .errors import NotFound
+from .schemas import TokenCreate
 
 # -- records ----------------------------------------------------------------------------------
 
@@ -191,6 +194,19 @@ def issue_credential(
     return row, credential
 
 
+def issue_token(session: Session, body: TokenCreate) -> tuple[CredentialRow, str]:
+    """A personal token for one project or provider (NotFound if it does not exist)."""
+    if body.project_id is not None:
+        role, subject, what = "project", body.project_id, "project"
+        found = get_project(session, subject) is not None
+    else:
+        role, subject, what = "resource", str(body.resource_id), "provider"
+        found = get_resource(session, subject) is not None
+    if not found:
+        raise NotFound(what, subject)
+    return issue_credential(session, role, subject, body.label)
+
+
 def ensure_env_organiser(session: Session, key: str) -> None:
     """Make MATCHER_ADMIN_KEY a valid organiser key (replacing an older value of it)."""
     salt, digest = security.hash_secret(key)
@@ -263,6 +279,10 @@ def update_event(
     row.name, row.spec = name, spec  # a new dict: SQLAlchemy sees the JSON column change
     session.commit()
     return row
+
+
+def get_event(session: Session, event_id: int) -> EventRow | None:
+    return session.get(EventRow, event_id)
 
 
 def list_events(session: Session) -> list[EventRow]:

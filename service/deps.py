@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
 from .config import MAX_K, ServiceSettings, get_settings
 from .db import get_session
+from .errors import Invalid, NotReady, issue
 from .jobs import PlanJobs
 from .matching import Matching
 from .schemas import ErrorMessage, clean_text
-from .uploads import invalid, issue
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
@@ -23,9 +23,7 @@ async def get_matching(request: Request) -> Matching:
     """The catalogue, or 503 while it is still loading."""
     matching: Matching = request.app.state.matching
     if not matching.loaded:
-        raise HTTPException(
-            503, "the catalogue is still loading; retry shortly", headers={"Retry-After": "2"}
-        )
+        raise NotReady()
     return matching
 
 
@@ -45,7 +43,7 @@ async def top_k(
 
 def check_k(k: int, settings: ServiceSettings, loc: list[str | int]) -> None:
     if k > settings.max_k:
-        raise invalid([issue(loc, f"k must be at most {settings.max_k}", "less_than_equal")])
+        raise Invalid([issue(loc, f"k must be at most {settings.max_k}", "less_than_equal")])
 
 
 TopK = Annotated[int, Depends(top_k)]

@@ -10,32 +10,13 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.errors import MatcherError
-from matcher.plan import Event, PlanSettings, make_slots, plan_event
+from matcher.plan import Event, PlanSettings, plan_event
 
 from . import crud
 from .db import EventRow, JobRow, PlanRow
 from .matching import Matching
 
 log = logging.getLogger(__name__)
-
-
-def event_of(spec: dict[str, Any]) -> Event:
-    """The library's Event from a stored spec (see schemas.EventCreate); ValueError if invalid."""
-    values = dict(spec)
-    start, end, minutes = (
-        values.pop("start", "14:00"),
-        values.pop("end", "17:00"),
-        values.pop("minutes", 15),
-    )
-    if not values.get("slots"):
-        values["slots"] = make_slots(start, end, minutes)
-    values["pins"] = [tuple(x) for x in values.get("pins", [])]
-    values["blocks"] = [tuple(x) for x in values.get("blocks", [])]
-    values["wishes"] = [tuple(x) for x in values.get("wishes", [])]
-    event = Event(**values)
-    for who in event.availability:
-        event.available_slots(who)  # raises ValueError for a slot that does not exist
-    return event
 
 
 class PlanJobs:
@@ -75,7 +56,7 @@ class PlanJobs:
                     raise ValueError("the event was deleted")
                 spec, event_id = dict(event_row.spec), event_row.id
             self._progress(job_id, 0.1, "preparing scores", status="running")
-            event = event_of(spec)
+            event = Event.from_mapping(spec, f"event {event_id}")
             scores = self.matching.catalogue.current().match_scores()
             self._progress(job_id, 0.3, "assigning and scheduling meetings")
             settings = PlanSettings(time_limit=float(params.get("time_limit") or self.time_limit))

@@ -10,9 +10,17 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from matcher.ingest import MAX_TEXT
+from matcher.plan.event import (
+    DEFAULT_END,
+    DEFAULT_MAX_MEETINGS,
+    DEFAULT_MIN_MEETINGS,
+    DEFAULT_MINUTES,
+    DEFAULT_START,
+)
 from matcher.schema import NEED, REGION, RESOURCE_TYPE, STAGE, TRACK, Project, Resource, Vocabulary
 
 from .config import MAX_K
+from .db import EventRow, JobRow, PlanRow
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -335,16 +343,16 @@ class EventCreate(Strict):
 
     name: Short
     slots: Annotated[list[Slot], Field(min_length=1, max_length=200)] | None = None
-    start: Annotated[str, Field(pattern=r"^\d{1,2}:\d{2}$")] = "14:00"
-    end: Annotated[str, Field(pattern=r"^\d{1,2}:\d{2}$")] = "17:00"
-    minutes: Annotated[int, Field(ge=5, le=240)] = 15
+    start: Annotated[str, Field(pattern=r"^\d{1,2}:\d{2}$")] = DEFAULT_START
+    end: Annotated[str, Field(pattern=r"^\d{1,2}:\d{2}$")] = DEFAULT_END
+    minutes: Annotated[int, Field(ge=5, le=240)] = DEFAULT_MINUTES
     tables: (
         Annotated[int, Field(ge=1, le=10_000)]
         | Annotated[list[Slot], Field(min_length=1, max_length=10_000)]
         | None
     ) = None
-    min_meetings: Annotated[int, Field(ge=0, le=50)] = 1
-    max_meetings: Annotated[int, Field(ge=0, le=50)] = 4
+    min_meetings: Annotated[int, Field(ge=0, le=50)] = DEFAULT_MIN_MEETINGS
+    max_meetings: Annotated[int, Field(ge=0, le=50)] = DEFAULT_MAX_MEETINGS
     capacity: Annotated[
         dict[Identifier, Annotated[int, Field(ge=0, le=1000)]], Field(max_length=10_000)
     ] = {}
@@ -367,6 +375,10 @@ class EventPublic(BaseModel):
     name: str
     spec: dict[str, Any]
     created_at: datetime
+
+    @classmethod
+    def of(cls, row: EventRow) -> EventPublic:
+        return cls(id=row.id, name=row.name, spec=row.spec, created_at=row.created_at)
 
 
 class EventsPublic(BaseModel):
@@ -397,6 +409,20 @@ class JobPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def of(cls, row: JobRow) -> JobPublic:
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            event_id=row.event_id,
+            status=row.status,  # type: ignore[arg-type]
+            progress=row.progress,
+            message=row.message,
+            plan_id=row.plan_id,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
 
 class MeetingPublic(BaseModel):
     project_id: str
@@ -417,6 +443,20 @@ class PlanSummary(BaseModel):
     meetings: int
     shortfalls: int
     created_at: datetime
+
+    @classmethod
+    def of(cls, row: PlanRow) -> PlanSummary:
+        body = row.body
+        projects = body.get("projects", [])
+        return cls(
+            id=row.id,
+            event_id=row.event_id,
+            status=row.status,
+            plan_id=str(body.get("plan_id", "")),
+            meetings=len(body.get("meetings", [])),
+            shortfalls=sum(1 for p in projects if p["meetings"] < p["min_meetings"]),
+            created_at=row.created_at,
+        )
 
 
 class PlansPublic(BaseModel):

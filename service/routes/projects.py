@@ -7,9 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from matcher.ingest import read_projects
-
-from .. import crud
+from .. import crud, planning, uploads
 from ..auth import OrganiserDep, PrincipalDep, allow_project
 from ..deps import MatchingDep, RecordId, SessionDep, SettingsDep, TopK, errors
 from ..schemas import (
@@ -22,8 +20,6 @@ from ..schemas import (
     ProjectsPublic,
     TypeTerm,
 )
-from ..uploads import read_sheet
-from .agenda import agenda_for
 
 router = APIRouter(prefix="/api/projects", tags=["projects"], responses=errors(401, 403))
 
@@ -88,11 +84,9 @@ async def import_projects(
 ) -> ImportResult:
     """Upload a projects sheet (csv/xlsx, Chinese or English headers). All or nothing: any bad
     row rejects the whole file with 422, listing every row and column at fault."""
-    projects = await read_sheet(
-        file, settings.max_upload_bytes, read_projects, lambda p: p.project_id
+    return await uploads.import_projects(
+        matching, file, settings.max_upload_bytes, mode == "replace"
     )
-    counts = await run_in_threadpool(matching.save_projects, projects, mode == "replace")
-    return ImportResult(imported=len(projects), **counts)
 
 
 @router.get("/{project_id}", response_model=ProjectPublic, responses=errors(404))
@@ -131,4 +125,4 @@ def project_agenda(
     allow_project(principal, project_id)
     if crud.get_project(session, project_id) is None:
         raise HTTPException(404, f"no project {project_id!r}")
-    return agenda_for(session, project_id=project_id)
+    return planning.agenda(session, project_id=project_id)

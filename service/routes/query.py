@@ -9,8 +9,8 @@ from matcher.rank import project_from_text
 from ..auth import PrincipalDep
 from ..batcher import QueryBatcher
 from ..deps import MatchingDep, SettingsDep, check_k, errors
+from ..errors import Invalid, issue
 from ..schemas import MatchPublic, QueryIn, QueryPublic
-from ..uploads import invalid, issue
 
 router = APIRouter(prefix="/api", tags=["query"], responses=errors(401, 403))
 
@@ -27,7 +27,7 @@ async def query(
     holds a strong provider for each need the text states, where one exists."""
     if len(body.text) > settings.max_text_chars:
         message = f"text must be at most {settings.max_text_chars} characters"
-        raise invalid([issue(["body", "text"], message, "string_too_long")])
+        raise Invalid([issue(["body", "text"], message, "string_too_long")])
     check_k(body.k, settings, ["body", "k"])
     batcher: QueryBatcher = request.app.state.batcher
     found = await batcher.submit(body.text, body.k, body.types)  # ranked and described together

@@ -7,9 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from matcher.ingest import read_resources
-
-from .. import crud
+from .. import crud, planning, uploads
 from ..auth import OrganiserDep, PrincipalDep, allow_resource
 from ..deps import MatchingDep, RecordId, SessionDep, SettingsDep, TopK, errors
 from ..schemas import (
@@ -21,8 +19,6 @@ from ..schemas import (
     ResourcePublic,
     ResourcesPublic,
 )
-from ..uploads import read_sheet
-from .agenda import agenda_for
 
 router = APIRouter(prefix="/api/resources", tags=["resources"], responses=errors(401, 403))
 
@@ -82,11 +78,9 @@ async def import_resources(
 ) -> ImportResult:
     """Upload a providers sheet (csv/xlsx). All or nothing: any bad row rejects the whole file
     with 422, listing every row and column at fault."""
-    resources = await read_sheet(
-        file, settings.max_upload_bytes, read_resources, lambda r: r.resource_id
+    return await uploads.import_resources(
+        matching, file, settings.max_upload_bytes, mode == "replace"
     )
-    counts = await run_in_threadpool(matching.save_resources, resources, mode == "replace")
-    return ImportResult(imported=len(resources), **counts)
 
 
 @router.get("/{resource_id}", response_model=ResourcePublic, responses=errors(404))
@@ -125,4 +119,4 @@ def resource_agenda(
     allow_resource(principal, resource_id)
     if crud.get_resource(session, resource_id) is None:
         raise HTTPException(404, f"no provider {resource_id!r}")
-    return agenda_for(session, resource_id=resource_id)
+    return planning.agenda(session, resource_id=resource_id)

@@ -13,11 +13,9 @@ from matcher.catalogue import Snapshot
 from matcher.plan import Event, MatchScores
 from matcher.schema import NEED, RESOURCE_TYPE, TRACK
 
-from .. import crud
-from ..deps import SessionDep
-from ..jobs import event_of
+from .. import crud, planning
+from ..deps import MatchingDep, SessionDep
 from . import charts
-from .records import MatchingPage
 from .render import page
 from .session import OrganiserPage
 
@@ -140,7 +138,7 @@ def dashboard(
     request: Request,
     visitor: OrganiserPage,
     session: SessionDep,
-    matching: MatchingPage,
+    matching: MatchingDep,
     event: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
     snapshot = matching.catalogue.current()
@@ -150,7 +148,7 @@ def dashboard(
     plans = crud.list_plans(session, chosen.id) if chosen else []
     plan_row = plans[-1] if plans else None
     plan = plan_row.body if plan_row else None
-    spec = event_of(chosen.spec) if chosen else None
+    spec = planning.event_of(chosen) if chosen else None
     plan_key = plan_row.id if plan_row else 0
     histogram = charts.render(
         ("hist", snapshot.version, plan_key),

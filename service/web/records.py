@@ -1,159 +1,34 @@
-"""Pages for signing in, projects and providers (lists, details with ranked partners), personal
-links. Every read and write goes through the same crud, matching and route functions as the API."""
+"""Project and provider pages: lists with filters, details with ranked partners, pins and
+blocks per event, agendas, personal links. Reads and writes go through the same crud,
+matching and planning functions as the API."""
 
 from __future__ import annotations
 
 import math
-import secrets
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from matcher.schema import RESOURCE_TYPE, Project, Resource
 
-from .. import crud
+from .. import crud, planning
 from ..auth import allow_project, allow_resource
 from ..db import EventRow
-from ..deps import SessionDep, get_matching
+from ..deps import MatchingDep, SessionDep, SettingsDep
+from ..errors import NotFound
 from ..matching import Matching
-from ..routes import tokens as token_routes
-from ..routes.agenda import agenda_for
 from ..schemas import TokenCreate
-from .render import local_path, page
-from .session import (
-    LOGIN_COOKIE,
-    OrganiserForm,
-    OrganiserPage,
-    PageError,
-    Visitor,
-    VisitorDep,
-    current_visitor,
-    principal_for,
-    same_token,
-    sign_in,
-    sign_out,
-)
+from .render import page
+from .session import OrganiserForm, OrganiserPage, PageError, Visitor, VisitorDep
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 Filter = Annotated[str, Query(max_length=200)]
 K = Annotated[int, Query(ge=1, le=50)]
 EventChoice = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
-
-
-async def web_matching(request: Request) -> Matching:
-    """The live catalogue, or a page saying it is still loading."""
-    try:
-        return await get_matching(request)
-    except HTTPException as exc:
-        raise PageError(503, "匹配数据正在加载，请稍后刷新页面。") from exc
-
-
-MatchingPage = Annotated[Matching, Depends(web_matching)]
-
-
-def _home(visitor: Visitor) -> str:
-    p = visitor.principal
-    if p.is_organiser:
-        return "/projects"
-    return f"/{'projects' if p.role == 'project' else 'resources'}/{p.subject_id}"
-
-
-# -- signing in ---------------------------------------------------------------------------------
-
-
-@router.get("/")
-async def home(request: Request) -> Response:
-    visitor = await current_visitor(request)
-    return RedirectResponse(_home(visitor) if visitor else "/login", 303)
-
-
-def _login_form(request: Request, error: str = "", status: int = 200) -> HTMLResponse:
-    token = secrets.token_urlsafe(24)
-    response = page(
-        request,
-        "login.html",
-        None,
-        status,
-        login_csrf=token,
-        error=error,
-        next=local_path(request.query_params.get("next"), ""),
-    )
-    response.set_cookie(
-        LOGIN_COOKIE,
-        token,
-        max_age=3600,
-        path="/login",
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
-    return response
-
-
-@router.get("/login")
-async def login_page(request: Request) -> Response:
-    return _login_form(request)
-
-
-@router.post("/login")
-async def login(
-    request: Request,
-    key: Annotated[str, Form(max_length=600)] = "",
-    csrf: Annotated[str, Form(max_length=100)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
-    if not same_token(csrf, request.cookies.get(LOGIN_COOKIE, "")):
-        return _login_form(request, "表单已过期，请重新输入。", 403)
-    key = key.strip()
-    principal = await principal_for(request, key)
-    if principal is None:
-        return _login_form(request, "密钥无效或已被撤销。", 401)
-    response = RedirectResponse(
-        local_path(next, "/projects" if principal.is_organiser else "/me"), 303
-    )
-    sign_in(request, response, key)
-    response.delete_cookie(LOGIN_COOKIE, path="/login")
-    return response
-
-
-@router.post("/logout")
-async def logout(
-    request: Request, visitor: VisitorDep, csrf: Annotated[str, Form(max_length=100)] = ""
-) -> Response:
-    if not same_token(csrf, visitor.csrf):
-        raise PageError(403, "表单已过期，请刷新页面后重试。")
-    response = RedirectResponse("/login", 303)
-    sign_out(request, response)
-    return response
-
-
-@router.get("/me")
-async def personal_link(
-    request: Request, token: Annotated[str | None, Query(max_length=600)] = None
-) -> Response:
-    """A personal link (`/me?token=…`) signs its holder in and leads to their own page."""
-    if token is None:
-        visitor = await current_visitor(request)
-        return RedirectResponse(_home(visitor) if visitor else "/login", 303)
-    principal = await principal_for(request, token.strip())
-    if principal is None:
-        raise PageError(401, "链接无效或已被撤销，请向组织方索取新的链接。")
-    target = (
-        "/projects"
-        if principal.is_organiser
-        else (
-            f"/{'projects' if principal.role == 'project' else 'resources'}/{principal.subject_id}"
-        )
-    )
-    # A page, not a 303: SameSite=Strict cookies are withheld on a redirect that continues a
-    # navigation from another site (the chat app the link came from); a same-site refresh sends it.
-    response = page(request, "continue.html", None, target=target)
-    sign_in(request, response, token.strip())
-    return response
 
 
 # -- projects --------------------------------------------------------------------------------------
@@ -221,13 +96,6 @@ def project_list(
     )
 
 
-def _allowed(check: Callable[[Any, str], None], visitor: Visitor, record_id: str) -> None:
-    try:
-        check(visitor.principal, record_id)
-    except HTTPException as exc:
-        raise PageError(403, "您只能查看自己的页面。") from exc
-
-
 def _record_page(
     request: Request,
     visitor: Visitor,
@@ -245,9 +113,9 @@ def _record_page(
     )
     states = _pair_states(chosen, (lambda p: p[1]) if kind == "project" else (lambda p: p[0]))
     agenda = (
-        agenda_for(session, project_id=record_id)
+        planning.agenda(session, project_id=record_id)
         if kind == "project"
-        else agenda_for(session, resource_id=record_id)
+        else planning.agenda(session, resource_id=record_id)
     )
     return page(
         request,
@@ -275,7 +143,7 @@ def show_project(
     event: int | None = None,
     link: str = "",
 ) -> Response:
-    _allowed(allow_project, visitor, project_id)
+    allow_project(visitor.principal, project_id)  # Forbidden: the error page says why
     project = crud.get_project(session, project_id)
     if project is None:
         raise PageError(404, f"没有编号为 {project_id} 的项目。")
@@ -302,7 +170,7 @@ def show_resource(
     event: int | None = None,
     link: str = "",
 ) -> Response:
-    _allowed(allow_resource, visitor, resource_id)
+    allow_resource(visitor.principal, resource_id)
     resource = crud.get_resource(session, resource_id)
     if resource is None:
         raise PageError(404, f"没有编号为 {resource_id} 的资源方。")
@@ -325,13 +193,15 @@ def project_page(
     project_id: str,
     visitor: VisitorDep,
     session: SessionDep,
-    matching: MatchingPage,
+    matching: MatchingDep,
+    settings: SettingsDep,
     k: K = 10,
     event: EventChoice = None,
     type: Annotated[list[str] | None, Query(max_length=13)] = None,
 ) -> Response:
     """A project and its ranked providers with reasons (organisers, or the project itself)."""
     types = [t for t in type or () if t in RESOURCE_TYPE.labels]
+    k = min(k, settings.max_k)
     return show_project(request, project_id, visitor, session, matching, k, types, event)
 
 
@@ -341,7 +211,7 @@ def project_link(
     project_id: str,
     visitor: OrganiserForm,
     session: SessionDep,
-    matching: MatchingPage,
+    matching: MatchingDep,
 ) -> Response:
     """Issue a personal link for the project (shown once on the page that answers)."""
     link = _issue_link(request, visitor, session, TokenCreate(project_id=project_id, label="web"))
@@ -394,11 +264,13 @@ def resource_page(
     resource_id: str,
     visitor: VisitorDep,
     session: SessionDep,
-    matching: MatchingPage,
+    matching: MatchingDep,
+    settings: SettingsDep,
     k: K = 10,
     event: EventChoice = None,
 ) -> Response:
     """A provider and the projects that fit it best (organisers, or the provider itself)."""
+    k = min(k, settings.max_k)
     return show_resource(request, resource_id, visitor, session, matching, k, event)
 
 
@@ -408,7 +280,7 @@ def resource_link(
     resource_id: str,
     visitor: OrganiserForm,
     session: SessionDep,
-    matching: MatchingPage,
+    matching: MatchingDep,
 ) -> Response:
     link = _issue_link(request, visitor, session, TokenCreate(resource_id=resource_id, label="web"))
     return show_resource(request, resource_id, visitor, session, matching, link=link)
@@ -416,7 +288,7 @@ def resource_link(
 
 def _issue_link(request: Request, visitor: Visitor, session: Session, body: TokenCreate) -> str:
     try:
-        issued = token_routes.issue_token(body, visitor.principal, session)
-    except HTTPException as exc:
-        raise PageError(exc.status_code, "找不到该记录，无法生成链接。") from exc
-    return f"{str(request.base_url).rstrip('/')}/me?token={issued.token}"
+        _, token = crud.issue_token(session, body)
+    except NotFound as exc:
+        raise PageError(404, "找不到该记录，无法生成链接。") from exc
+    return f"{str(request.base_url).rstrip('/')}/me?token={token}"

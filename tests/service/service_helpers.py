@@ -8,9 +8,9 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from matcher.settings import Settings as ModelSettings
 from matcher.features import feature_names
 from matcher.fusion import ZScoreSum
+from matcher.settings import Settings as ModelSettings
 from service.config import ServiceSettings
 from service.main import Models
 

@@ -26,7 +26,12 @@ class ChangingCatalogue:
         if self.changes:  # a provider is saved or deleted while the batch is ranked
             self.changes -= 1
             self.index += 1
-        return [[Match("query-0", r.resource_id, i + 1, 1.0, "") for i, r in enumerate(ranked_on.resources)]]
+        return [
+            [
+                Match("query-0", r.resource_id, i + 1, 1.0, "")
+                for i, r in enumerate(ranked_on.resources)
+            ]
+        ]
 
 
 def _matching(catalogue: ChangingCatalogue) -> Matching:
@@ -37,11 +42,15 @@ def _matching(catalogue: ChangingCatalogue) -> Matching:
 
 def test_a_provider_added_while_a_query_runs_is_named_from_the_ranking_snapshot():
     old, new = Snapshot([], [R1], None, 1), Snapshot([], [R1, R2], None, 2)
-    answers = _matching(ChangingCatalogue([old, new, new], changes=1)).query(["需要融资"], [5], [()])
+    answers = _matching(ChangingCatalogue([old, new, new], changes=1)).query(
+        ["需要融资"], [5], [()]
+    )
     assert [m["id"] for m in answers[0]] == ["R1", "R2"]  # re-ranked on the new snapshot
 
 
 def test_a_catalogue_that_keeps_changing_leaves_out_deleted_providers():
-    snapshots = [Snapshot([], [R1, R2], None, v) for v in range(1, 4)] + [Snapshot([], [R1], None, 4)]
+    snapshots = [Snapshot([], [R1, R2], None, v) for v in range(1, 4)] + [
+        Snapshot([], [R1], None, 4)
+    ]
     answers = _matching(ChangingCatalogue(snapshots, changes=3)).query(["需要融资"], [5], [()])
     assert [m["id"] for m in answers[0]] == ["R1"]  # R2 was deleted meanwhile: no KeyError

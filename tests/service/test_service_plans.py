@@ -120,3 +120,23 @@ def test_a_plan_job_uses_the_configured_time_limit_unless_it_sets_its_own(tmp_pa
             plan = client.get(f"/api/plans/{done['plan_id']}", headers=admin).json()
             limits.append(plan["body"]["settings"]["time_limit"])
         assert limits == [7.0, 3.0]
+
+
+def test_a_bad_event_names_the_key_at_fault(client, admin):
+    bad = {**EVENT, "availability": {"R1": ["09:00-10:00", "slot-that-is-not"]}}
+    detail = client.post("/api/events", json=bad, headers=admin).json()["detail"]
+    assert detail[0]["loc"] == ["body", "event"] and "slot-that-is-not" in detail[0]["msg"]
+
+
+def test_an_event_given_only_a_name_gets_the_events_own_defaults(client, admin):
+    from matcher.plan import Event
+    from service.planning import event_of
+    from service.web.events import spec_from_form
+
+    created = client.post("/api/events", json={"name": "默认"}, headers=admin).json()
+    from_form = client.post(
+        "/api/events", json=spec_from_form({"name": "默认", "conflict_of_interest": "on"}), headers=admin
+    ).json()
+    assert created["spec"] == from_form["spec"]
+    row = type("Row", (), {"id": created["id"], "spec": created["spec"]})()
+    assert event_of(row) == Event(name="默认")
