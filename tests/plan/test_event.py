@@ -49,12 +49,15 @@ def test_default_tables_are_one_per_provider():
     assert Event().table_names(3) == ["1号桌", "2号桌", "3号桌"]
 
 
-@pytest.mark.parametrize("text, column", [
-    ("slots: {start: '15:00', end: '14:00'}", "slots"),
-    ("meetings_per_project: {min: x}", "meetings_per_project"),
-    ("colour: red", "colour"),
-    ("pins: [[P1]]", "pins"),
-])
+@pytest.mark.parametrize(
+    "text, column",
+    [
+        ("slots: {start: '15:00', end: '14:00'}", "slots"),
+        ("meetings_per_project: {min: x}", "meetings_per_project"),
+        ("colour: red", "colour"),
+        ("pins: [[P1]]", "pins"),
+    ],
+)
 def test_load_event_reports_bad_keys(tmp_path: Path, text: str, column: str):
     path = tmp_path / "event.yaml"
     path.write_text(text, encoding="utf-8")
@@ -90,10 +93,23 @@ def test_read_wishes_missing_column(tmp_path: Path):
 
 
 def test_the_files_and_the_apis_spellings_read_into_the_same_event():
-    as_file = {"name": "复赛", "slots": {"start": "09:00", "end": "10:00", "minutes": 20},
-               "meetings_per_project": {"min": 2, "max": 3}, "pins": [["P1", "R1"]]}  # fmt: skip
-    as_api = {"name": "复赛", "slots": None, "start": "09:00", "end": "10:00", "minutes": 20,
-              "min_meetings": 2, "max_meetings": 3, "pins": [["P1", "R1"]], "wishes": []}  # fmt: skip
+    as_file = {
+        "name": "复赛",
+        "slots": {"start": "09:00", "end": "10:00", "minutes": 20},
+        "meetings_per_project": {"min": 2, "max": 3},
+        "pins": [["P1", "R1"]],
+    }
+    as_api = {
+        "name": "复赛",
+        "slots": None,
+        "start": "09:00",
+        "end": "10:00",
+        "minutes": 20,
+        "min_meetings": 2,
+        "max_meetings": 3,
+        "pins": [["P1", "R1"]],
+        "wishes": [],
+    }
     assert Event.from_mapping(as_file) == Event.from_mapping(as_api)
     assert Event.from_mapping(as_api).slots == ["09:00-09:20", "09:20-09:40", "09:40-10:00"]
 

@@ -54,3 +54,24 @@ def test_a_catalogue_that_keeps_changing_leaves_out_deleted_providers():
     ]
     answers = _matching(ChangingCatalogue(snapshots, changes=3)).query(["需要融资"], [5], [()])
     assert [m["id"] for m in answers[0]] == ["R1"]  # R2 was deleted meanwhile: no KeyError
+
+
+def test_an_answer_holds_the_pages_data_and_the_apis_json_of_one_list():
+    import json
+
+    from service.matching import Answer
+
+    data = [
+        {
+            "rank": 1,
+            "id": "R1",
+            "name": "甲银行",
+            "type": "bank",
+            "type_label": "银行",
+            "score": 0.9,
+            "reasons": "需求匹配：融资",
+        }
+    ]
+    answer = Answer.of("P1", data)
+    assert answer.data is data  # the page renders the list itself, never a decoded copy
+    assert json.loads(answer.json) == {"for_id": "P1", "data": data, "count": 1}
