@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,37 +12,11 @@ from .catalogue import DEFAULT_COVERAGE, Catalogue
 from .features import PairFeaturizer, Progress, feature_names
 from .fusion import Fusion
 from .schema import Project, Resource
+from .settings import DEFAULT_ENCODERS as DEFAULT_ENCODERS  # re-exported: callers import it here
+from .settings import Settings
 from .text.encoders import Encoder
 
 log = logging.getLogger(__name__)
-
-DEFAULT_ENCODERS = ("e5-small", "use-m3")
-FUSION_FOLDER = "fusion"
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Where artefacts live; built from a mapping so tests never touch `os.environ`."""
-
-    models_dir: Path
-    cache_dir: Path
-    encoders: tuple[str, ...] = DEFAULT_ENCODERS
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        from .text.encoders import models_dir
-
-        env = os.environ if environ is None else environ
-        models = models_dir(env)
-        cache = Path(env.get("MATCHER_CACHE_DIR", str(models / "cache")))
-        names = tuple(
-            n for n in env.get("MATCHER_ENCODERS", ",".join(DEFAULT_ENCODERS)).split(",") if n
-        )
-        return cls(models, cache, names)
-
-    @property
-    def fusion_dir(self) -> Path:
-        return self.models_dir / FUSION_FOLDER
 
 
 def load_encoders(settings: Settings) -> dict[str, Encoder]:

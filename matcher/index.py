@@ -16,8 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -26,6 +24,7 @@ import faiss
 import numpy as np
 
 from matcher.errors import IndexMismatchError
+from matcher.files import atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -179,16 +178,10 @@ class VectorIndex:
         path = Path(path)
         blob = faiss.serialize_index(self.index).tobytes()
         meta = self.describe() | {"index_sha256": hashlib.sha256(blob).hexdigest()}
-        index_tmp = _write_temp(path, blob)
-        try:
-            sidecar_tmp = _write_temp(
-                sidecar_path(path), json.dumps(meta, ensure_ascii=False).encode()
-            )
-        except BaseException:
-            index_tmp.unlink(missing_ok=True)
-            raise
-        os.replace(index_tmp, path)
-        os.replace(sidecar_tmp, sidecar_path(path))
+        # the inner block's file (the index) is replaced first, the sidecar last
+        with atomic_path(sidecar_path(path)) as sidecar_tmp, atomic_path(path) as index_tmp:
+            index_tmp.write_bytes(blob)
+            sidecar_tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path, expected_model_id: str, expected_dim: int) -> VectorIndex:
@@ -221,18 +214,3 @@ class VectorIndex:
         if meta.get("kind") == "hnsw":
             cast(Any, index).hnsw.efSearch = HNSW_EF_SEARCH
         return cls(index, [str(i) for i in ids], expected_model_id, str(meta.get("kind")))
-
-
-def _write_temp(final: Path, data: bytes) -> Path:
-    """Write ``data`` to a synced temp file beside ``final``; the caller renames it."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    return Path(name)

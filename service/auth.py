@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from . import crud, security
+from .errors import Forbidden
 
 bearer = HTTPBearer(auto_error=False, description="organiser key, or a project/provider token")
 CACHE_SECONDS = 30.0  # revocation in this process is immediate; the cache only spares the DB
@@ -106,7 +107,7 @@ def allow_project(principal: Principal, project_id: str) -> None:
         principal.is_organiser
         or (principal.role == "project" and principal.subject_id == project_id)
     ):
-        raise HTTPException(403, "you may only see your own project")
+        raise Forbidden("you may only see your own project", "您只能查看自己的页面。")
 
 
 def allow_resource(principal: Principal, resource_id: str) -> None:
@@ -114,4 +115,4 @@ def allow_resource(principal: Principal, resource_id: str) -> None:
         principal.is_organiser
         or (principal.role == "resource" and principal.subject_id == resource_id)
     ):
-        raise HTTPException(403, "you may only see your own provider record")
+        raise Forbidden("you may only see your own provider record", "您只能查看自己的页面。")

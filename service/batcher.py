@@ -33,10 +33,13 @@ class QueryBatcher:
     """`await batcher.submit(text, k, types)` → that query's answer from `run`."""
 
     def __init__(
-        self, run: Run, window_ms: float = 0.0, max_batch: int = 32,
+        self,
+        run: Run,
+        window_ms: float = 0.0,
+        max_batch: int = 32,
         on_batch: Callable[[int], None] | None = None,
         initializer: Callable[[], object] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.run = run
         self.window = window_ms / 1000
         self.max_batch = max_batch
@@ -77,9 +80,12 @@ class QueryBatcher:
                 self.on_batch(len(batch))
             try:
                 answers = await loop.run_in_executor(
-                    self._executor, self.run, [i.text for i in batch], [i.k for i in batch],
+                    self._executor,
+                    self.run,
+                    [i.text for i in batch],
+                    [i.k for i in batch],
                     [i.types for i in batch],
-                )  # fmt: skip
+                )
             except Exception as exc:  # hand the failure to every waiting request
                 log.exception("query batch of %d failed", len(batch))
                 for item in batch:

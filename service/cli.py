@@ -33,8 +33,10 @@ def serve(db: str | None = None, host: str = "127.0.0.1", port: int = 8000) -> N
     settings = ServiceSettings.from_env().with_db(db)
     new_key = bootstrap(settings)
     url = f"http://{host}:{port}"
-    lines = [f"医疗创新匹配 service: {url}  (API docs: {url}/docs)",
-             f"database: {settings.database_url}"]  # fmt: skip
+    lines = [
+        f"医疗创新匹配 service: {url}  (API docs: {url}/docs)",
+        f"database: {settings.database_url}",
+    ]
     if new_key:
         lines.append(f"organiser key (shown once, store it now): {new_key}")
     elif settings.admin_key:
@@ -43,8 +45,14 @@ def serve(db: str | None = None, host: str = "127.0.0.1", port: int = 8000) -> N
         lines.append("organiser key: created on first start (set MATCHER_ADMIN_KEY to add one)")
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
-                access_log=settings.access_log, timeout_graceful_shutdown=5)  # fmt: skip
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=settings.access_log,
+        timeout_graceful_shutdown=5,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

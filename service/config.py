@@ -1,28 +1,25 @@
-"""Service settings from a mapping (tests pass a dict; the server passes `os.environ`)."""
+"""Service settings: each field is one `MATCHER_*` variable (table in service/README.md).
+
+`ServiceSettings()` reads `os.environ`; `ServiceSettings.from_env(mapping)` reads only the
+mapping (tests pass a dict). Routes get them through the `get_settings` dependency.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, Literal
 
 from fastapi import Request
+from pydantic import Field, TypeAdapter, model_validator
 
-from matcher.engine import Settings as ModelSettings
+from matcher.ingest import MAX_TEXT
+from matcher.settings import EnvSettings
+from matcher.settings import Settings as ModelSettings
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO / "out" / "service"
-
-
-def _int(env: Mapping[str, str], key: str, default: int) -> int:
-    value = env.get(key)
-    return int(value) if value else default
-
-
-def _flag(env: Mapping[str, str], key: str, default: bool) -> bool:
-    value = env.get(key)
-    return default if not value else value.lower() not in ("0", "false", "no", "off")
+MAX_K = 100  # the API's ceiling for k; MATCHER_MAX_K may lower it
 
 
 def _sample_dir() -> Path:
@@ -31,52 +28,61 @@ def _sample_dir() -> Path:
     return sample if (sample / "projects.csv").is_file() else REPO / "tests" / "fixtures"
 
 
-@dataclass(frozen=True)
-class ServiceSettings:
+class ServiceSettings(EnvSettings):
     """Everything the service reads from its environment, with the limits it enforces."""
 
-    data_dir: Path = DEFAULT_DATA_DIR
-    db_url: str = ""  # empty: SQLite file `matcher.db` in data_dir
-    admin_key: str | None = None  # MATCHER_ADMIN_KEY; generated and printed once when unset
-    models: ModelSettings = field(default_factory=ModelSettings.from_env)
-    fusion: str = "fitted"  # "fitted" (models/fusion) or "zscore" (baseline, no fitted model)
-    sample_dir: Path | None = None  # loaded into an empty database at start; None: do not
-    max_body_bytes: int = 256 * 1024  # JSON bodies
-    max_upload_bytes: int = 10 * 1024 * 1024  # spreadsheet uploads
-    max_text_chars: int = 5000  # same limit as a spreadsheet cell (matcher.ingest.MAX_TEXT)
-    max_k: int = 100
-    query_batch_ms: float = 0.0  # extra wait for company; 0: batch whatever queued meanwhile
-    query_batch_max: int = 32
-    plan_workers: int = 1
-    threads: int = 1  # per model call (torch, USE, OpenMP, BLAS); see main.limit_threads
-    plan_time_limit: float = 60.0
-    query_int8: bool = True  # free text through int8 encoder copies (matcher.text.quantize)
-    access_log: bool = False  # uvicorn's line per request; /metrics counts without its cost
+    data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="SQLite file and FAISS indexes")
+    db_url: str = Field(
+        default="", description="SQLAlchemy URL; empty: SQLite matcher.db in data_dir"
+    )
+    admin_key: str | None = Field(
+        default=None, description="organiser key; unset: generated, printed"
+    )
+    models: ModelSettings = Field(
+        default_factory=lambda: ModelSettings(),
+        description="MATCHER_MODELS_DIR, _CACHE_DIR, _ENCODERS",
+    )
+    fusion: Literal["fitted", "zscore"] = Field(
+        default="fitted", description="fitted: models/fusion; zscore: the baseline, no fitted model"
+    )
+    load_sample: bool = Field(default=True, description="load the sample into an empty database")
+    sample_dir: Path | None = Field(default=None, description="what to load; default data/sample")
+    max_body_bytes: int = Field(default=256 * 1024, gt=0, description="JSON bodies")
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0, description="spreadsheet uploads")
+    max_text_chars: int = Field(
+        default=MAX_TEXT, ge=1, le=MAX_TEXT, description="free-text query length (≤ a sheet cell)"
+    )
+    max_k: int = Field(
+        default=MAX_K, ge=1, le=MAX_K, description="most matches one request may ask for"
+    )
+    query_batch_ms: float = Field(
+        default=0.0, ge=0, description="extra wait for company in a batch"
+    )
+    query_batch_max: int = Field(
+        default=32, ge=1, description="most free-text queries in one batch"
+    )
+    plan_workers: int = Field(default=1, ge=1, description="plan jobs run at once")
+    threads: int = Field(default=1, ge=1, description="threads per model call (torch, USE, BLAS)")
+    plan_time_limit: float = Field(
+        default=60.0, gt=0, le=600, description="solver seconds per plan job (default and ceiling)"
+    )
+    query_int8: bool = Field(default=True, description="free text through int8 encoder copies")
+    access_log: bool = Field(default=False, description="uvicorn's line per request")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_sample(cls, data: Any) -> Any:
+        wanted = isinstance(data, dict) and not data.get("sample_dir")
+        if wanted and TypeAdapter(bool).validate_python(data.get("load_sample", True)):
+            data = {**data, "sample_dir": _sample_dir()}
+        return data
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ServiceSettings:
-        env = os.environ if environ is None else environ
-        data_dir = Path(env.get("MATCHER_DATA_DIR", str(DEFAULT_DATA_DIR)))
-        load_sample = _flag(env, "MATCHER_LOAD_SAMPLE", True)
-        return cls(
-            data_dir=data_dir,
-            db_url=env.get("MATCHER_DB_URL", ""),
-            admin_key=env.get("MATCHER_ADMIN_KEY") or None,
-            models=ModelSettings.from_env(env),
-            fusion=env.get("MATCHER_FUSION", "fitted"),
-            sample_dir=Path(env["MATCHER_SAMPLE_DIR"])
-            if env.get("MATCHER_SAMPLE_DIR")
-            else (_sample_dir() if load_sample else None),
-            max_body_bytes=_int(env, "MATCHER_MAX_BODY_BYTES", cls.max_body_bytes),
-            max_upload_bytes=_int(env, "MATCHER_MAX_UPLOAD_BYTES", cls.max_upload_bytes),
-            plan_workers=_int(env, "MATCHER_PLAN_WORKERS", cls.plan_workers),
-            threads=_int(env, "MATCHER_THREADS", cls.threads),
-            query_int8=_flag(env, "MATCHER_QUERY_INT8", cls.query_int8),
-            access_log=_flag(env, "MATCHER_ACCESS_LOG", cls.access_log),
-        )
+    def _nested(cls, environ: Mapping[str, str]) -> dict[str, Any]:
+        return {"models": ModelSettings.from_env(environ)}
 
     def with_db(self, db_url: str | None) -> ServiceSettings:
-        return replace(self, db_url=db_url) if db_url else self
+        return self.model_copy(update={"db_url": db_url}) if db_url else self
 
     @property
     def database_url(self) -> str:
@@ -84,6 +90,6 @@ class ServiceSettings:
 
 
 async def get_settings(request: Request) -> ServiceSettings:
-    """Dependency: the settings the app was created with."""
+    """Dependency: the settings the app was created with (`create_app(settings)`)."""
     settings: ServiceSettings = request.app.state.settings
     return settings

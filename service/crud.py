@@ -1,6 +1,7 @@
 """Database operations on records, credentials, events, plans, jobs and outcomes.
 
-Plain functions over a `Session`; routes call these and never write SQL themselves.
+Plain functions over a `Session`; routes and pages call these and never write SQL themselves.
+They raise the service's errors (service/errors.py), never HTTPException.
 """
 
 from __future__ import annotations
@@ -24,41 +25,64 @@ from .db import (
     ResourceRow,
     utcnow,
 )
+from .errors import NotFound
+from .schemas import TokenCreate
 
 # -- records ----------------------------------------------------------------------------------
 
 
 def project_of(row: ProjectRow) -> Project:
     return Project(
-        project_id=row.project_id, title=row.title, description=row.description,
-        track=row.track, stage=row.stage, needs=tuple(row.needs or ()), region=row.region,
+        project_id=row.project_id,
+        title=row.title,
+        description=row.description,
+        track=row.track,
+        stage=row.stage,
+        needs=tuple(row.needs or ()),
+        region=row.region,
         institution=row.institution,
-    )  # fmt: skip
+    )
 
 
 def resource_of(row: ResourceRow) -> Resource:
     return Resource(
-        resource_id=row.resource_id, name=row.name, type=row.type,
-        description=row.description, offers=tuple(row.offers or ()),
-        tracks=tuple(row.tracks or ()), stages=tuple(row.stages or ()), region=row.region,
+        resource_id=row.resource_id,
+        name=row.name,
+        type=row.type,
+        description=row.description,
+        offers=tuple(row.offers or ()),
+        tracks=tuple(row.tracks or ()),
+        stages=tuple(row.stages or ()),
+        region=row.region,
         capacity=row.capacity,
-    )  # fmt: skip
+    )
 
 
 def _project_values(p: Project) -> dict[str, Any]:
     return {
-        "title": p.title, "description": p.description, "track": p.track, "stage": p.stage,
-        "needs": list(p.needs), "region": p.region, "institution": p.institution,
+        "title": p.title,
+        "description": p.description,
+        "track": p.track,
+        "stage": p.stage,
+        "needs": list(p.needs),
+        "region": p.region,
+        "institution": p.institution,
         "updated_at": utcnow(),
-    }  # fmt: skip
+    }
 
 
 def _resource_values(r: Resource) -> dict[str, Any]:
     return {
-        "name": r.name, "type": r.type, "description": r.description, "offers": list(r.offers),
-        "tracks": list(r.tracks), "stages": list(r.stages), "region": r.region,
-        "capacity": r.capacity, "updated_at": utcnow(),
-    }  # fmt: skip
+        "name": r.name,
+        "type": r.type,
+        "description": r.description,
+        "offers": list(r.offers),
+        "tracks": list(r.tracks),
+        "stages": list(r.stages),
+        "region": r.region,
+        "capacity": r.capacity,
+        "updated_at": utcnow(),
+    }
 
 
 def all_projects(session: Session) -> list[Project]:
@@ -136,8 +160,11 @@ def _save(
     removed = set(existing) - set(rows) if replace_all else set()
     if removed:
         session.execute(delete(table).where(id_column.in_(removed)))
-    return {"created": len(set(rows) - set(existing)), "updated": len(set(rows) & set(existing)),
-            "removed": len(removed)}  # fmt: skip
+    return {
+        "created": len(set(rows) - set(existing)),
+        "updated": len(set(rows) & set(existing)),
+        "removed": len(removed),
+    }
 
 
 def delete_project(session: Session, project_id: str) -> bool:
@@ -159,11 +186,25 @@ def issue_credential(
     """A new credential row (committed) and the secret to show once."""
     key_id, credential = security.new_credential()
     salt, digest = security.hash_secret(security.split(credential)[1])
-    row = CredentialRow(key_id=key_id, role=role, subject_id=subject_id, salt=salt,
-                        secret_hash=digest, label=label)  # fmt: skip
+    row = CredentialRow(
+        key_id=key_id, role=role, subject_id=subject_id, salt=salt, secret_hash=digest, label=label
+    )
     session.add(row)
     session.commit()
     return row, credential
+
+
+def issue_token(session: Session, body: TokenCreate) -> tuple[CredentialRow, str]:
+    """A personal token for one project or provider (NotFound if it does not exist)."""
+    if body.project_id is not None:
+        role, subject, what = "project", body.project_id, "project"
+        found = get_project(session, subject) is not None
+    else:
+        role, subject, what = "resource", str(body.resource_id), "provider"
+        found = get_resource(session, subject) is not None
+    if not found:
+        raise NotFound(what, subject)
+    return issue_credential(session, role, subject, body.label)
 
 
 def ensure_env_organiser(session: Session, key: str) -> None:
@@ -171,8 +212,16 @@ def ensure_env_organiser(session: Session, key: str) -> None:
     salt, digest = security.hash_secret(key)
     row = session.get(CredentialRow, security.ENV_KEY_ID)
     if row is None:
-        session.add(CredentialRow(key_id=security.ENV_KEY_ID, role="organiser", subject_id=None,
-                                  salt=salt, secret_hash=digest, label="MATCHER_ADMIN_KEY"))  # fmt: skip
+        session.add(
+            CredentialRow(
+                key_id=security.ENV_KEY_ID,
+                role="organiser",
+                subject_id=None,
+                salt=salt,
+                secret_hash=digest,
+                label="MATCHER_ADMIN_KEY",
+            )
+        )
     elif not security.verify(key, row.salt, row.secret_hash) or row.revoked_at:
         row.salt, row.secret_hash, row.revoked_at = salt, digest, None
     session.commit()
@@ -230,6 +279,10 @@ def update_event(
     row.name, row.spec = name, spec  # a new dict: SQLAlchemy sees the JSON column change
     session.commit()
     return row
+
+
+def get_event(session: Session, event_id: int) -> EventRow | None:
+    return session.get(EventRow, event_id)
 
 
 def list_events(session: Session) -> list[EventRow]:

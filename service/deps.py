@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Path, Request
+from fastapi import Depends, Path, Query, Request
 from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
-from .config import ServiceSettings, get_settings
+from .config import MAX_K, ServiceSettings, get_settings
 from .db import get_session
+from .errors import Invalid, NotReady, issue
 from .jobs import PlanJobs
 from .matching import Matching
 from .schemas import ErrorMessage, clean_text
@@ -22,8 +23,7 @@ async def get_matching(request: Request) -> Matching:
     """The catalogue, or 503 while it is still loading."""
     matching: Matching = request.app.state.matching
     if not matching.loaded:
-        raise HTTPException(503, "the catalogue is still loading; retry shortly",
-                            headers={"Retry-After": "2"})  # fmt: skip
+        raise NotReady()
     return matching
 
 
@@ -32,6 +32,21 @@ async def get_jobs(request: Request) -> PlanJobs:
     return jobs
 
 
+async def top_k(
+    settings: SettingsDep,
+    k: Annotated[int, Query(ge=1, le=MAX_K, description="how many matches (MATCHER_MAX_K)")] = 10,
+) -> int:
+    """The `k` query parameter, at most `settings.max_k` (422 above it)."""
+    check_k(k, settings, ["query", "k"])
+    return k
+
+
+def check_k(k: int, settings: ServiceSettings, loc: list[str | int]) -> None:
+    if k > settings.max_k:
+        raise Invalid([issue(loc, f"k must be at most {settings.max_k}", "less_than_equal")])
+
+
+TopK = Annotated[int, Depends(top_k)]
 MatchingDep = Annotated[Matching, Depends(get_matching)]
 JobsDep = Annotated[PlanJobs, Depends(get_jobs)]
 RecordId = Annotated[str, Path(min_length=1, max_length=128), AfterValidator(clean_text)]

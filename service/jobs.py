@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.errors import MatcherError
-from matcher.plan import Event, PlanSettings, make_slots, plan_event
+from matcher.plan import Event, PlanSettings, plan_event
 
 from . import crud
 from .db import EventRow, JobRow, PlanRow
@@ -19,33 +19,20 @@ from .matching import Matching
 log = logging.getLogger(__name__)
 
 
-def event_of(spec: dict[str, Any]) -> Event:
-    """The library's Event from a stored spec (see schemas.EventCreate); ValueError if invalid."""
-    values = dict(spec)
-    start, end, minutes = (
-        values.pop("start", "14:00"),
-        values.pop("end", "17:00"),
-        values.pop("minutes", 15),
-    )
-    if not values.get("slots"):
-        values["slots"] = make_slots(start, end, minutes)
-    values["pins"] = [tuple(x) for x in values.get("pins", [])]
-    values["blocks"] = [tuple(x) for x in values.get("blocks", [])]
-    values["wishes"] = [tuple(x) for x in values.get("wishes", [])]
-    event = Event(**values)
-    for who in event.availability:
-        event.available_slots(who)  # raises ValueError for a slot that does not exist
-    return event
-
-
 class PlanJobs:
     """Runs `plan_event` on the current snapshot off the request path; one job at a time by default."""
 
     def __init__(
-        self, matching: Matching, sessions: sessionmaker[Session], workers: int = 1,
+        self,
+        matching: Matching,
+        sessions: sessionmaker[Session],
+        workers: int = 1,
         on_finish: Callable[[str], None] | None = None,
-    ) -> None:  # fmt: skip
+        time_limit: float = 60.0,
+    ) -> None:
+        """`time_limit`: the solver's seconds for a job that does not set its own."""
         self.matching = matching
+        self.time_limit = time_limit
         self.sessions = sessions
         self.on_finish = on_finish
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="plan")
@@ -69,20 +56,30 @@ class PlanJobs:
                     raise ValueError("the event was deleted")
                 spec, event_id = dict(event_row.spec), event_row.id
             self._progress(job_id, 0.1, "preparing scores", status="running")
-            event = event_of(spec)
+            event = Event.from_mapping(spec, f"event {event_id}")
             scores = self.matching.catalogue.current().match_scores()
             self._progress(job_id, 0.3, "assigning and scheduling meetings")
-            settings = PlanSettings(time_limit=float(params.get("time_limit", 60.0)))
-            plan = plan_event(scores, event, seed=int(params.get("seed", 0)),
-                              solver=str(params.get("solver", "flow")), settings=settings)  # fmt: skip
+            settings = PlanSettings(time_limit=float(params.get("time_limit") or self.time_limit))
+            plan = plan_event(
+                scores,
+                event,
+                seed=int(params.get("seed", 0)),
+                solver=str(params.get("solver", "flow")),
+                settings=settings,
+            )
             self._progress(job_id, 0.9, "saving the plan")
             with self.sessions() as session:
                 stored = PlanRow(event_id=event_id, status="draft", body=plan.to_dict())
                 session.add(stored)
                 session.commit()
                 plan_row_id = stored.id
-            self._progress(job_id, 1.0, f"{len(plan.meetings)} meetings planned",
-                           status="done", plan_id=plan_row_id)  # fmt: skip
+            self._progress(
+                job_id,
+                1.0,
+                f"{len(plan.meetings)} meetings planned",
+                status="done",
+                plan_id=plan_row_id,
+            )
             if self.on_finish:
                 self.on_finish("done")
         except (MatcherError, ValueError) as exc:

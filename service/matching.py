@@ -13,6 +13,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,7 +25,8 @@ from matcher.schema import RESOURCE_TYPE, TRACK, Project, Resource
 from . import crud
 
 log = logging.getLogger(__name__)
-ANSWER_CACHE = 4096  # encoded match lists kept per process (keyed by snapshot version)
+ANSWER_CACHE = 4096  # match lists kept per process (keyed by snapshot version)
+QUERY_TRIES = 3  # free-text batches re-ranked when the catalogue changed meanwhile
 
 
 class Matching:
@@ -35,7 +37,7 @@ class Matching:
         self.sessions = sessions
         self._write = threading.Lock()
         self.problem: str | None = None  # why answers cannot be trusted right now
-        self._answers: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._answers: OrderedDict[tuple[Any, ...], Answer] = OrderedDict()
         self._answers_lock = threading.Lock()
         self.on_change: Callable[[Snapshot], None] | None = None
 
@@ -145,15 +147,17 @@ class Matching:
     # -- reading --------------------------------------------------------------------------------
 
     def cached_resources_for(self, project_id: str, k: int, types: tuple[str, ...]) -> bytes | None:
-        """The answer if it is cached: the event loop may serve that inline, and hand a miss
-        (a ranking with reasons, a few ms) to a thread."""
-        return self._cached(_key("p", self.catalogue.current(), project_id, k, types))
+        """The answer's JSON if it is cached: the event loop may serve that inline, and hand a
+        miss (a ranking with reasons, a few ms) to a thread."""
+        found = self._cached(_key("p", self.catalogue.current(), project_id, k, types))
+        return found.json if found else None
 
     def cached_projects_for(self, resource_id: str, k: int) -> bytes | None:
-        return self._cached(_key("r", self.catalogue.current(), resource_id, k))
+        found = self._cached(_key("r", self.catalogue.current(), resource_id, k))
+        return found.json if found else None
 
-    def resources_for(self, project_id: str, k: int, types: tuple[str, ...]) -> bytes | None:
-        """JSON of a project's matches (cached per snapshot); None if the id is unknown."""
+    def resources_for(self, project_id: str, k: int, types: tuple[str, ...]) -> Answer | None:
+        """A project's matches (cached per snapshot); None if the id is unknown."""
         snapshot = self.catalogue.current()
         key = _key("p", snapshot, project_id, k, types)
         cached = self._cached(key)
@@ -162,11 +166,10 @@ class Matching:
         if project_id not in snapshot.project_row:
             return None
         matches = snapshot.resources_for(project_id, k, types)
-        body = {"for_id": project_id, "data": provider_matches(snapshot, matches),
-                "count": len(matches)}  # fmt: skip
-        return self._remember(key, _json(body))
+        return self._remember(key, Answer.of(project_id, provider_matches(snapshot, matches)))
 
-    def projects_for(self, resource_id: str, k: int) -> bytes | None:
+    def projects_for(self, resource_id: str, k: int) -> Answer | None:
+        """A provider's matches (cached per snapshot); None if the id is unknown."""
         snapshot = self.catalogue.current()
         key = _key("r", snapshot, resource_id, k)
         cached = self._cached(key)
@@ -175,23 +178,54 @@ class Matching:
         if resource_id not in snapshot.resource_col:
             return None
         matches = snapshot.projects_for(resource_id, k)
-        body = {"for_id": resource_id, "data": project_matches(snapshot, matches),
-                "count": len(matches)}  # fmt: skip
-        return self._remember(key, _json(body))
+        return self._remember(key, Answer.of(resource_id, project_matches(snapshot, matches)))
 
-    def _cached(self, key: tuple[Any, ...]) -> bytes | None:
+    def query(
+        self, texts: Sequence[str], ks: Sequence[int], types: Sequence[Sequence[str]]
+    ) -> list[list[dict[str, Any]]]:
+        """Providers for free texts (one batch), described from the snapshot that ranked them.
+
+        `Catalogue.query` ranks on the snapshot current when it starts; snapshots only move
+        forward, so if the same one is current before and after, that is the one it used.
+        """
+        for _ in range(QUERY_TRIES):
+            snapshot = self.catalogue.current()
+            answers = self.catalogue.query(texts, ks, types)
+            if self.catalogue.current() is snapshot:
+                return [provider_matches(snapshot, matches) for matches in answers]
+        # Writes kept coming: describe from the newest, leaving out providers deleted meanwhile.
+        newest = self.catalogue.current()
+        return [provider_matches(newest, matches, skip_missing=True) for matches in answers]
+
+    def _cached(self, key: tuple[Any, ...]) -> Answer | None:
         with self._answers_lock:
-            body = self._answers.get(key)
-            if body is not None:
+            answer = self._answers.get(key)
+            if answer is not None:
                 self._answers.move_to_end(key)
-            return body
+            return answer
 
-    def _remember(self, key: tuple[Any, ...], body: bytes) -> bytes:
+    def _remember(self, key: tuple[Any, ...], answer: Answer) -> Answer:
         with self._answers_lock:
-            self._answers[key] = body
+            self._answers[key] = answer
             while len(self._answers) > ANSWER_CACHE:
                 self._answers.popitem(last=False)
-        return body
+        return answer
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A ranked list as the pages use it (`data`, MatchPublic-shaped) and as the API sends it."""
+
+    for_id: str
+    data: list[dict[str, Any]]
+    json: bytes
+
+    @classmethod
+    def of(cls, for_id: str, data: list[dict[str, Any]]) -> Answer:
+        body = {"for_id": for_id, "data": data, "count": len(data)}
+        return cls(
+            for_id, data, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        )
 
 
 def _key(
@@ -201,13 +235,26 @@ def _key(
     return (side, snapshot.version, record_id, k, types)
 
 
-def provider_matches(snapshot: Snapshot, matches: Sequence[Match]) -> list[dict[str, Any]]:
+def provider_matches(
+    snapshot: Snapshot, matches: Sequence[Match], skip_missing: bool = False
+) -> list[dict[str, Any]]:
+    """Matches as MatchPublic fields; KeyError for a provider not in `snapshot` unless skipped."""
     out = []
     for m in matches:
+        if skip_missing and m.resource_id not in snapshot.resource_col:
+            continue
         r = snapshot.resources[snapshot.resource_col[m.resource_id]]
-        out.append({"rank": m.rank, "id": r.resource_id, "name": r.name, "type": r.type,
-                    "type_label": RESOURCE_TYPE.label(r.type), "score": round(m.score, 4),
-                    "reasons": m.reasons})  # fmt: skip
+        out.append(
+            {
+                "rank": m.rank,
+                "id": r.resource_id,
+                "name": r.name,
+                "type": r.type,
+                "type_label": RESOURCE_TYPE.label(r.type),
+                "score": round(m.score, 4),
+                "reasons": m.reasons,
+            }
+        )
     return out
 
 
@@ -215,11 +262,15 @@ def project_matches(snapshot: Snapshot, matches: Sequence[Match]) -> list[dict[s
     out = []
     for m in matches:
         p = snapshot.projects[snapshot.project_row[m.project_id]]
-        out.append({"rank": m.rank, "id": p.project_id, "name": p.title, "type": p.track,
-                    "type_label": TRACK.labels.get(p.track, ""), "score": round(m.score, 4),
-                    "reasons": m.reasons})  # fmt: skip
+        out.append(
+            {
+                "rank": m.rank,
+                "id": p.project_id,
+                "name": p.title,
+                "type": p.track,
+                "type_label": TRACK.labels.get(p.track, ""),
+                "score": round(m.score, 4),
+                "reasons": m.reasons,
+            }
+        )
     return out
-
-
-def _json(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()

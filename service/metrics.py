@@ -13,21 +13,37 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("matcher_http_requests", "HTTP requests",
-                                ["method", "route", "status"], registry=self.registry)  # fmt: skip
+        self.requests = Counter(
+            "matcher_http_requests",
+            "HTTP requests",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
         self.latency = Histogram(
-            "matcher_http_request_seconds", "HTTP request latency", ["route"],
+            "matcher_http_request_seconds",
+            "HTTP request latency",
+            ["route"],
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
             registry=self.registry,
-        )  # fmt: skip
-        self.records = Gauge("matcher_catalogue_records", "records in the scored catalogue",
-                             ["side"], registry=self.registry)  # fmt: skip
-        self.version = Gauge("matcher_catalogue_version", "snapshot version",
-                             registry=self.registry)  # fmt: skip
-        self.batch = Histogram("matcher_query_batch_size", "free-text queries encoded together",
-                               buckets=(1, 2, 4, 8, 16, 32, 64), registry=self.registry)  # fmt: skip
-        self.jobs = Counter("matcher_plan_jobs", "plan jobs finished", ["status"],
-                            registry=self.registry)  # fmt: skip
+        )
+        self.records = Gauge(
+            "matcher_catalogue_records",
+            "records in the scored catalogue",
+            ["side"],
+            registry=self.registry,
+        )
+        self.version = Gauge(
+            "matcher_catalogue_version", "snapshot version", registry=self.registry
+        )
+        self.batch = Histogram(
+            "matcher_query_batch_size",
+            "free-text queries encoded together",
+            buckets=(1, 2, 4, 8, 16, 32, 64),
+            registry=self.registry,
+        )
+        self.jobs = Counter(
+            "matcher_plan_jobs", "plan jobs finished", ["status"], registry=self.registry
+        )
 
 
 class MetricsMiddleware:

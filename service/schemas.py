@@ -10,10 +10,19 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from matcher.ingest import MAX_TEXT
+from matcher.plan.event import (
+    DEFAULT_END,
+    DEFAULT_MAX_MEETINGS,
+    DEFAULT_MIN_MEETINGS,
+    DEFAULT_MINUTES,
+    DEFAULT_START,
+)
 from matcher.schema import NEED, REGION, RESOURCE_TYPE, STAGE, TRACK, Project, Resource, Vocabulary
 
+from .config import MAX_K
+from .db import EventRow, JobRow, PlanRow
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-MAX_K = 100
 
 
 def clean_text(value: str) -> str:
@@ -130,9 +139,16 @@ class ProjectIn(Strict):
     institution: Short = ""
 
     def record(self, project_id: str) -> Project:
-        return Project(project_id=project_id, title=self.title, description=self.description,
-                       track=self.track, stage=self.stage, needs=tuple(self.needs),
-                       region=self.region, institution=self.institution)  # fmt: skip
+        return Project(
+            project_id=project_id,
+            title=self.title,
+            description=self.description,
+            track=self.track,
+            stage=self.stage,
+            needs=tuple(self.needs),
+            region=self.region,
+            institution=self.institution,
+        )
 
 
 class ProjectCreate(ProjectIn):
@@ -151,9 +167,16 @@ class ProjectPublic(BaseModel):
 
     @classmethod
     def of(cls, p: Project) -> ProjectPublic:
-        return cls(project_id=p.project_id, title=p.title, description=p.description,
-                   track=p.track, stage=p.stage, needs=list(p.needs), region=p.region,
-                   institution=p.institution)  # fmt: skip
+        return cls(
+            project_id=p.project_id,
+            title=p.title,
+            description=p.description,
+            track=p.track,
+            stage=p.stage,
+            needs=list(p.needs),
+            region=p.region,
+            institution=p.institution,
+        )
 
 
 class ProjectsPublic(BaseModel):
@@ -172,10 +195,17 @@ class ResourceIn(Strict):
     capacity: Annotated[int, Field(ge=0, le=1000)] = 8
 
     def record(self, resource_id: str) -> Resource:
-        return Resource(resource_id=resource_id, name=self.name, type=self.type,
-                        description=self.description, offers=tuple(self.offers),
-                        tracks=tuple(self.tracks), stages=tuple(self.stages), region=self.region,
-                        capacity=self.capacity)  # fmt: skip
+        return Resource(
+            resource_id=resource_id,
+            name=self.name,
+            type=self.type,
+            description=self.description,
+            offers=tuple(self.offers),
+            tracks=tuple(self.tracks),
+            stages=tuple(self.stages),
+            region=self.region,
+            capacity=self.capacity,
+        )
 
 
 class ResourceCreate(ResourceIn):
@@ -195,9 +225,17 @@ class ResourcePublic(BaseModel):
 
     @classmethod
     def of(cls, r: Resource) -> ResourcePublic:
-        return cls(resource_id=r.resource_id, name=r.name, type=r.type,
-                   description=r.description, offers=list(r.offers), tracks=list(r.tracks),
-                   stages=list(r.stages), region=r.region, capacity=r.capacity)  # fmt: skip
+        return cls(
+            resource_id=r.resource_id,
+            name=r.name,
+            type=r.type,
+            description=r.description,
+            offers=list(r.offers),
+            tracks=list(r.tracks),
+            stages=list(r.stages),
+            region=r.region,
+            capacity=r.capacity,
+        )
 
 
 class ResourcesPublic(BaseModel):
@@ -305,16 +343,16 @@ class EventCreate(Strict):
 
     name: Short
     slots: Annotated[list[Slot], Field(min_length=1, max_length=200)] | None = None
-    start: Annotated[str, Field(pattern=r"^\d{1,2}:\d{2}$")] = "14:00"
-    end: Annotated[str, Field(pattern=r"^\d{1,2}:\d{2}$")] = "17:00"
-    minutes: Annotated[int, Field(ge=5, le=240)] = 15
+    start: Annotated[str, Field(pattern=r"^\d{1,2}:\d{2}$")] = DEFAULT_START
+    end: Annotated[str, Field(pattern=r"^\d{1,2}:\d{2}$")] = DEFAULT_END
+    minutes: Annotated[int, Field(ge=5, le=240)] = DEFAULT_MINUTES
     tables: (
         Annotated[int, Field(ge=1, le=10_000)]
         | Annotated[list[Slot], Field(min_length=1, max_length=10_000)]
         | None
     ) = None
-    min_meetings: Annotated[int, Field(ge=0, le=50)] = 1
-    max_meetings: Annotated[int, Field(ge=0, le=50)] = 4
+    min_meetings: Annotated[int, Field(ge=0, le=50)] = DEFAULT_MIN_MEETINGS
+    max_meetings: Annotated[int, Field(ge=0, le=50)] = DEFAULT_MAX_MEETINGS
     capacity: Annotated[
         dict[Identifier, Annotated[int, Field(ge=0, le=1000)]], Field(max_length=10_000)
     ] = {}
@@ -338,6 +376,10 @@ class EventPublic(BaseModel):
     spec: dict[str, Any]
     created_at: datetime
 
+    @classmethod
+    def of(cls, row: EventRow) -> EventPublic:
+        return cls(id=row.id, name=row.name, spec=row.spec, created_at=row.created_at)
+
 
 class EventsPublic(BaseModel):
     data: list[EventPublic]
@@ -347,7 +389,13 @@ class EventsPublic(BaseModel):
 class PlanRequest(Strict):
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
     solver: Literal["flow", "greedy", "milp"] = "flow"
-    time_limit: Annotated[float, Field(gt=0, le=600)] = 60.0
+    time_limit: (
+        Annotated[
+            float,
+            Field(gt=0, le=600, description="solver seconds; default MATCHER_PLAN_TIME_LIMIT"),
+        ]
+        | None
+    ) = None
 
 
 class JobPublic(BaseModel):
@@ -360,6 +408,20 @@ class JobPublic(BaseModel):
     plan_id: int | None
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def of(cls, row: JobRow) -> JobPublic:
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            event_id=row.event_id,
+            status=row.status,  # type: ignore[arg-type]
+            progress=row.progress,
+            message=row.message,
+            plan_id=row.plan_id,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
 
 
 class MeetingPublic(BaseModel):
@@ -381,6 +443,20 @@ class PlanSummary(BaseModel):
     meetings: int
     shortfalls: int
     created_at: datetime
+
+    @classmethod
+    def of(cls, row: PlanRow) -> PlanSummary:
+        body = row.body
+        projects = body.get("projects", [])
+        return cls(
+            id=row.id,
+            event_id=row.event_id,
+            status=row.status,
+            plan_id=str(body.get("plan_id", "")),
+            meetings=len(body.get("meetings", [])),
+            shortfalls=sum(1 for p in projects if p["meetings"] < p["min_meetings"]),
+            created_at=row.created_at,
+        )
 
 
 class PlansPublic(BaseModel):

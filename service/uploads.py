@@ -7,46 +7,44 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from fastapi import HTTPException, UploadFile
+from fastapi import UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from matcher.errors import InputError, InputIssue
+from matcher.ingest import read_projects, read_resources
+
+from .errors import Invalid, TooLarge, issue
+from .matching import Matching
+from .schemas import ImportResult
 
 T = TypeVar("T")
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".tsv", ".txt")
 MAX_ID = 128
 
 
-def invalid(issues: list[dict[str, Any]]) -> HTTPException:
-    """422 in FastAPI's validation-error shape (a list under `detail`, never a string)."""
-    return HTTPException(422, issues)
-
-
-def issue(
-    loc: list[str | int], msg: str, kind: str = "value_error", **extra: Any
-) -> dict[str, Any]:
-    return {"loc": loc, "msg": msg, "type": kind, **extra}
-
-
 async def read_sheet(
     upload: UploadFile, max_bytes: int, parse: Callable[[Path], list[T]], id_of: Callable[[T], str]
 ) -> list[T]:
-    """Records from an uploaded sheet, or 413/422 naming every bad row and column."""
+    """Records from an uploaded sheet; TooLarge, or Invalid naming every bad row and column."""
     name = Path(upload.filename or "upload.csv").name
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
-        raise invalid(
+        raise Invalid(
             [issue(["body", "file"], f"unsupported file type {suffix!r}; upload .csv or .xlsx")]
         )
     data = await upload.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise HTTPException(413, f"file too large: the limit is {max_bytes} bytes")
+        raise TooLarge(
+            f"file too large: the limit is {max_bytes} bytes",
+            f"文件过大：上限为 {max_bytes // 1024} KB",
+        )
     with tempfile.TemporaryDirectory(prefix="matcher-upload-") as folder:
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
         try:
             records = parse(path)
         except InputError as exc:
-            raise invalid([_issue(i, name, str(path)) for i in exc.issues[:1000]]) from exc
+            raise Invalid([_issue(i, name, str(path)) for i in exc.issues[:1000]]) from exc
     long_ids = [
         issue(
             ["body", "file", row, "id"],
@@ -59,7 +57,7 @@ async def read_sheet(
         if len(id_of(record)) > MAX_ID or "/" in id_of(record)
     ]
     if long_ids:
-        raise invalid(long_ids)
+        raise Invalid(long_ids)
     return records
 
 
@@ -71,3 +69,22 @@ def _issue(found: InputIssue, name: str, temp_path: str) -> dict[str, Any]:
         loc.append(found.column)
     message = found.message.replace(temp_path, name)
     return issue(loc, message, "input_error", row=found.row, column=found.column, file=name)
+
+
+async def import_projects(
+    matching: Matching, upload: UploadFile, max_bytes: int, replace: bool = False
+) -> ImportResult:
+    """Save every project of an uploaded sheet, or none (TooLarge, Invalid); with `replace`,
+    projects not in the sheet are deleted."""
+    projects = await read_sheet(upload, max_bytes, read_projects, lambda p: p.project_id)
+    counts = await run_in_threadpool(matching.save_projects, projects, replace)
+    return ImportResult(imported=len(projects), **counts)
+
+
+async def import_resources(
+    matching: Matching, upload: UploadFile, max_bytes: int, replace: bool = False
+) -> ImportResult:
+    """Save every provider of an uploaded sheet, or none (TooLarge, Invalid)."""
+    resources = await read_sheet(upload, max_bytes, read_resources, lambda r: r.resource_id)
+    counts = await run_in_threadpool(matching.save_resources, resources, replace)
+    return ImportResult(imported=len(resources), **counts)

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import matcher.index as index_module
 from matcher.errors import IndexMismatchError, MatcherError, ModelError
 from matcher.index import VectorIndex, sidecar_path
 
@@ -116,14 +115,14 @@ def test_crash_mid_save_keeps_previous_index(
     old.save(path)
     new = VectorIndex.build(unit_rows(9, 8, seed=2), ids_for(9, "N"), "m@1")
 
-    real_write = index_module._write_temp
+    real_write = Path.write_text
 
-    def failing_write(final: Path, data: bytes) -> Path:
-        if final == sidecar_path(path):
+    def failing_write(self: Path, data: str, *args: object, **kwargs: object) -> int:
+        if self.name.startswith(f".{sidecar_path(path).name}."):  # the sidecar's temp file
             raise OSError("disk full")
-        return real_write(final, data)
+        return real_write(self, data, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(index_module, "_write_temp", failing_write)
+    monkeypatch.setattr(Path, "write_text", failing_write)
     with pytest.raises(OSError, match="disk full"):
         new.save(path)
     loaded = VectorIndex.load(path, "m@1", 8)

@@ -1,6 +1,8 @@
 """An event as organisers describe it: who attends, slots, tables, capacities, pins, blocks, wishes.
 
-YAML format (every key optional except what you need; ids are project_id / resource_id)::
+One mapping format, read by `Event.from_mapping` for every way in: the YAML file (`load_event`),
+the API's body and the web form (service.schemas.EventCreate) and the stored spec of an event.
+Every key is optional; ids are project_id / resource_id::
 
     name: 天津中医药大学复赛
     slots: {start: "14:00", end: "17:00", minutes: 15}   # or a list of labels
@@ -17,12 +19,17 @@ YAML format (every key optional except what you need; ids are project_id / resou
     wishes: [[P001, R003, 想见], [R009, P002, 不考虑]]
     wishes_file: wishes.xlsx      # columns from_id,to_id,wish; relative to this file
     conflict_of_interest: true    # block project/provider of the same institution
+
+Two spellings are accepted where the API has always used flat keys: ``start``/``end``/
+``minutes`` for ``slots: {start, end, minutes}``, and ``min_meetings``/``max_meetings`` for
+``meetings_per_project``. ``wishes_file`` is read only from a file (``load_event``).
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +38,8 @@ import yaml
 
 from matcher.errors import InputError, InputIssue
 
+DEFAULT_START, DEFAULT_END, DEFAULT_MINUTES = "14:00", "17:00", 15  # slots of the afternoon
+DEFAULT_MIN_MEETINGS, DEFAULT_MAX_MEETINGS = 1, 4
 WISH_WORDS = {"想见": "want", "want": "want", "不考虑": "no", "no": "no"}
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 _WINDOW = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–~至]\s*(\d{1,2}:\d{2})\s*$")
@@ -47,7 +56,9 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def make_slots(start: str = "14:00", end: str = "17:00", minutes: int = 15) -> list[str]:
+def make_slots(
+    start: str = DEFAULT_START, end: str = DEFAULT_END, minutes: int = DEFAULT_MINUTES
+) -> list[str]:
     """Slot labels like "14:00-14:15" covering [start, end) in steps of `minutes`."""
     begin, stop = _minutes(start), _minutes(end)
     if minutes <= 0 or stop <= begin:
@@ -64,8 +75,8 @@ class Event:
     name: str = ""
     slots: list[str] = field(default_factory=make_slots)
     tables: int | list[str] | None = None  # None: one table per attending provider
-    min_meetings: int = 1
-    max_meetings: int = 4
+    min_meetings: int = DEFAULT_MIN_MEETINGS
+    max_meetings: int = DEFAULT_MAX_MEETINGS
     capacity: dict[str, int] = field(default_factory=dict)
     availability: dict[str, list[int | str]] = field(default_factory=dict)
     projects: list[str] | None = None
@@ -81,6 +92,17 @@ class Event:
         self.pins = [(str(p), str(r)) for p, r in self.pins]
         self.blocks = [(str(p), str(r)) for p, r in self.blocks]
         self.wishes = [(str(a), str(b), parse_wish(str(w))) for a, b, w in self.wishes]
+
+    @classmethod
+    def from_mapping(
+        cls, data: Mapping[str, Any], source: str = "event", folder: Path | None = None
+    ) -> Event:
+        """The event a mapping describes (format in this module's docstring).
+
+        `source` names it in errors; `folder` is where a file's `wishes_file` is found (None:
+        not allowed). Raises InputError naming every key at fault.
+        """
+        return _from_mapping(data, source, folder)
 
     def table_names(self, n_providers: int) -> list[str]:
         """Table names; one per provider when the event does not say."""
@@ -146,82 +168,103 @@ def _pairs(value: Any, width: int) -> list[tuple[str, ...]]:
 def load_event(path: str | Path) -> Event:
     """Read an event YAML file (format in this module's docstring); InputError if malformed."""
     path = Path(path)
-    name = str(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise InputError([InputIssue(name, None, None, f"cannot read YAML: {exc}")]) from exc
-    if not isinstance(data, dict):
+        raise InputError([InputIssue(str(path), None, None, f"cannot read YAML: {exc}")]) from exc
+    return Event.from_mapping(data, str(path), path.parent)
+
+
+def _slots(data: Mapping[str, Any]) -> list[str]:
+    value = data.get("slots")
+    if isinstance(value, list | tuple) and value:
+        return [str(x) for x in value]
+    if value is not None and not isinstance(value, Mapping | list | tuple):
+        raise ValueError("slots: a list of labels or {start, end, minutes}")
+    window = value if isinstance(value, Mapping) else data  # the API's flat start/end/minutes
+    return make_slots(
+        str(window.get("start") or DEFAULT_START),
+        str(window.get("end") or DEFAULT_END),
+        int(window.get("minutes") or DEFAULT_MINUTES),
+    )
+
+
+def _meetings(data: Mapping[str, Any]) -> dict[str, int]:
+    value = data.get("meetings_per_project")
+    counts = value if isinstance(value, Mapping) else {}
+    if value is not None and not isinstance(value, Mapping):
+        raise ValueError("meetings_per_project: {min, max}")
+    low = counts.get("min", data.get("min_meetings", DEFAULT_MIN_MEETINGS))
+    high = counts.get("max", data.get("max_meetings", DEFAULT_MAX_MEETINGS))
+    return {"min_meetings": int(low), "max_meetings": int(high)}
+
+
+def _tables(value: Any) -> int | list[str] | None:
+    if value is None or isinstance(value, int):
+        return value
+    return [str(x) for x in value]
+
+
+def _ids(value: Any) -> list[str] | None:
+    return None if value is None else [str(x) for x in value]
+
+
+def _availability(value: Any) -> dict[str, list[int | str]]:
+    return {str(k): [x if isinstance(x, int) else str(x) for x in v] for k, v in value.items()}
+
+
+# key → (the keys it is read with, how); one reader per Event field
+_READERS: dict[str, tuple[tuple[str, ...], Any]] = {
+    "name": (("name",), lambda d: str(d["name"])),
+    "slots": (("slots", "start", "end", "minutes"), _slots),
+    "tables": (("tables",), lambda d: _tables(d["tables"])),
+    "meetings": (("meetings_per_project", "min_meetings", "max_meetings"), _meetings),
+    "capacity": (("capacity",), lambda d: {str(k): int(c) for k, c in d["capacity"].items()}),
+    "availability": (("availability",), lambda d: _availability(d["availability"])),
+    "projects": (("projects",), lambda d: _ids(d["projects"])),
+    "resources": (("resources",), lambda d: _ids(d["resources"])),
+    "pins": (("pins",), lambda d: _pairs(d["pins"], 2)),
+    "blocks": (("blocks",), lambda d: _pairs(d["blocks"], 2)),
+    "wishes": (
+        ("wishes",),
+        lambda d: [(a, b, parse_wish(w)) for a, b, w in _pairs(d["wishes"], 3)],
+    ),
+    "conflict_of_interest": (("conflict_of_interest",), lambda d: bool(d["conflict_of_interest"])),
+}
+KEYS = frozenset(k for keys, _ in _READERS.values() for k in keys) | {"wishes_file"}
+
+
+def _from_mapping(data: Mapping[str, Any], name: str, folder: Path | None) -> Event:
+    if not isinstance(data, Mapping):
         raise InputError([InputIssue(name, None, None, "the top level must be a mapping")])
-
-    issues: list[InputIssue] = []
+    issues = [InputIssue(name, None, str(k), "unknown key") for k in data if k not in KEYS]
     kwargs: dict[str, Any] = {}
-
-    def take(key: str, convert: Any) -> None:
-        if key not in data:
-            return
+    for field_name, (keys, read) in _READERS.items():
+        present = [k for k in keys if k in data]
+        if not present:
+            continue
         try:
-            kwargs_value = convert(data[key])
-        except (TypeError, ValueError) as exc:
-            issues.append(InputIssue(name, None, key, str(exc)))
-        else:
-            kwargs.update(kwargs_value)
-
-    take("name", lambda v: {"name": str(v)})
-    take(
-        "slots",
-        lambda v: {"slots": make_slots(**v) if isinstance(v, dict) else [str(x) for x in v]},
-    )
-    take("tables", lambda v: {"tables": v if isinstance(v, int) else [str(x) for x in v]})
-    take(
-        "meetings_per_project",
-        lambda v: {"min_meetings": int(v.get("min", 1)), "max_meetings": int(v.get("max", 4))},
-    )
-    take("capacity", lambda v: {"capacity": {str(k): int(c) for k, c in v.items()}})
-    take(
-        "availability",
-        lambda v: {
-            "availability": {
-                str(k): [x if isinstance(x, int) else str(x) for x in slots]
-                for k, slots in v.items()
-            }
-        },
-    )
-    take("projects", lambda v: {"projects": [str(x) for x in v]})
-    take("resources", lambda v: {"resources": [str(x) for x in v]})
-    take("pins", lambda v: {"pins": _pairs(v, 2)})
-    take("blocks", lambda v: {"blocks": _pairs(v, 2)})
-    take("wishes", lambda v: {"wishes": [(a, b, parse_wish(w)) for a, b, w in _pairs(v, 3)]})
-    take("conflict_of_interest", lambda v: {"conflict_of_interest": bool(v)})
-    known = {
-        "name",
-        "slots",
-        "tables",
-        "meetings_per_project",
-        "capacity",
-        "availability",
-        "projects",
-        "resources",
-        "pins",
-        "blocks",
-        "wishes",
-        "wishes_file",
-        "conflict_of_interest",
-    }
-    issues += [InputIssue(name, None, str(k), "unknown key") for k in data if k not in known]
+            value = read(data)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            issues.append(InputIssue(name, None, present[0], str(exc)))
+            continue
+        kwargs.update(value if field_name == "meetings" else {field_name: value})
     if "wishes_file" in data:
-        try:
-            extra = read_wishes(path.parent / str(data["wishes_file"]))
-        except InputError as exc:
-            issues += exc.issues
+        if folder is None:
+            issues.append(InputIssue(name, None, "wishes_file", "only an event file may name one"))
         else:
-            kwargs["wishes"] = kwargs.get("wishes", []) + extra
+            try:
+                extra = read_wishes(folder / str(data["wishes_file"]))
+            except InputError as exc:
+                issues += exc.issues
+            else:
+                kwargs["wishes"] = kwargs.get("wishes", []) + extra
     if issues:
         raise InputError(issues)
     try:
         event = Event(**kwargs)
         for who in event.availability:
-            event.available_slots(who)
+            event.available_slots(who)  # a slot that does not exist
     except ValueError as exc:
         raise InputError([InputIssue(name, None, None, str(exc))]) from exc
     return event

@@ -143,7 +143,7 @@ def build_problem(
         return None
 
     blocked = np.zeros((n_p, n_r), dtype=bool)
-    if event.conflict_of_interest and settings.conflict_of_interest:
+    if event.conflict_of_interest:
         names = [scores.resources[c].name for c in cols]
         by_institution: dict[str, np.ndarray] = {}
         for i, row in enumerate(rows):

@@ -22,7 +22,6 @@ class PlanSettings:
     below_min_gain: float = 3.0  # each meeting up to a project's minimum: beats any quality gain
     extra_gain: float = 0.2  # the (min+k)-th meeting gains extra_gain / k: spreads meetings
     coverage_bonus: float = 1.5  # first strong meeting serving each need of a project
-    conflict_of_interest: bool = True  # block same-institution pairs by default
     bound: str = "auto"  # "lp", "topk" or "auto" (LP unless the event is huge)
     lp_bound_max_arcs: int = 2_000_000  # 500k arcs take ≈1 min with HiGHS interior point
     time_limit: float = 120.0  # seconds, for the MILP solver
@@ -33,5 +32,7 @@ class PlanSettings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PlanSettings:
+        """Settings stored with a plan; keys no longer known (such as the old
+        conflict_of_interest, which lives on the Event) are ignored."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})

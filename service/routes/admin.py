@@ -17,5 +17,9 @@ async def refresh(_: OrganiserDep, matching: MatchingDep) -> Readiness:
     """Rebuild from the database: refit the lexical models, re-score every pair, repair the
     indexes (only missing or changed texts are encoded); reads continue meanwhile."""
     snapshot = await run_in_threadpool(matching.refresh)
-    return Readiness(status="ready", projects=len(snapshot.projects),
-                     resources=len(snapshot.resources), version=snapshot.version)  # fmt: skip
+    return Readiness(
+        status="ready",
+        projects=len(snapshot.projects),
+        resources=len(snapshot.resources),
+        version=snapshot.version,
+    )

@@ -41,14 +41,25 @@ def _readiness(matching: Matching, load_error: str | None) -> Readiness:
         problems.insert(0, matching.problem)
     snapshot = matching.catalogue.current()
     return Readiness(
-        status="not ready" if problems else "ready", projects=len(snapshot.projects),
-        resources=len(snapshot.resources), version=snapshot.version, problems=problems,
-    )  # fmt: skip
+        status="not ready" if problems else "ready",
+        projects=len(snapshot.projects),
+        resources=len(snapshot.resources),
+        version=snapshot.version,
+        problems=problems,
+    )
 
 
-@router.get("/metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
-                             "description": "Prometheus text format"}})  # fmt: skip
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+            "description": "Prometheus text format",
+        }
+    },
+)
 async def metrics(request: Request) -> Response:
-    return Response(generate_latest(request.app.state.metrics.registry),
-                    media_type=CONTENT_TYPE_LATEST)  # fmt: skip
+    return Response(
+        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+    )

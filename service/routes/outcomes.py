@@ -16,9 +16,15 @@ router = APIRouter(prefix="/api/outcomes", tags=["outcomes"], responses=errors(4
 
 
 def _public(row: OutcomeRow) -> OutcomePublic:
-    return OutcomePublic(id=row.id, project_id=row.project_id, resource_id=row.resource_id,
-                         outcome=row.outcome, event_id=row.event_id, note=row.note,
-                         recorded_at=row.recorded_at)  # fmt: skip
+    return OutcomePublic(
+        id=row.id,
+        project_id=row.project_id,
+        resource_id=row.resource_id,
+        outcome=row.outcome,
+        event_id=row.event_id,
+        note=row.note,
+        recorded_at=row.recorded_at,
+    )
 
 
 @router.post("", response_model=OutcomePublic, status_code=201, responses=errors(404, 413))
@@ -35,11 +41,12 @@ def record_outcome(body: OutcomeCreate, _: OrganiserDep, session: SessionDep) ->
 
 @router.get("", response_model=OutcomesPublic)
 def list_outcomes(
-    _: OrganiserDep, session: SessionDep,
+    _: OrganiserDep,
+    session: SessionDep,
     project_id: Annotated[OptionalId, Query(max_length=128)] = None,
     resource_id: Annotated[OptionalId, Query(max_length=128)] = None,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> OutcomesPublic:  # fmt: skip
+) -> OutcomesPublic:
     rows, count = crud.list_outcomes(session, project_id, resource_id, offset, limit)
     return OutcomesPublic(data=[_public(r) for r in rows], count=count)

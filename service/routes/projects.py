@@ -7,11 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from matcher.ingest import read_projects
-
-from .. import crud
+from .. import crud, planning, uploads
 from ..auth import OrganiserDep, PrincipalDep, allow_project
-from ..deps import MatchingDep, RecordId, SessionDep, SettingsDep, errors
+from ..deps import MatchingDep, RecordId, SessionDep, SettingsDep, TopK, errors
 from ..schemas import (
     AgendaPublic,
     ImportResult,
@@ -22,8 +20,6 @@ from ..schemas import (
     ProjectsPublic,
     TypeTerm,
 )
-from ..uploads import read_sheet
-from .agenda import agenda_for
 
 router = APIRouter(prefix="/api/projects", tags=["projects"], responses=errors(401, 403))
 
@@ -31,35 +27,42 @@ router = APIRouter(prefix="/api/projects", tags=["projects"], responses=errors(4
 # The hot read path first: routes are tried in order, and this one answers most requests.
 @router.get("/{project_id}/matches", response_model=MatchesPublic, responses=errors(404, 503))
 async def project_matches(
-    project_id: RecordId, principal: PrincipalDep, matching: MatchingDep,
-    k: Annotated[int, Query(ge=1, le=100)] = 10,
-    type: Annotated[list[TypeTerm] | None, Query(max_length=13,
-                    description="only providers of these types (repeatable)")] = None,
-) -> Response:  # fmt: skip
+    project_id: RecordId,
+    principal: PrincipalDep,
+    matching: MatchingDep,
+    k: TopK,
+    type: Annotated[
+        list[TypeTerm] | None,
+        Query(max_length=13, description="only providers of these types (repeatable)"),
+    ] = None,
+) -> Response:
     """Suggested providers for a project, best first, with reasons (organiser or the project)."""
     allow_project(principal, project_id)
     types = tuple(sorted(set(type or ())))
-    body = matching.cached_resources_for(project_id, k, types) or await run_in_threadpool(
-        matching.resources_for, project_id, k, types
-    )
+    body = matching.cached_resources_for(project_id, k, types)
     if body is None:
-        raise HTTPException(404, f"no project {project_id!r}")
+        answer = await run_in_threadpool(matching.resources_for, project_id, k, types)
+        if answer is None:
+            raise HTTPException(404, f"no project {project_id!r}")
+        body = answer.json
     return Response(body, media_type="application/json")
 
 
 @router.get("", response_model=ProjectsPublic)
 def list_projects(
-    _: OrganiserDep, session: SessionDep,
+    _: OrganiserDep,
+    session: SessionDep,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> ProjectsPublic:  # fmt: skip
+) -> ProjectsPublic:
     projects, count = crud.page_projects(session, offset, limit)
     return ProjectsPublic(data=[ProjectPublic.of(p) for p in projects], count=count)
 
 
 @router.post("", response_model=ProjectPublic, status_code=201, responses=errors(409, 413, 503))
-def create_project(body: ProjectCreate, _: OrganiserDep, session: SessionDep,
-                   matching: MatchingDep) -> ProjectPublic:  # fmt: skip
+def create_project(
+    body: ProjectCreate, _: OrganiserDep, session: SessionDep, matching: MatchingDep
+) -> ProjectPublic:
     """Add one project; it is matchable when this returns."""
     if crud.get_project(session, body.project_id) is not None:
         raise HTTPException(409, f"project {body.project_id!r} exists; use PUT to change it")
@@ -70,17 +73,20 @@ def create_project(body: ProjectCreate, _: OrganiserDep, session: SessionDep,
 
 @router.post("/import", response_model=ImportResult, responses=errors(413, 503))
 async def import_projects(
-    file: UploadFile, _: OrganiserDep, settings: SettingsDep, matching: MatchingDep,
-    mode: Annotated[Literal["upsert", "replace"], Query(
-        description="upsert: add and update; replace: also delete projects not in the file")] = "upsert",
-) -> ImportResult:  # fmt: skip
+    file: UploadFile,
+    _: OrganiserDep,
+    settings: SettingsDep,
+    matching: MatchingDep,
+    mode: Annotated[
+        Literal["upsert", "replace"],
+        Query(description="upsert: add and update; replace: also delete projects not in the file"),
+    ] = "upsert",
+) -> ImportResult:
     """Upload a projects sheet (csv/xlsx, Chinese or English headers). All or nothing: any bad
     row rejects the whole file with 422, listing every row and column at fault."""
-    projects = await read_sheet(
-        file, settings.max_upload_bytes, read_projects, lambda p: p.project_id
+    return await uploads.import_projects(
+        matching, file, settings.max_upload_bytes, mode == "replace"
     )
-    counts = await run_in_threadpool(matching.save_projects, projects, mode == "replace")
-    return ImportResult(imported=len(projects), **counts)
 
 
 @router.get("/{project_id}", response_model=ProjectPublic, responses=errors(404))
@@ -95,8 +101,9 @@ def get_project(
 
 
 @router.put("/{project_id}", response_model=ProjectPublic, responses=errors(413, 503))
-def put_project(project_id: RecordId, body: ProjectIn, _: OrganiserDep,
-                matching: MatchingDep) -> ProjectPublic:  # fmt: skip
+def put_project(
+    project_id: RecordId, body: ProjectIn, _: OrganiserDep, matching: MatchingDep
+) -> ProjectPublic:
     """Create or replace a project; it is matchable when this returns."""
     project = body.record(project_id)
     matching.save_projects([project])
@@ -118,4 +125,4 @@ def project_agenda(
     allow_project(principal, project_id)
     if crud.get_project(session, project_id) is None:
         raise HTTPException(404, f"no project {project_id!r}")
-    return agenda_for(session, project_id=project_id)
+    return planning.agenda(session, project_id=project_id)

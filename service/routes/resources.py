@@ -7,11 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from matcher.ingest import read_resources
-
-from .. import crud
+from .. import crud, planning, uploads
 from ..auth import OrganiserDep, PrincipalDep, allow_resource
-from ..deps import MatchingDep, RecordId, SessionDep, SettingsDep, errors
+from ..deps import MatchingDep, RecordId, SessionDep, SettingsDep, TopK, errors
 from ..schemas import (
     AgendaPublic,
     ImportResult,
@@ -21,8 +19,6 @@ from ..schemas import (
     ResourcePublic,
     ResourcesPublic,
 )
-from ..uploads import read_sheet
-from .agenda import agenda_for
 
 router = APIRouter(prefix="/api/resources", tags=["resources"], responses=errors(401, 403))
 
@@ -30,32 +26,37 @@ router = APIRouter(prefix="/api/resources", tags=["resources"], responses=errors
 # The hot read path first: routes are tried in order, and this one answers most requests.
 @router.get("/{resource_id}/matches", response_model=MatchesPublic, responses=errors(404, 503))
 async def resource_matches(
-    resource_id: RecordId, principal: PrincipalDep, matching: MatchingDep,
-    k: Annotated[int, Query(ge=1, le=100)] = 10,
-) -> Response:  # fmt: skip
+    resource_id: RecordId,
+    principal: PrincipalDep,
+    matching: MatchingDep,
+    k: TopK,
+) -> Response:
     """Suggested projects for a provider, best first, with reasons (organiser or the provider)."""
     allow_resource(principal, resource_id)
-    body = matching.cached_projects_for(resource_id, k) or await run_in_threadpool(
-        matching.projects_for, resource_id, k
-    )
+    body = matching.cached_projects_for(resource_id, k)
     if body is None:
-        raise HTTPException(404, f"no provider {resource_id!r}")
+        answer = await run_in_threadpool(matching.projects_for, resource_id, k)
+        if answer is None:
+            raise HTTPException(404, f"no provider {resource_id!r}")
+        body = answer.json
     return Response(body, media_type="application/json")
 
 
 @router.get("", response_model=ResourcesPublic)
 def list_resources(
-    _: OrganiserDep, session: SessionDep,
+    _: OrganiserDep,
+    session: SessionDep,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> ResourcesPublic:  # fmt: skip
+) -> ResourcesPublic:
     resources, count = crud.page_resources(session, offset, limit)
     return ResourcesPublic(data=[ResourcePublic.of(r) for r in resources], count=count)
 
 
 @router.post("", response_model=ResourcePublic, status_code=201, responses=errors(409, 413, 503))
-def create_resource(body: ResourceCreate, _: OrganiserDep, session: SessionDep,
-                    matching: MatchingDep) -> ResourcePublic:  # fmt: skip
+def create_resource(
+    body: ResourceCreate, _: OrganiserDep, session: SessionDep, matching: MatchingDep
+) -> ResourcePublic:
     """Add one provider; it is matchable when this returns (every project's row is re-scored)."""
     if crud.get_resource(session, body.resource_id) is not None:
         raise HTTPException(409, f"provider {body.resource_id!r} exists; use PUT to change it")
@@ -66,17 +67,20 @@ def create_resource(body: ResourceCreate, _: OrganiserDep, session: SessionDep,
 
 @router.post("/import", response_model=ImportResult, responses=errors(413, 503))
 async def import_resources(
-    file: UploadFile, _: OrganiserDep, settings: SettingsDep, matching: MatchingDep,
-    mode: Annotated[Literal["upsert", "replace"], Query(
-        description="upsert: add and update; replace: also delete providers not in the file")] = "upsert",
-) -> ImportResult:  # fmt: skip
+    file: UploadFile,
+    _: OrganiserDep,
+    settings: SettingsDep,
+    matching: MatchingDep,
+    mode: Annotated[
+        Literal["upsert", "replace"],
+        Query(description="upsert: add and update; replace: also delete providers not in the file"),
+    ] = "upsert",
+) -> ImportResult:
     """Upload a providers sheet (csv/xlsx). All or nothing: any bad row rejects the whole file
     with 422, listing every row and column at fault."""
-    resources = await read_sheet(
-        file, settings.max_upload_bytes, read_resources, lambda r: r.resource_id
+    return await uploads.import_resources(
+        matching, file, settings.max_upload_bytes, mode == "replace"
     )
-    counts = await run_in_threadpool(matching.save_resources, resources, mode == "replace")
-    return ImportResult(imported=len(resources), **counts)
 
 
 @router.get("/{resource_id}", response_model=ResourcePublic, responses=errors(404))
@@ -91,8 +95,9 @@ def get_resource(
 
 
 @router.put("/{resource_id}", response_model=ResourcePublic, responses=errors(413, 503))
-def put_resource(resource_id: RecordId, body: ResourceIn, _: OrganiserDep,
-                 matching: MatchingDep) -> ResourcePublic:  # fmt: skip
+def put_resource(
+    resource_id: RecordId, body: ResourceIn, _: OrganiserDep, matching: MatchingDep
+) -> ResourcePublic:
     """Create or replace a provider; it is matchable when this returns."""
     resource = body.record(resource_id)
     matching.save_resources([resource])
@@ -114,4 +119,4 @@ def resource_agenda(
     allow_resource(principal, resource_id)
     if crud.get_resource(session, resource_id) is None:
         raise HTTPException(404, f"no provider {resource_id!r}")
-    return agenda_for(session, resource_id=resource_id)
+    return planning.agenda(session, resource_id=resource_id)

@@ -10,7 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from . import dashboard, events, imports, records
+from ..errors import ServiceError, api_error
+from . import dashboard, events, imports, records, signin
 from .render import STATIC, page
 from .session import LoginRequired, PageError, SessionStore, current_visitor
 
@@ -19,11 +20,12 @@ __all__ = ["install"]
 
 def install(app: FastAPI) -> None:
     app.state.web_sessions = SessionStore()
-    for module in (records, imports, events, dashboard):
+    for module in (signin, records, imports, events, dashboard):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(PageError, _error_page)
+    app.add_exception_handler(ServiceError, _service_error)
 
 
 async def _to_login(request: Request, exc: Exception) -> Response:
@@ -31,8 +33,15 @@ async def _to_login(request: Request, exc: Exception) -> Response:
     return RedirectResponse(f"/login?next={quote(exc.next_path, safe='/')}", 303)
 
 
+async def _service_error(request: Request, exc: Exception) -> Response:
+    """A shared function's error: JSON for the API, the error page (in Chinese) for a page."""
+    assert isinstance(exc, ServiceError)
+    if request.url.path.startswith("/api/"):
+        return await api_error(request, exc)
+    return await _error_page(request, PageError(exc.status, exc.page_message))
+
+
 async def _error_page(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageError)
     visitor = await current_visitor(request)
-    return page(request, "error.html", visitor, exc.status, message=exc.message,
-                code=exc.status)  # fmt: skip
+    return page(request, "error.html", visitor, exc.status, message=exc.message, code=exc.status)

@@ -24,8 +24,16 @@ if TYPE_CHECKING:
 _LOCK = threading.RLock()  # matplotlib's font and text caches are not thread-safe
 _CACHE: OrderedDict[Hashable, str] = OrderedDict()
 CACHE_SIZE = 32
-CJK_NAMES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC", "WenQuanYi Zen Hei",
-             "WenQuanYi Micro Hei", "Source Han Sans SC", "SimHei", "Microsoft YaHei")  # fmt: skip
+CJK_NAMES = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Serif CJK SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Source Han Sans SC",
+    "SimHei",
+    "Microsoft YaHei",
+)
 
 
 @cache
@@ -54,8 +62,12 @@ def render(key: Hashable, draw: Callable[..., str], *args: Any) -> str:
             return _CACHE[key]
         font = cjk_font()
         families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
-        style: Any = {"svg.fonttype": "none", "font.family": families, "svg.hashsalt": "medmatch",
-                      "font.size": 9}  # fmt: skip
+        style: Any = {
+            "svg.fonttype": "none",
+            "font.family": families,
+            "svg.hashsalt": "medmatch",
+            "font.size": 9,
+        }
         with matplotlib.rc_context(style):
             svg = draw(*args)
         _CACHE[key] = svg
@@ -90,12 +102,19 @@ def score_histogram(all_scores: np.ndarray, meeting_scores: Sequence[float]) -> 
     bins = [i / 25 for i in range(26)]
     values = np.asarray(all_scores, dtype=float).ravel()
     weights = np.full(values.shape, 1.0 / max(len(values), 1))
-    axes.hist(values, bins=bins, weights=weights, color="#9db4c8",
-              label=text("全部配对", "all pairs"))  # fmt: skip
+    axes.hist(
+        values, bins=bins, weights=weights, color="#9db4c8", label=text("全部配对", "all pairs")
+    )
     if len(meeting_scores):
         met = np.asarray(meeting_scores, dtype=float)
-        axes.hist(met, bins=bins, weights=np.full(met.shape, 1.0 / len(met)), color="#d9534f",
-                  alpha=0.75, label=text("已排会面", "planned meetings"))  # fmt: skip
+        axes.hist(
+            met,
+            bins=bins,
+            weights=np.full(met.shape, 1.0 / len(met)),
+            color="#d9534f",
+            alpha=0.75,
+            label=text("已排会面", "planned meetings"),
+        )
     axes.set_xlabel(text("匹配分（0–1，越高越合适）", "match score (0–1)"))
     axes.set_ylabel(text("占比", "share"))
     axes.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
@@ -114,20 +133,33 @@ def score_heatmap(
     n_rows, n_cols = scores.shape
     figure = _figure(7.2, 5.6)
     axes = figure.add_subplot()
-    image = axes.imshow(scores, aspect="auto", cmap="YlGnBu", vmin=0.0, vmax=1.0,
-                        interpolation="none")  # fmt: skip
+    image = axes.imshow(
+        scores, aspect="auto", cmap="YlGnBu", vmin=0.0, vmax=1.0, interpolation="none"
+    )
     if meetings:
         rows, cols = zip(*meetings, strict=True)
-        axes.scatter(cols, rows, s=3, c="#d9534f", marker="s", linewidths=0,
-                     label=text("已排会面", "planned meeting"))  # fmt: skip
+        axes.scatter(
+            cols,
+            rows,
+            s=3,
+            c="#d9534f",
+            marker="s",
+            linewidths=0,
+            label=text("已排会面", "planned meeting"),
+        )
         axes.legend(loc="upper right", bbox_to_anchor=(1.0, 1.12), frameon=False, fontsize=8)
-    for groups, line, ticks in ((row_groups, axes.axhline, axes.set_yticks),
-                                (col_groups, axes.axvline, axes.set_xticks)):  # fmt: skip
+    for groups, line, ticks in (
+        (row_groups, axes.axhline, axes.set_yticks),
+        (col_groups, axes.axvline, axes.set_xticks),
+    ):
         edges = np.cumsum([0] + [n for _, n in groups])
         for edge in edges[1:-1]:
             line(edge - 0.5, color="white", linewidth=1.2)
-        ticks([(a + b) / 2 - 0.5 for a, b in pairwise(edges)],
-              [name for name, _ in groups], fontsize=8)  # fmt: skip
+        ticks(
+            [(a + b) / 2 - 0.5 for a, b in pairwise(edges)],
+            [name for name, _ in groups],
+            fontsize=8,
+        )
     axes.tick_params(axis="x", labelrotation=90)
     axes.set_xlim(-0.5, n_cols - 0.5)
     axes.set_ylim(n_rows - 0.5, -0.5)

@@ -13,11 +13,9 @@ from matcher.catalogue import Snapshot
 from matcher.plan import Event, MatchScores
 from matcher.schema import NEED, RESOURCE_TYPE, TRACK
 
-from .. import crud
-from ..deps import SessionDep
-from ..jobs import event_of
+from .. import crud, planning
+from ..deps import MatchingDep, SessionDep
 from . import charts
-from .records import MatchingPage
 from .render import page
 from .session import OrganiserPage
 
@@ -57,8 +55,14 @@ def coverage(scores: MatchScores, plan: dict[str, Any] | None) -> list[dict[str,
         cells = []
         for need in NEED.keys:
             covered, total = counts[track, need]
-            cells.append({"need": need, "covered": covered, "total": total,
-                          "share": covered / total if total else None})  # fmt: skip
+            cells.append(
+                {
+                    "need": need,
+                    "covered": covered,
+                    "total": total,
+                    "share": covered / total if total else None,
+                }
+            )
         rows.append({"track": track, "cells": cells})
     return rows
 
@@ -67,10 +71,17 @@ def utilisation(plan: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Providers by share of their capacity used in the plan, fullest first."""
     if plan is None:
         return []
-    out = [{"id": r["resource_id"], "name": r["name"], "type": r["type"],
-            "meetings": r["meetings"], "capacity": r["capacity"],
-            "share": min(r["meetings"] / r["capacity"], 1.0) if r["capacity"] else 0.0}
-           for r in plan.get("resources", [])]  # fmt: skip
+    out = [
+        {
+            "id": r["resource_id"],
+            "name": r["name"],
+            "type": r["type"],
+            "meetings": r["meetings"],
+            "capacity": r["capacity"],
+            "share": min(r["meetings"] / r["capacity"], 1.0) if r["capacity"] else 0.0,
+        }
+        for r in plan.get("resources", [])
+    ]
     return sorted(out, key=lambda r: (-r["share"], -r["meetings"], r["id"]))
 
 
@@ -78,10 +89,16 @@ def heatmap_input(
     scores: MatchScores, event: Event | None, plan: dict[str, Any] | None
 ) -> tuple[np.ndarray, list[tuple[str, int]], list[tuple[str, int]], list[tuple[int, int]]]:
     """Attending projects (by track) × providers (by type), their groups and the meetings."""
-    rows = [i for i, p in enumerate(scores.projects)
-            if event is None or event.projects is None or p.project_id in event.projects]  # fmt: skip
-    cols = [j for j, r in enumerate(scores.resources)
-            if event is None or event.resources is None or r.resource_id in event.resources]  # fmt: skip
+    rows = [
+        i
+        for i, p in enumerate(scores.projects)
+        if event is None or event.projects is None or p.project_id in event.projects
+    ]
+    cols = [
+        j
+        for j, r in enumerate(scores.resources)
+        if event is None or event.resources is None or r.resource_id in event.resources
+    ]
     track_order = {k: n for n, k in enumerate(TRACK.keys)}
     type_order = {k: n for n, k in enumerate(RESOURCE_TYPE.keys)}
     rows.sort(
@@ -97,9 +114,11 @@ def heatmap_input(
     col_groups = _groups([scores.resources[j].type for j in cols], RESOURCE_TYPE.labels)
     where_p = {scores.projects[i].project_id: a for a, i in enumerate(rows)}
     where_r = {scores.resources[j].resource_id: b for b, j in enumerate(cols)}
-    meetings = [(where_p[m["project_id"]], where_r[m["resource_id"]])
-                for m in (plan or {}).get("meetings", [])
-                if m["project_id"] in where_p and m["resource_id"] in where_r]  # fmt: skip
+    meetings = [
+        (where_p[m["project_id"]], where_r[m["resource_id"]])
+        for m in (plan or {}).get("meetings", [])
+        if m["project_id"] in where_p and m["resource_id"] in where_r
+    ]
     return scores.scores[np.ix_(rows, cols)], row_groups, col_groups, meetings
 
 
@@ -116,9 +135,12 @@ def _groups(keys: list[str], labels: dict[str, str]) -> list[tuple[str, int]]:
 
 @router.get("/dashboard")
 def dashboard(
-    request: Request, visitor: OrganiserPage, session: SessionDep, matching: MatchingPage,
+    request: Request,
+    visitor: OrganiserPage,
+    session: SessionDep,
+    matching: MatchingDep,
     event: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-) -> Response:  # fmt: skip
+) -> Response:
     snapshot = matching.catalogue.current()
     scores = match_scores(snapshot)
     events = crud.list_events(session)
@@ -126,17 +148,33 @@ def dashboard(
     plans = crud.list_plans(session, chosen.id) if chosen else []
     plan_row = plans[-1] if plans else None
     plan = plan_row.body if plan_row else None
-    spec = event_of(chosen.spec) if chosen else None
+    spec = planning.event_of(chosen) if chosen else None
     plan_key = plan_row.id if plan_row else 0
-    histogram = charts.render(("hist", snapshot.version, plan_key), charts.score_histogram,
-                              scores.scores, [m["score"] for m in (plan or {}).get("meetings", [])])  # fmt: skip
+    histogram = charts.render(
+        ("hist", snapshot.version, plan_key),
+        charts.score_histogram,
+        scores.scores,
+        [m["score"] for m in (plan or {}).get("meetings", [])],
+    )
     heatmap = ""
     if scores.scores.size:
         attending = (tuple(spec.projects or ()), tuple(spec.resources or ())) if spec else ()
-        heatmap = charts.render(("heat", snapshot.version, plan_key, attending),
-                                lambda: charts.score_heatmap(*heatmap_input(scores, spec, plan)))  # fmt: skip
-    return page(request, "dashboard.html", visitor, events=events, event=chosen, plan=plan_row,
-                coverage=coverage(scores, plan), utilisation=utilisation(plan),
-                histogram=histogram, heatmap=heatmap, projects=len(snapshot.projects),
-                resources=len(snapshot.resources),
-                meetings=len((plan or {}).get("meetings", [])))  # fmt: skip
+        heatmap = charts.render(
+            ("heat", snapshot.version, plan_key, attending),
+            lambda: charts.score_heatmap(*heatmap_input(scores, spec, plan)),
+        )
+    return page(
+        request,
+        "dashboard.html",
+        visitor,
+        events=events,
+        event=chosen,
+        plan=plan_row,
+        coverage=coverage(scores, plan),
+        utilisation=utilisation(plan),
+        histogram=histogram,
+        heatmap=heatmap,
+        projects=len(snapshot.projects),
+        resources=len(snapshot.resources),
+        meetings=len((plan or {}).get("meetings", [])),
+    )

@@ -1,6 +1,6 @@
 """The import page: upload a projects or providers sheet; problems are shown on the sheet itself.
 
-The upload goes through the API's own import functions (all or nothing); when they refuse the
+The upload goes through the same import functions as the API's (all or nothing); when they refuse the
 file, the page shows the first rows of the sheet with each faulty cell marked and explained.
 """
 
@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from starlette.datastructures import Headers
 
-from ..deps import SettingsDep
-from ..routes import projects as project_routes
-from ..routes import resources as resource_routes
-from .records import MatchingPage
+from .. import uploads
+from ..deps import MatchingDep, SettingsDep
+from ..errors import Invalid, TooLarge
 from .render import page
 from .session import OrganiserForm, OrganiserPage
 
@@ -34,29 +33,27 @@ def import_page(request: Request, visitor: OrganiserPage) -> Response:
 
 @router.post("/import")  # the path ends in /import: BodyLimit allows spreadsheet-sized bodies
 async def import_sheet(
-    request: Request, visitor: OrganiserForm, settings: SettingsDep, matching: MatchingPage,
+    request: Request,
+    visitor: OrganiserForm,
+    settings: SettingsDep,
+    matching: MatchingDep,
     file: Annotated[UploadFile, File()],
     kind: Annotated[Literal["projects", "resources"], Form()] = "projects",
     mode: Annotated[Literal["upsert", "replace"], Form()] = "upsert",
-) -> Response:  # fmt: skip
+) -> Response:
     data = await file.read(settings.max_upload_bytes + 1)
     name = Path(file.filename or "upload.csv").name
     upload = UploadFile(io.BytesIO(data), filename=name, headers=Headers({}))
     context: dict[str, Any] = {"kind": kind, "mode": mode, "filename": name}
+    load = uploads.import_projects if kind == "projects" else uploads.import_resources
     try:
-        if kind == "projects":
-            result = await project_routes.import_projects(upload, visitor.principal, settings,
-                                                          matching, mode)  # fmt: skip
-        else:
-            result = await resource_routes.import_resources(upload, visitor.principal, settings,
-                                                            matching, mode)  # fmt: skip
-    except HTTPException as exc:
-        if exc.status_code == 413:
-            context["errors"] = [{"row": None, "column": None,
-                                  "msg": f"文件过大：上限为 {settings.max_upload_bytes // 1024} KB"}]  # fmt: skip
-        else:
-            context["errors"] = exc.detail if isinstance(exc.detail, list) else [
-                {"row": None, "column": None, "msg": str(exc.detail)}]  # fmt: skip
+        result = await load(matching, upload, settings.max_upload_bytes, mode == "replace")
+    except (Invalid, TooLarge) as exc:
+        context["errors"] = (
+            exc.issues
+            if isinstance(exc, Invalid)
+            else [{"row": None, "column": None, "msg": exc.page_message}]
+        )
         context["preview"] = preview(data, name, context["errors"])
         return page(request, "import.html", visitor, 422, **context)
     return page(request, "import.html", visitor, result=result, **context)
@@ -75,12 +72,18 @@ def preview(data: bytes, name: str, issues: list[dict[str, Any]]) -> dict[str, A
         marks.setdefault((row, column), []).append(str(found.get("msg", "")))
     rows = []
     for number, values in enumerate(frame.head(PREVIEW_ROWS).itertuples(index=False), start=2):
-        cells = [{"text": str(v), "issues": marks.get((number, h), [])}
-                 for v, h in zip(values, headers, strict=True)]  # fmt: skip
+        cells = [
+            {"text": str(v), "issues": marks.get((number, h), [])}
+            for v, h in zip(values, headers, strict=True)
+        ]
         rows.append({"number": number, "cells": cells, "issues": marks.get((number, None), [])})
     header_issues = {h: marks.get((1, h), []) for h in headers}
-    return {"headers": headers, "header_issues": header_issues, "rows": rows,
-            "more": max(len(frame) - PREVIEW_ROWS, 0)}  # fmt: skip
+    return {
+        "headers": headers,
+        "header_issues": header_issues,
+        "rows": rows,
+        "more": max(len(frame) - PREVIEW_ROWS, 0),
+    }
 
 
 def _frame(data: bytes, suffix: str) -> pd.DataFrame | None:
@@ -89,8 +92,13 @@ def _frame(data: bytes, suffix: str) -> pd.DataFrame | None:
             return pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
         for encoding in ("utf-8-sig", "gb18030"):
             try:
-                return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False,
-                                   sep="\t" if suffix == ".tsv" else ",", encoding=encoding)  # fmt: skip
+                return pd.read_csv(
+                    io.BytesIO(data),
+                    dtype=str,
+                    keep_default_na=False,
+                    sep="\t" if suffix == ".tsv" else ",",
+                    encoding=encoding,
+                )
             except UnicodeDecodeError:
                 continue
     except Exception:  # an unreadable file: the issue list alone says why

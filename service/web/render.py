@@ -16,8 +16,13 @@ from .session import Visitor
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-VOCABULARIES = {"track": TRACK, "stage": STAGE, "need": NEED, "type": RESOURCE_TYPE,
-                "region": REGION}  # fmt: skip
+VOCABULARIES = {
+    "track": TRACK,
+    "stage": STAGE,
+    "need": NEED,
+    "type": RESOURCE_TYPE,
+    "region": REGION,
+}
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
     "style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; "
@@ -53,8 +58,11 @@ def page(
     request: Request, name: str, visitor: Visitor | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
     """Render `name` with the visitor, its CSRF token and the vocabularies."""
-    context.update(visitor=visitor, csrf=visitor.csrf if visitor else "",
-                   organiser=bool(visitor and visitor.principal.is_organiser))  # fmt: skip
+    context.update(
+        visitor=visitor,
+        csrf=visitor.csrf if visitor else "",
+        organiser=bool(visitor and visitor.principal.is_organiser),
+    )
     response = templates.TemplateResponse(request, name, context, status_code=status)
     response.headers.update(HEADERS)
     return response

@@ -121,8 +121,15 @@ def sign_in(request: Request, response: Response, credential: str) -> None:
     """Open a session for a checked credential and set its cookie on `response`."""
     store(request).close(request.cookies.get(COOKIE))
     sid = store(request).open(credential)
-    response.set_cookie(COOKIE, sid, max_age=int(TTL_SECONDS), path="/", httponly=True,
-                        samesite="strict", secure=request.url.scheme == "https")  # fmt: skip
+    response.set_cookie(
+        COOKIE,
+        sid,
+        max_age=int(TTL_SECONDS),
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
 
 
 def sign_out(request: Request, response: Response) -> None:

@@ -49,12 +49,15 @@ def test_default_tables_are_one_per_provider():
     assert Event().table_names(3) == ["1号桌", "2号桌", "3号桌"]
 
 
-@pytest.mark.parametrize("text, column", [
-    ("slots: {start: '15:00', end: '14:00'}", "slots"),
-    ("meetings_per_project: {min: x}", "meetings_per_project"),
-    ("colour: red", "colour"),
-    ("pins: [[P1]]", "pins"),
-])
+@pytest.mark.parametrize(
+    "text, column",
+    [
+        ("slots: {start: '15:00', end: '14:00'}", "slots"),
+        ("meetings_per_project: {min: x}", "meetings_per_project"),
+        ("colour: red", "colour"),
+        ("pins: [[P1]]", "pins"),
+    ],
+)
 def test_load_event_reports_bad_keys(tmp_path: Path, text: str, column: str):
     path = tmp_path / "event.yaml"
     path.write_text(text, encoding="utf-8")
@@ -87,3 +90,56 @@ def test_read_wishes_missing_column(tmp_path: Path):
     with pytest.raises(InputError) as caught:
         read_wishes(path)
     assert caught.value.issues[0].column == "wish"
+
+
+def test_the_files_and_the_apis_spellings_read_into_the_same_event():
+    as_file = {
+        "name": "复赛",
+        "slots": {"start": "09:00", "end": "10:00", "minutes": 20},
+        "meetings_per_project": {"min": 2, "max": 3},
+        "pins": [["P1", "R1"]],
+    }
+    as_api = {
+        "name": "复赛",
+        "slots": None,
+        "start": "09:00",
+        "end": "10:00",
+        "minutes": 20,
+        "min_meetings": 2,
+        "max_meetings": 3,
+        "pins": [["P1", "R1"]],
+        "wishes": [],
+    }
+    assert Event.from_mapping(as_file) == Event.from_mapping(as_api)
+    assert Event.from_mapping(as_api).slots == ["09:00-09:20", "09:20-09:40", "09:40-10:00"]
+
+
+def test_an_empty_mapping_is_the_default_event():
+    assert Event.from_mapping({}) == Event()
+    assert Event().slots == make_slots() and len(Event().slots) == 12
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"colour": "red"}, "colour"),
+        ({"tables": 3.5}, "tables"),
+        ({"pins": [["P1"]]}, "pins"),
+        ({"wishes": [["P1", "R1", "maybe"]]}, "wishes"),
+        ({"min_meetings": "many"}, "min_meetings"),
+        ({"slots": "afternoon"}, "slots"),
+        ({"wishes_file": "/etc/passwd"}, "wishes_file"),  # only an event file may name one
+    ],
+)
+def test_every_way_in_names_the_key_at_fault(data, key):
+    with pytest.raises(InputError) as info:
+        Event.from_mapping(data, "body")
+    assert [(i.file, i.column) for i in info.value.issues] == [("body", key)]
+
+
+def test_conflict_of_interest_lives_on_the_event_alone():
+    from matcher.plan import PlanSettings
+
+    assert "conflict_of_interest" not in PlanSettings().to_dict()
+    # plans stored before still load their settings
+    assert PlanSettings.from_dict({"conflict_of_interest": False, "top_k": 7}).top_k == 7

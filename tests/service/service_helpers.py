@@ -8,9 +8,9 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from matcher.engine import Settings as ModelSettings
 from matcher.features import feature_names
 from matcher.fusion import ZScoreSum
+from matcher.settings import Settings as ModelSettings
 from service.config import ServiceSettings
 from service.main import Models
 
@@ -23,13 +23,15 @@ def settings_for(folder: Path, **changes: object) -> ServiceSettings:
         "data_dir": folder,
         "db_url": f"sqlite:///{folder / 'matcher.db'}",
         "admin_key": ADMIN_KEY,
-        "models": ModelSettings(folder / "models", folder / "cache", ("hash",)),
+        "models": ModelSettings.from_env(
+            {}, models_dir=folder / "models", cache_dir=folder / "cache", encoders=("hash",)
+        ),
         "fusion": "zscore",
         "sample_dir": FIXTURES,
         "query_batch_ms": 2.0,
     }
     values.update(changes)
-    return ServiceSettings(**values)  # type: ignore[arg-type]
+    return ServiceSettings.from_env({}, **values)  # a mapping: the test never reads os.environ
 
 
 def fake_models(encoder: object) -> Models:

@@ -68,3 +68,19 @@ def test_ids_with_slashes_or_control_characters_are_refused(client, admin):
     assert client.post("/api/projects", json=body, headers=admin).status_code == 422
     body["project_id"] = "a\x00b"
     assert client.post("/api/projects", json=body, headers=admin).status_code == 422
+
+
+def test_the_configured_limits_on_k_and_free_text_are_enforced(tmp_path, hash_encoder, admin):
+    # MATCHER_MAX_K and MATCHER_MAX_TEXT_CHARS were settings no code read
+    settings = settings_for(tmp_path, max_k=5, max_text_chars=20)
+    with TestClient(create_app(settings, fake_models(hash_encoder))) as client:
+        wait_ready(client)
+        assert client.get("/api/projects/P1/matches?k=5", headers=admin).json()["count"] == 5
+        for path in ("/api/projects/P1/matches?k=6", "/api/resources/R1/matches?k=6"):
+            response = client.get(path, headers=admin)
+            assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "k"]
+        too_many = client.post("/api/query", json={"text": "需要融资", "k": 6}, headers=admin)
+        assert too_many.status_code == 422 and too_many.json()["detail"][0]["loc"] == ["body", "k"]
+        too_long = client.post("/api/query", json={"text": "长" * 21}, headers=admin)
+        assert too_long.status_code == 422 and too_long.json()["detail"][0]["loc"] == ["body", "text"]
+        assert client.post("/api/query", json={"text": "长" * 20, "k": 5}, headers=admin).status_code == 200

@@ -101,3 +101,42 @@ def test_an_event_replaced_with_put_is_what_the_next_plan_follows(client, admin)
     assert client.put(f"/api/events/{event_id}", json=inverted, headers=admin).status_code == 422
     token = bearer(client.post("/api/tokens", json={"project_id": "P1"}, headers=admin).json()["token"])
     assert client.put(f"/api/events/{event_id}", json=EVENT, headers=token).status_code == 403
+
+
+def test_a_plan_job_uses_the_configured_time_limit_unless_it_sets_its_own(tmp_path, hash_encoder, admin):
+    # MATCHER_PLAN_TIME_LIMIT was a setting no code read: jobs always got 60 s
+    from fastapi.testclient import TestClient
+    from service_helpers import fake_models, settings_for, wait_ready
+
+    from service.main import create_app
+
+    with TestClient(create_app(settings_for(tmp_path, plan_time_limit=7), fake_models(hash_encoder))) as client:
+        wait_ready(client)
+        event_id = client.post("/api/events", json=EVENT, headers=admin).json()["id"]
+        limits = []
+        for body in ({}, {"time_limit": 3}):
+            job = client.post(f"/api/events/{event_id}/plans", json=body, headers=admin).json()
+            done = _finished(client, admin, job["id"])
+            plan = client.get(f"/api/plans/{done['plan_id']}", headers=admin).json()
+            limits.append(plan["body"]["settings"]["time_limit"])
+        assert limits == [7.0, 3.0]
+
+
+def test_a_bad_event_names_the_key_at_fault(client, admin):
+    bad = {**EVENT, "availability": {"R1": ["09:00-10:00", "slot-that-is-not"]}}
+    detail = client.post("/api/events", json=bad, headers=admin).json()["detail"]
+    assert detail[0]["loc"] == ["body", "event"] and "slot-that-is-not" in detail[0]["msg"]
+
+
+def test_an_event_given_only_a_name_gets_the_events_own_defaults(client, admin):
+    from matcher.plan import Event
+    from service.planning import event_of
+    from service.web.events import spec_from_form
+
+    created = client.post("/api/events", json={"name": "默认"}, headers=admin).json()
+    from_form = client.post(
+        "/api/events", json=spec_from_form({"name": "默认", "conflict_of_interest": "on"}), headers=admin
+    ).json()
+    assert created["spec"] == from_form["spec"]
+    row = type("Row", (), {"id": created["id"], "spec": created["spec"]})()
+    assert event_of(row) == Event(name="默认")

@@ -26,7 +26,7 @@ def test_free_text_queries_with_the_built_encoders(tmp_path, admin):
     models = models_dir()
     if not all((models / ENCODERS[n].folder / ENCODERS[n].stamp_file).is_file() for n in DEFAULT_ENCODERS):
         pytest.skip("encoders not built (run `make setup`)")
-    settings = settings_for(tmp_path, models=ModelSettings(models, tmp_path / "cache", DEFAULT_ENCODERS))
+    settings = settings_for(tmp_path, models=ModelSettings.from_env({}, models_dir=models, cache_dir=tmp_path / "cache", encoders=DEFAULT_ENCODERS))
     with TestClient(create_app(settings)) as client:  # real encoders, z-score fusion
         wait_ready(client, timeout=300)
         first = client.post("/api/query", json={"text": QUERIES[0], "k": 3}, headers=admin)

@@ -1,0 +1,178 @@
+"""Events, plan jobs, plans and agendas as plain functions over a `Session`.
+
+The API (`routes/events.py`, the agenda routes) and the pages (`web/events.py`, `web/records.py`)
+both call these; they raise the service's errors (`NotFound`, `Invalid`), never HTTPException.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from matcher.errors import InputError
+from matcher.plan import Event, Plan, write_plan
+
+from . import crud
+from .db import EventRow, JobRow, PlanRow
+from .errors import Invalid, NotFound, issue
+from .jobs import PlanJobs
+from .schemas import AgendaItem, AgendaPublic, EventCreate, PlanRequest
+
+PlanFormat = Literal["xlsx", "csv", "json"]
+MEDIA = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+}
+
+# -- events ---------------------------------------------------------------------------------------
+
+
+def event_spec(body: EventCreate) -> dict[str, Any]:
+    """The stored form of an event, checked the way the planner reads it (Invalid otherwise)."""
+    spec = body.model_dump(mode="json")
+    try:
+        Event.from_mapping(spec)
+    except InputError as exc:
+        raise Invalid(
+            [issue(["body", i.column or "event"], i.message) for i in exc.issues]
+        ) from exc
+    return spec
+
+
+def event_of(row: EventRow) -> Event:
+    """The library's Event of a stored event (InputError if the spec no longer reads)."""
+    return Event.from_mapping(row.spec, f"event {row.id}")
+
+
+def create_event(session: Session, body: EventCreate) -> EventRow:
+    return crud.add_event(session, body.name, event_spec(body))
+
+
+def replace_event(session: Session, event_id: int, body: EventCreate) -> EventRow:
+    """Replace an event's description; plans made from the old one are kept."""
+    row = crud.update_event(session, event_id, body.name, event_spec(body))
+    if row is None:
+        raise NotFound("event", event_id)
+    return row
+
+
+def get_event(session: Session, event_id: int) -> EventRow:
+    return _get(session, EventRow, event_id, "event")
+
+
+def delete_event(session: Session, event_id: int) -> None:
+    if not crud.delete_event(session, event_id):
+        raise NotFound("event", event_id)
+
+
+def set_pair(
+    session: Session,
+    event_id: int,
+    project_id: str,
+    resource_id: str,
+    action: Literal["pin", "block", "clear"],
+) -> EventRow:
+    """Pin (must meet), block (must not meet) or release one pair of an event."""
+    row = get_event(session, event_id)
+    pair = [project_id, resource_id]
+    spec = dict(row.spec)
+    spec["pins"] = [p for p in spec.get("pins", []) if list(p) != pair]
+    spec["blocks"] = [p for p in spec.get("blocks", []) if list(p) != pair]
+    if action != "clear":
+        spec["pins" if action == "pin" else "blocks"].append(pair)
+    try:
+        body = EventCreate.model_validate(spec)
+    except ValidationError as exc:
+        raise Invalid([issue(list(e["loc"]), e["msg"]) for e in exc.errors()]) from exc
+    return replace_event(session, event_id, body)
+
+
+# -- plan jobs and plans --------------------------------------------------------------------------
+
+
+def start_plan(session: Session, jobs: PlanJobs, event_id: int, body: PlanRequest) -> JobRow:
+    """Queue a plan of the event on the current matches; the job row reports progress."""
+    get_event(session, event_id)
+    row = crud.add_job(session, "plan", event_id, body.model_dump())
+    jobs.submit(row.id)
+    return row
+
+
+def get_job(session: Session, job_id: int) -> JobRow:
+    return _get(session, JobRow, job_id, "job")
+
+
+def get_plan(session: Session, plan_id: int) -> PlanRow:
+    return _get(session, PlanRow, plan_id, "plan")
+
+
+def publish_plan(session: Session, plan_id: int) -> PlanRow:
+    """Publish a plan: its meetings become the agenda projects and providers see."""
+    row = get_plan(session, plan_id)
+    row.status = "published"
+    row.body = {**row.body, "status": "published"}
+    session.commit()
+    return row
+
+
+@dataclass(frozen=True)
+class PlanFile:
+    """A plan written as a file, ready to send as a download."""
+
+    data: bytes
+    media_type: str
+    filename: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Content-Disposition": f'attachment; filename="{self.filename}"'}
+
+
+def plan_file(row: PlanRow, format: PlanFormat) -> PlanFile:
+    """The plan as an xlsx, csv or json file; cells that look like formulas are neutralised."""
+    plan = Plan.from_dict(row.body)
+    with tempfile.TemporaryDirectory(prefix="matcher-plan-") as folder:
+        data = write_plan(plan, Path(folder) / f"plan.{format}").read_bytes()
+    return PlanFile(data, MEDIA[format], f"plan-{row.event_id}-{row.id}.{format}")
+
+
+def agenda(
+    session: Session, project_id: str | None = None, resource_id: str | None = None
+) -> AgendaPublic:
+    """A project's or provider's meetings in the latest published plan of each event."""
+    items: list[AgendaItem] = []
+    for plan in crud.published_plans(session):
+        event = session.get(EventRow, plan.event_id)
+        for m in plan.body.get("meetings", []):
+            if (project_id and m["project_id"] != project_id) or (
+                resource_id and m["resource_id"] != resource_id
+            ):
+                continue
+            items.append(
+                AgendaItem(
+                    event_id=plan.event_id,
+                    event_name=event.name if event else "",
+                    project_id=m["project_id"],
+                    resource_id=m["resource_id"],
+                    slot=m["slot"],
+                    table=m["table"],
+                    score=m["score"],
+                    reasons=m.get("reasons", ""),
+                    project_title=m.get("project_title", ""),
+                    resource_name=m.get("resource_name", ""),
+                )
+            )
+    return AgendaPublic(for_id=project_id or resource_id or "", data=items, count=len(items))
+
+
+def _get(session: Session, kind: type[Any], key: int, what: str) -> Any:
+    row = session.get(kind, key)
+    if row is None:
+        raise NotFound(what, key)
+    return row
