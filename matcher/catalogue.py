@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .features import PairFeaturizer, Progress
+from .features import PairFeaturizer, Progress, project_vectors
 from .fusion import MAX_GRADE
 from .plan.inputs import MatchScores
 from .prose import project_from_text
@@ -146,7 +146,7 @@ class Catalogue:
         if snapshot.ranker is None:
             return [[] for _ in texts]
         queries = [project_from_text(text, f"query-{i}") for i, text in enumerate(texts)]
-        vectors = self._encode_queries(list(texts))
+        vectors = self._encode_queries(queries)
         ranker = self._score_rows(snapshot.ranker, queries, vectors)
         wanted = types or [()] * len(queries)
         ks = [top_k] * len(queries) if isinstance(top_k, int) else list(top_k)
@@ -155,17 +155,18 @@ class Catalogue:
             for i in range(len(queries))
         ]
 
-    def _encode_queries(self, texts: list[str]) -> dict[str, np.ndarray]:
+    def _encode_queries(self, queries: list[Project]) -> dict[str, np.ndarray]:
         """Each query encoder's vectors; the first runs here, the others meanwhile in threads."""
         if not self.query_encoders:
             return {}
         (first, encoder), *others = self.query_encoders.items()
-        pending = {
-            name: self._encoding.submit(other.encode_queries, texts) for name, other in others
-        }
-        vectors = {first: encoder.encode_queries(texts)}
-        vectors.update((name, future.result()) for name, future in pending.items())
-        return {name: np.asarray(vectors[name], dtype=np.float32) for name in self.query_encoders}
+        pending = [
+            self._encoding.submit(project_vectors, {name: other}, queries) for name, other in others
+        ]
+        vectors = project_vectors({first: encoder}, queries)
+        for future in pending:
+            vectors.update(future.result())
+        return vectors
 
     def check(self, project_ids: Iterable[str], resource_ids: Iterable[str]) -> list[str]:
         """How the scored snapshot differs from the given ids (the database's); empty when equal."""
@@ -216,13 +217,7 @@ class Catalogue:
                 kept = [snapshot.projects[i] for i in kept_index]
                 return self._swap(kept + list(upserts), snapshot.resources, None)
             keep = np.array(kept_index, dtype=np.int64)
-            texts = [p.text for p in upserts]
-            vectors = {
-                name: np.asarray(encoder.encode_queries(texts), dtype=np.float32)
-                if texts
-                else np.zeros((0, encoder.dim), np.float32)
-                for name, encoder in self.encoders.items()
-            }
+            vectors = project_vectors(self.encoders, upserts)
             fresh = self._score_rows(old, list(upserts), vectors)
             merged = old.featurizer.merged(keep, fresh.featurizer)
             stats = old.explain.words

@@ -29,7 +29,7 @@ from rich.progress import (
 from rich.table import Table
 
 from .errors import MatcherError
-from .files import write_csv
+from .files import atomic_path, write_csv
 from .schema import RESOURCE_TYPE
 
 app = typer.Typer(
@@ -302,15 +302,13 @@ def evaluate(
     """
     from .quality import quality_tables
 
-    given = (projects, resources, qrels)
-    if any(given) and not all(given):
+    files = [f for f in (projects, resources, qrels) if f is not None]
+    if files and len(files) != 3:
         raise typer.BadParameter("--projects, --resources and --qrels go together")
 
     def action() -> dict[str, list]:
         with _progress() as progress:
-            return quality_tables(
-                given if all(given) else None, _fusion(model), cv_folds=cv, progress=progress
-            )
+            return quality_tables(files or None, _fusion(model), cv_folds=cv, progress=progress)
 
     tables = _run(action)
     if plot is not None:
@@ -397,7 +395,7 @@ def plan(
     ] = None,
     slots: Annotated[
         int | None,
-        typer.Option("--slots", min=1, max=200, help="时段数 number of 15-minute slots from 14:00"),
+        typer.Option("--slots", min=1, max=200, help="时段数 number of slots from the default start (14:00, 15 minutes each)"),
     ] = None,
     tables: Annotated[
         int | None, typer.Option("--tables", min=1, max=2000, help="桌数 number of tables")
@@ -421,7 +419,6 @@ def plan(
         Event,
         diff_plans,
         load_event,
-        make_slots,
         plan_event,
         read_plan,
         standby_lists,
@@ -429,13 +426,24 @@ def plan(
     )
 
     def action() -> tuple[object, list[Path], str]:
+        from .errors import UsageError
+        from .plan.event import DEFAULT_MINUTES, DEFAULT_START, slots_from
+        from .plan.export import PLAN_FORMATS
+        from .plan.solvers import SOLVERS
+
+        # Refuse what cannot work before reading or ranking anything.
+        for path in out_paths:
+            if path.suffix.lower() not in PLAN_FORMATS:
+                raise UsageError(f"--out {path}: 方案文件须为 {' / '.join(PLAN_FORMATS)}")
+        if solver not in SOLVERS:
+            raise UsageError(f"--solver {solver}: 可选 {' | '.join(SOLVERS)}")
         event = load_event(event_file) if event_file else Event(name="洽谈会")
         if meetings_per_project is not None:
             event = replace(
                 event, min_meetings=meetings_per_project, max_meetings=meetings_per_project
             )
         if slots is not None:
-            event = replace(event, slots=make_slots("14:00", _clock(14 * 60 + 15 * slots), 15))
+            event = replace(event, slots=slots_from(slots, DEFAULT_START, DEFAULT_MINUTES))
         if tables is not None:
             event = replace(event, tables=tables)
         ps, rs = read_projects(projects), read_resources(resources)
@@ -463,9 +471,10 @@ def plan(
         if old is not None:
             diff = diff_plans(old, result)
             diff_path = first.with_name(first.stem + "_diff.json")
-            diff_path.write_text(
-                json.dumps(diff.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
-            )
+            with atomic_path(diff_path) as tmp:
+                tmp.write_text(
+                    json.dumps(diff.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
+                )
             written.append(diff_path)
             summary = diff.summary()
         return result, written, summary
@@ -481,10 +490,6 @@ def plan(
         console.print(f"变更 changes: {summary}")
     for path in written:
         console.print(f"已写入 wrote {path}")
-
-
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 if __name__ == "__main__":

@@ -44,11 +44,12 @@ def open_catalogue(
     fusion: Fusion | None = None,
     progress: Progress | None = None,
     coverage: bool = DEFAULT_COVERAGE,
+    encoders: Mapping[str, Encoder] | None = None,
 ) -> Catalogue:
     """An in-memory catalogue of these records, scored: what the command line ranks with."""
     settings = settings or Settings.from_env()
     catalogue = Catalogue(
-        load_encoders(settings), fusion or load_fusion(settings), coverage=coverage
+        encoders or load_encoders(settings), fusion or load_fusion(settings), coverage=coverage
     )
     catalogue.load(projects, resources, progress)
     return catalogue

@@ -36,6 +36,10 @@ class InputError(MatcherError):
         super().__init__(head + ":\n" + "\n".join(f"  - {i}" for i in issues[:50]))
 
 
+class UsageError(MatcherError):
+    """Options that cannot work (an unknown format or solver): refused before any work starts."""
+
+
 class ModelError(MatcherError):
     """A model or fitted artefact is missing, or does not fit what it is used with."""
 

@@ -81,6 +81,8 @@ class Fusion:
         x = self._design(features)
         if self.kind == "zsum":
             return x.sum(axis=-1).astype(np.float32)
+        if not hasattr(self, "coef_" if self.kind == "linear" else "estimator_"):
+            raise ModelError(f"the {self.kind} fusion is not fitted")
         flat = x.reshape(-1, x.shape[-1])
         out = flat @ self.coef_ if self.kind == "linear" else self.estimator_.predict(flat)
         return np.asarray(out, dtype=np.float32).reshape(features.shape[:-1])
@@ -119,8 +121,14 @@ class Fusion:
         return self
 
     def predict(self, features: np.ndarray) -> np.ndarray:
-        """Expected grade 0–3; strictly increasing in the raw score, so ties keep raw order."""
+        """Expected grade 0–3; strictly increasing in the raw score, so ties keep raw order.
+
+        An unfitted z-score sum needs no data: its sum is mapped onto 0–3 by a fixed logistic.
+        """
         raw = self.raw(features)
+        if not hasattr(self, "calibration_"):  # only a z-sum gets here unfitted
+            width = np.sqrt(max(len(self.names), 1))
+            return (MAX_GRADE / (1.0 + np.exp(-raw / width))).astype(np.float32)
         calibrated = self.calibration_.predict(raw.reshape(-1)).reshape(raw.shape)
         tie_break = 1e-3 * np.tanh(raw / self.raw_scale_)
         return np.asarray(calibrated + tie_break, dtype=np.float32)

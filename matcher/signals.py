@@ -180,7 +180,7 @@ def excluded(projects: Profiles, resources: Profiles) -> np.ndarray:
     out = (pf @ resources.exclude_any.T.astype(np.float32)) > 0
     for k in range(resources.only.shape[1]):
         rule = resources.only[:, k, :]
-        has_rule = rule.any(axis=1)
+        has_rule = np.asarray(rule.any(axis=1))
         meets = (pf @ rule.T.astype(np.float32)) > 0
         out |= has_rule[None, :] & ~meets
     return out

@@ -19,14 +19,13 @@ import typer  # noqa: E402
 
 from matcher.cli import app  # noqa: E402  (the library's commands; `serve` is added below)
 
-from .config import ServiceSettings  # noqa: E402
-
 
 def serve(db: str | None = None, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the service. The organiser key comes from MATCHER_ADMIN_KEY, or is generated and
     printed once when unset; an empty database gets the sample data (MATCHER_LOAD_SAMPLE=0: not)."""
     import uvicorn
 
+    from .config import ServiceSettings  # the web layer loads only when serving
     from .main import bootstrap, create_app
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -45,7 +45,7 @@ def load_models(settings: ServiceSettings) -> Models:
     `settings.query_int8`) and the fusion."""
     from matcher.engine import load_encoders, load_fusion
     from matcher.features import feature_names
-    from matcher.fusion import ZScoreSum
+    from matcher.fusion import Fusion
     from matcher.text.quantize import int8_queries
 
     cached = load_encoders(settings.models)
@@ -56,7 +56,7 @@ def load_models(settings: ServiceSettings) -> Models:
     for encoder in raw.values():  # load lazy engines (USE's) now, not on the first user's query
         encoder.encode_queries(["可降解冠脉支架，需要临床试验合作"])
     if settings.fusion == "zscore":
-        fusion: Fusion = ZScoreSum(feature_names(settings.models.encoders))
+        fusion: Fusion = Fusion(feature_names(settings.models.encoders), "zsum")
     else:
         fusion = load_fusion(settings.models)
     return Models(cached, fusion, raw)
@@ -193,9 +193,7 @@ class _Loader:
     def _load(self, app: FastAPI) -> None:
         try:
             models = self.models or load_models(self.settings)
-            catalogue = Catalogue(
-                self.settings.data_dir, models.encoders, models.fusion, models.query_encoders
-            )
+            catalogue = Catalogue(models.encoders, models.fusion, models.query_encoders)
             self.matching.load(catalogue)
         except Exception as exc:
             log.exception("could not load the catalogue")

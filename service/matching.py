@@ -26,7 +26,6 @@ from . import crud
 
 log = logging.getLogger(__name__)
 ANSWER_CACHE = 4096  # match lists kept per process (keyed by snapshot version)
-QUERY_TRIES = 3  # free-text batches re-ranked when the catalogue changed meanwhile
 
 
 class Matching:
@@ -183,19 +182,10 @@ class Matching:
     def query(
         self, texts: Sequence[str], ks: Sequence[int], types: Sequence[Sequence[str]]
     ) -> list[list[dict[str, Any]]]:
-        """Providers for free texts (one batch), described from the snapshot that ranked them.
-
-        `Catalogue.query` ranks on the snapshot current when it starts; snapshots only move
-        forward, so if the same one is current before and after, that is the one it used.
-        """
-        for _ in range(QUERY_TRIES):
-            snapshot = self.catalogue.current()
-            answers = self.catalogue.query(texts, ks, types)
-            if self.catalogue.current() is snapshot:
-                return [provider_matches(snapshot, matches) for matches in answers]
-        # Writes kept coming: describe from the newest, leaving out providers deleted meanwhile.
-        newest = self.catalogue.current()
-        return [provider_matches(newest, matches, skip_missing=True) for matches in answers]
+        """Providers for free texts (one batch), ranked and described from one snapshot."""
+        snapshot = self.catalogue.current()
+        answers = self.catalogue.query(texts, ks, types, snapshot=snapshot)
+        return [provider_matches(snapshot, matches) for matches in answers]
 
     def _cached(self, key: tuple[Any, ...]) -> Answer | None:
         with self._answers_lock:
@@ -235,14 +225,10 @@ def _key(
     return (side, snapshot.version, record_id, k, types)
 
 
-def provider_matches(
-    snapshot: Snapshot, matches: Sequence[Match], skip_missing: bool = False
-) -> list[dict[str, Any]]:
-    """Matches as MatchPublic fields; KeyError for a provider not in `snapshot` unless skipped."""
+def provider_matches(snapshot: Snapshot, matches: Sequence[Match]) -> list[dict[str, Any]]:
+    """Matches as MatchPublic fields, described from the snapshot that ranked them."""
     out = []
     for m in matches:
-        if skip_missing and m.resource_id not in snapshot.resource_col:
-            continue
         r = snapshot.resources[snapshot.resource_col[m.resource_id]]
         out.append(
             {

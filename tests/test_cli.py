@@ -60,11 +60,14 @@ def test_evaluate_prints_every_signal_and_fusion(tmp_path):
     chart = tmp_path / "quality.png"
     result = runner.invoke(app, ["evaluate", "-p", P, "-r", R, "-q", Q, "--json", "--plot", str(chart)])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.stdout)["rows"]
+    rows = json.loads(result.stdout)["given"]
     names = [r["name"] for r in rows]
     assert "字符n-gram TF-IDF" in names and "BM25 (jieba)" in names and "字段重叠 field overlap" in names
     assert any(r["kind"] == "fusion" and "models/" in r["name"] for r in rows)
-    assert all(0.0 <= r["ndcg10"] <= 1.0 and 0.0 <= r["recall5"] <= 1.0 for r in rows)
+    assert "naive z-sum" in names
+    assert all(
+        0.0 <= r[m] <= 1.0 for r in rows for m in ("ndcg10", "ndcg10_exp", "recall5")
+    )
     assert chart.read_bytes().startswith(b"\x89PNG")
 
 
@@ -81,3 +84,23 @@ def test_bad_input_exits_2_names_row_and_column_and_writes_nothing(tmp_path):
 def test_unknown_type_is_a_usage_error(tmp_path):
     result = runner.invoke(app, ["rank", "-p", P, "-r", R, "--type", "餐厅", "--out", str(tmp_path / "x.csv")])
     assert result.exit_code == 2 and "bank 银行" in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [(["--out", "plan.txt"], "--out"), (["--out", "plan.xlsx", "--solver", "foo"], "--solver")],
+)
+def test_plan_refuses_unusable_options_before_any_work(tmp_path, option, message):
+    missing = str(tmp_path / "no-such-projects.csv")  # never read: the options fail first
+    result = runner.invoke(app, ["plan", "-p", missing, "-r", R, *option])
+    assert result.exit_code == 2 and message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_installed_script_starts_without_the_web_layer_or_the_models():
+    import subprocess
+    import sys
+
+    probe = "import sys, service.cli; print(sorted(m for m in ('fastapi', 'torch', 'sklearn') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,11 +1,10 @@
 import pytest
 
 from matcher import prose
-from matcher.signals import FACETS
 
 
-def names(mask: int) -> set[str]:
-    return {FACETS[i] for i in range(len(FACETS)) if mask >> i & 1}
+def names(facets: set[str]) -> set[str]:
+    return set(facets)
 
 
 def test_needs_stated_only_in_the_description_are_found():
@@ -17,11 +16,13 @@ def test_needs_stated_only_in_the_description_are_found():
 @pytest.mark.parametrize(
     ("text", "excluded"),
     [
-        ("mRNA方向暂不涉及。", {"spec:nucleic_acid"}),  # the object comes before the negation
-        ("骨科耗材方向暂不涉及。", {"spec:ortho"}),  # an area, not the whole device track
+        ("mRNA方向暂不涉及。", {"modality:nucleic_acid"}),  # the object comes before the negation
+        ("骨科耗材方向暂不涉及。", {"product:implant.ortho"}),  # a product type, not every device
         ("暂不考虑临床前项目。", {"stage:concept", "stage:prototype", "stage:preclinical"}),
         ("不接收已上市项目。", {"stage:market"}),
-        ("只做小分子，不做生物药。", {"spec:antibody"}),
+        ("只做小分子，不做生物药。", {"modality:biologic"}),
+        ("尚未进入临床的项目我们不参与。", {"stage:concept", "stage:prototype", "stage:preclinical"}),
+        ("不看仿制药。", set()),  # a kind of project, not the small-molecule modality
         ("不限赛道，不限阶段。", set()),
     ],
 )
@@ -36,6 +37,9 @@ def test_exclusions(text, excluded):
         ("仅面向本市注册企业。", [{"region:tianjin"}]),  # 注册企业 is not the registration stage
         ("只做医疗器械注册。", [{"track:device"}]),  # 注册 here is a service, not a stage
         ("仅投资已上市的医疗器械企业。", [{"track:device"}, {"stage:market"}]),  # both required
+        # any field named lets a project in: cardiology, or AI software (for cardiology)
+        ("承接范围仅限心血管领域（含心血管相关AI软件）。", [{"area:cardio", "product:software"}]),
+        ("请按产品技术要求提交样品。", []),  # a document, not a rule
     ],
 )
 def test_requirements_are_separate_rules_per_kind(text, required):

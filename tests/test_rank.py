@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from matcher.features import PairFeaturizer
-from matcher.fusion import ZScoreSum
-from matcher.rank import Ranker, project_from_text
+from matcher.fusion import Fusion
+from matcher.prose import project_from_text
+from matcher.rank import Ranker
 from matcher.schema import NEED
 
 
@@ -28,13 +29,13 @@ def featurizer(fixture_projects, fixture_resources, hash_encoder):
 
 
 def test_zscore_fusion_puts_the_specific_partner_first(featurizer):
-    ranker = Ranker(featurizer, ZScoreSum(featurizer.names))
+    ranker = Ranker(featurizer, Fusion(featurizer.names, "zsum"))
     top = {featurizer.projects[i].project_id: ranker.resources_for(i, 1)[0].resource_id for i in range(3)}
     assert top == {"P1": "R1", "P2": "R2", "P3": "R3"}
 
 
 def test_lists_are_ranked_from_one_with_reasons_in_chinese(featurizer):
-    ranker = Ranker(featurizer, ZScoreSum(featurizer.names))
+    ranker = Ranker(featurizer, Fusion(featurizer.names, "zsum"))
     matches = ranker.resources_for(0, top_k=4)
     assert [m.rank for m in matches] == [1, 2, 3, 4]
     assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
@@ -44,34 +45,36 @@ def test_lists_are_ranked_from_one_with_reasons_in_chinese(featurizer):
 
 
 def test_reasons_warn_about_exclusions_and_own_institution(featurizer):
-    ranker = Ranker(featurizer, ZScoreSum(featurizer.names))
+    ranker = Ranker(featurizer, Fusion(featurizer.names, "zsum"))
     assert "不投中医药" in ranker.explain(2, 3)
     assert "同一单位" in ranker.explain(0, 5)
 
 
 def test_type_filter_keeps_only_that_type(featurizer):
-    ranker = Ranker(featurizer, ZScoreSum(featurizer.names))
+    ranker = Ranker(featurizer, Fusion(featurizer.names, "zsum"))
     matches = ranker.resources_for(0, top_k=10, types=("bank", "investor"))
     assert {m.resource_id for m in matches} == {"R4", "R5"}
 
 
 def test_reverse_direction_ranks_projects_for_a_provider(featurizer):
-    ranker = Ranker(featurizer, ZScoreSum(featurizer.names))
+    ranker = Ranker(featurizer, Fusion(featurizer.names, "zsum"))
     matches = ranker.projects_for(2, top_k=3)  # the TCM extraction CDMO
     assert matches[0].project_id == "P3" and matches[0].resource_id == "R3"
     assert len(matches) == 3
 
 
 def test_coverage_brings_a_strong_provider_for_each_need(featurizer):
-    # P1 needs funding and clinical. Plain top-2 by score would be R6, R5 (neither strong for a need);
-    # R1 (clinical) and R4 (funding) are strong and must enter the list.
+    # P1 needs funding and clinical. R5 scores high but its rules exclude P1 (it lends only to
+    # market stage): vetoed, it never shows. Plain top-2 is R6, R4; R1 (clinical) is strong and
+    # must enter the list, replacing R6, which covers no need (R4 is the only funding cover).
     table = np.zeros((3, 6), dtype=np.float32)
-    table[0] = [1.5, 0.0, 0.0, 1.2, 2.5, 3.0]  # R1..R6; R5 is excluded for P1 (lends only to market stage)
+    table[0] = [1.6, 0.0, 0.0, 1.8, 2.5, 3.0]  # R1..R6
     ranker = Ranker(featurizer, FixedScores(featurizer.names, table))
     plain = [m.resource_id for m in ranker.resources_for(0, 2)]
     covered = [m.resource_id for m in ranker.resources_for(0, 2, coverage=True)]
-    assert plain == ["R6", "R5"]
-    assert sorted(covered) == ["R1", "R4"]
+    assert plain == ["R6", "R4"]
+    assert covered == ["R4", "R1"]
+    assert "R5" not in [m.resource_id for m in ranker.resources_for(0, 5)]
 
 
 def test_coverage_leaves_the_list_alone_when_no_strong_provider_exists(featurizer):
@@ -82,7 +85,7 @@ def test_coverage_leaves_the_list_alone_when_no_strong_provider_exists(featurize
 
 
 def test_serves_need_respects_exclusions(featurizer):
-    ranker = Ranker(featurizer, ZScoreSum(featurizer.names))
+    ranker = Ranker(featurizer, Fusion(featurizer.names, "zsum"))
     funding = ranker.serves_need("funding")
     assert funding[0, 3] and not funding[0, 4]  # the fund serves P1; the bank excludes it (stage)
     assert set(NEED.keys) >= {"funding", "clinical"}

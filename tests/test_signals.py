@@ -30,14 +30,16 @@ def _project(description: str, track: str = "drug", stage: str = "preclinical", 
         ("不接受京外项目入驻", _project("x", region="beijing"), False),
         ("投资不限地域，不仅提供资金", _project("x", region="hebei"), False),
         ("不投中医药", _project("经典名方颗粒", track="tcm"), True),
+        ("不做肿瘤方向", _project("肺癌靶向药"), True),  # a branch excludes its children
+        ("尚未进入临床的项目我们不参与", _project("PD-1双抗", stage="clinical"), False),
+        ("尚未进入临床的项目我们不参与", _project("PD-1双抗", stage="preclinical"), True),
+        ("偏好早期项目", _project("新药", stage="market"), False),  # a preference never vetoes
     ],
 )
 def test_exclusions_read_from_prose(prose, project, excluded):
     resource = Resource("R", "n", "investor", description=prose)
     p, r = signals.project_profiles([project]), signals.resource_profiles([resource])
-    own = np.zeros((1, 1), dtype=bool)
-    features = signals.structured_features(p, r, own, np.ones(1, dtype=np.float32))
-    assert bool(features["excluded"][0, 0]) is excluded
+    assert bool(signals.excluded(p, r)[0, 0]) is excluded
 
 
 def test_fixture_pairs():
@@ -46,20 +48,39 @@ def test_fixture_pairs():
     p, r = signals.project_profiles(projects), signals.resource_profiles(resources)
     own = signals.own_institution(projects, resources)
     f = signals.structured_features(p, r, own, signals.region_weights([x.type for x in resources]))
-    ids = [x.resource_id for x in resources]
-    col = ids.index
-    # P1 (coronary stent, clinical) — cardiology centre fits, its own university is a weak match
-    assert f["need_field"][0, col("R1")] == 0.5 and f["track_specific"][0, col("R1")] == 1
+    excluded = signals.excluded(p, r)
+    col = [x.resource_id for x in resources].index
+    # P1 (coronary stent, clinical): the cardiology centre serves its clinical need, its track,
+    # its specialty (cardio); its own university is a weak match
+    assert f["need_clinical"][0, col("R1")] == 1 and f["track_fit"][0, col("R1")] == 1
+    assert f["specialty_fit"][0, col("R1")] >= 0.8
     assert own[0, col("R6")] and not own[0, col("R1")]
-    # P2 (ADC, preclinical) needs manufacturing only in prose; the ADC CDMO offers it
-    assert f["need_field"][1, col("R2")] == 0 and f["need_text"][1, col("R2")] == 1
-    assert f["specialty_overlap"][1, col("R2")] >= 1
+    # P2 (ADC, preclinical) needs manufacturing only in prose; the ADC CDMO offers it, exactly
+    assert f["need_manufacturing"][1, col("R2")] == 1
+    assert f["specialty_fit"][1, col("R2")] == 1.0
     # P3 (TCM) is excluded by "不考虑中药" and "不投中医药"; the bank lends only to market stage
-    assert f["excluded"][2, col("R2")] == 1 and f["excluded"][2, col("R4")] == 1
-    assert f["excluded"][:, col("R5")].tolist() == [1, 1, 1]
+    assert excluded[2, col("R2")] and excluded[2, col("R4")]
+    assert excluded[:, col("R5")].tolist() == [True, True, True]
     # region matters for a bank, hardly for a CDMO
-    assert f["region_same"][0, col("R5")] == 1.0
-    assert f["region_miss"][2, col("R2")] < 0.2
+    assert f["region_fit"][0, col("R5")] == 1.0
+    assert abs(f["region_fit"][2, col("R2")]) < 0.2
+
+
+@pytest.mark.parametrize(
+    ("column", "prose", "fit"),
+    [
+        ((), "", signals.UNSAID),
+        (("drug",), "", signals.SERVED),
+        ((), "专注创新药。", signals.SERVED),  # prose and column are one channel
+        ((), "专注医疗器械。", signals.FOCUS_ELSEWHERE),  # a focus elsewhere: soft, not a veto
+        (("device",), "", signals.COLUMN_ELSEWHERE),
+    ],
+)
+def test_track_fit_reads_column_and_prose_as_one_channel(column, prose, fit):
+    p = signals.project_profiles([_project("新药")])
+    r = signals.resource_profiles([Resource("R", "n", "investor", prose, tracks=column)])
+    f = signals.structured_features(p, r, np.zeros((1, 1), bool), np.ones(1, np.float32))
+    assert f["track_fit"][0, 0] == pytest.approx(fit)
 
 
 def test_stage_distance_counts_steps_to_nearest_served_stage():

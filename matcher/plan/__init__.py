@@ -4,7 +4,7 @@ plan = plan_event(match_scores, load_event("event.yaml"), seed=0)
 write_plan(plan, "plan.xlsx")
 """
 
-from matcher.plan.event import Event, load_event, make_slots, read_wishes
+from matcher.plan.event import Event, load_event, make_slots, read_wishes, slots_from
 from matcher.plan.export import neutralise, write_plan
 from matcher.plan.inputs import MatchScores
 from matcher.plan.plan import (
@@ -41,6 +41,7 @@ __all__ = [
     "plan_event",
     "read_plan",
     "read_wishes",
+    "slots_from",
     "standby_lists",
     "write_plan",
 ]

@@ -68,6 +68,11 @@ def make_slots(
     ]
 
 
+def slots_from(count: int, start: str = DEFAULT_START, minutes: int = DEFAULT_MINUTES) -> list[str]:
+    """`count` consecutive slots of `minutes` from `start`."""
+    return make_slots(start, _clock(_minutes(start) + minutes * count), minutes)
+
+
 @dataclass
 class Event:
     """One semifinal event. `None` for `projects`/`resources` means everyone in the scores."""

@@ -38,6 +38,9 @@ def _atomic(
         write(handle)
 
 
+PLAN_FORMATS = (".xlsx", ".csv", ".json")
+
+
 def write_plan(plan: Plan, path: str | Path) -> Path:
     """Write `plan` to .xlsx, .csv (UTF-8 with BOM) or .json; ValueError for other suffixes."""
     path = Path(path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from matcher.rank import project_from_text
+from matcher.prose import project_from_text
 
 from ..auth import PrincipalDep
 from ..batcher import QueryBatcher

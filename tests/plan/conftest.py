@@ -7,8 +7,8 @@ from collections import Counter
 import numpy as np
 
 from matcher.plan import Event, MatchScores, Plan
-from matcher.text.fold import same_organisation
 from matcher.schema import Project, Resource
+from matcher.text.fold import same_organisation
 
 
 def make_scores(projects: list[Project], resources: list[Resource], matrix,

@@ -4,8 +4,8 @@ import pytest
 from matcher.errors import InputError
 from matcher.plan import Event, PlanSettings
 from matcher.plan.problem import build_problem
-from matcher.text.fold import same_organisation
 from matcher.schema import Project, Resource
+from matcher.text.fold import same_organisation
 
 from .conftest import make_scores, projects, resources
 

@@ -11,23 +11,32 @@ from .conftest import assert_valid, make_scores, projects, resources
 
 @st.composite
 def events(draw):
+    """Small events drawn entirely from strategies, so hypothesis can shrink a failure."""
     n_p, n_r, n_s = draw(st.integers(1, 6)), draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    seed = draw(st.integers(0, 2**16))
-    rng = np.random.default_rng(seed)
-    caps = rng.integers(0, 5, size=n_r)
-    ps, rs = projects(n_p), [r.__class__(r.resource_id, r.name, r.type, capacity=int(c))
-                             for r, c in zip(resources(n_r), caps, strict=True)]
-    scores = make_scores(ps, rs, rng.uniform(size=(n_p, n_r)))
+    caps = draw(st.lists(st.integers(0, 4), min_size=n_r, max_size=n_r))
+    ps = projects(n_p)
+    rs = [
+        r.__class__(r.resource_id, r.name, r.type, capacity=c)
+        for r, c in zip(resources(n_r), caps, strict=True)
+    ]
+    unit = st.floats(0.0, 1.0, allow_nan=False)
+    matrix = draw(st.lists(st.lists(unit, min_size=n_r, max_size=n_r), min_size=n_p, max_size=n_p))
+    scores = make_scores(ps, rs, np.array(matrix))
     slots = [f"s{i}" for i in range(n_s)]
-    availability = {x: [s for s in slots if rng.uniform() < 0.7]
-                    for x in [*scores.resource_index(), *scores.project_index()]
-                    if rng.uniform() < 0.4}
-    lo = int(rng.integers(0, 3))
-    event = Event(slots=slots, tables=draw(st.one_of(st.none(), st.integers(1, 4))),
-                  min_meetings=lo, max_meetings=lo + int(rng.integers(0, 3)),
-                  availability=availability,
-                  blocks=[(p.project_id, r.resource_id) for p in ps for r in rs
-                          if rng.uniform() < 0.15])
+    people = [*scores.resource_index(), *scores.project_index()]
+    limited = draw(st.lists(st.sampled_from(people), unique=True, max_size=len(people)))
+    availability = {x: draw(st.lists(st.sampled_from(slots), unique=True)) for x in limited}
+    pairs = [(p.project_id, r.resource_id) for p in ps for r in rs]
+    blocks = draw(st.lists(st.sampled_from(pairs), unique=True, max_size=len(pairs) // 3))
+    lo = draw(st.integers(0, 2))
+    event = Event(
+        slots=slots,
+        tables=draw(st.one_of(st.none(), st.integers(1, 4))),
+        min_meetings=lo,
+        max_meetings=lo + draw(st.integers(0, 2)),
+        availability=availability,
+        blocks=blocks,
+    )
     return scores, event, draw(st.sampled_from(["flow", "milp", "greedy"]))
 
 

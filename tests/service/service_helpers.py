@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from matcher.features import feature_names
-from matcher.fusion import ZScoreSum
+from matcher.fusion import Fusion
 from matcher.settings import Settings as ModelSettings
 from service.config import ServiceSettings
 from service.main import Models
@@ -35,7 +35,7 @@ def settings_for(folder: Path, **changes: object) -> ServiceSettings:
 
 
 def fake_models(encoder: object) -> Models:
-    return Models({"hash": encoder}, ZScoreSum(feature_names(("hash",))))  # type: ignore[dict-item]
+    return Models({"hash": encoder}, Fusion(feature_names(("hash",)), "zsum"))  # type: ignore[dict-item]
 
 
 def wait_ready(client: TestClient, timeout: float = 30.0) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from matcher.text.encoders import load_encoder
 from matcher.text.quantize import int8_queries
@@ -14,6 +15,8 @@ QUERIES = [
     "AI 辅助诊断平台：肺结节 CT 影像识别，已获二类证，寻求医院合作",
     "Digital therapeutics for insomnia (CBT-I) — pilot RCT done, seeking investors.",
 ]
+pytestmark = pytest.mark.slow  # loads the real encoders
+
 PASSAGES = [
     "心血管介入器械临床试验基地，具备多中心冠脉研究经验",
     "中药饮片与配方颗粒提取生产，GMP 车间可代工",

@@ -1,0 +1,80 @@
+"""Plans get better with the scores: the mean judged grade per meeting of plans on the hand-judged
+set, planned from the shipped fusion, from the naive z-score sum, and from the judgments
+themselves (the oracle: the best any scores could do under the same event).
+
+    .venv/bin/python bench/bench_plan_quality.py
+
+The event: every judged project, 2–4 meetings each, 12 slots of 15 minutes from 14:00, the
+providers' own capacities (接洽名额), conflict-of-interest blocks on. Reported on the locked test
+projects (which no model saw) and on all judged projects.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from matcher import datasets, selection
+from matcher.catalogue import Snapshot
+from matcher.engine import Settings, load_encoders, load_fusion
+from matcher.fusion import MAX_GRADE, Fusion
+from matcher.plan import Event, plan_event, slots_from
+from matcher.rank import Ranker
+
+EVENT = Event(name="复赛", slots=slots_from(12), min_meetings=2, max_meetings=4)
+
+
+def mean_grade(source: datasets.Source, scores_by: dict[str, np.ndarray], data) -> dict[str, float]:
+    column = {r.resource_id: j for j, r in enumerate(data.featurizer.resources)}
+    row = {p.project_id: i for i, p in enumerate(data.featurizer.projects)}
+    out = {}
+    for name, scores in scores_by.items():
+        ranker = Ranker.from_scores(
+            data.featurizer, _Given(data.featurizer.names), scores, data.featurizer.excluded(slice(None))
+        )
+        snapshot = Snapshot(data.featurizer.projects, data.featurizer.resources, ranker, 1)
+        plan = plan_event(snapshot.match_scores(), EVENT, seed=0)
+        grades = [data.grades[row[m.project_id], column[m.resource_id]] for m in plan.meetings]
+        out[name] = (float(np.mean(grades)), len(grades))
+    return out
+
+
+class _Given:
+    strong_threshold = 1.5
+
+    def __init__(self, names):
+        self.names = names
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    encoders = load_encoders(settings)
+    shipped = load_fusion(settings)
+    train_data = selection.featurise(datasets.load("judged-train"), encoders)
+    naive = Fusion(train_data.featurizer.names, "zsum").fit(train_data.features, train_data.grades)
+    print("| projects | plan from | mean judged grade per meeting | meetings |")
+    print("|---|---|---|---|")
+    for part in ("judged-test", "judged-all"):
+        if part == "judged-all":
+            train, test = datasets.load("judged-train"), datasets.load("judged-test")
+            source = replace(test, name=part, projects=train.projects + test.projects,
+                             qrels={**train.qrels, **test.qrels})
+        else:
+            source = datasets.load(part)
+        data = selection.featurise(source, encoders)
+        results = mean_grade(source, {
+            "shipped fusion": shipped.predict(data.features),
+            "naive z-sum": naive.predict(data.features),
+            "oracle (the judgments)": data.grades * (MAX_GRADE / 3.0),
+        }, data)
+        for name, (grade, count) in results.items():
+            print(f"| {part} ({len(source.projects)}) | {name} | {grade:.2f} | {count} |")
+
+
+if __name__ == "__main__":
+    main()

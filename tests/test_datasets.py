@@ -1,0 +1,42 @@
+"""The shipped labelled data: a fixed locked split, judgments that agree with their sources."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+from matcher import datasets
+from matcher.schema import TRACK
+
+JUDGED = Path(__file__).resolve().parents[1] / "data" / "judged"
+
+
+def _grades(path: Path) -> dict[tuple[str, str], int]:
+    with open(path, encoding="utf-8") as f:
+        return {(r["project_id"], r["resource_id"]): int(r["grade"]) for r in csv.DictReader(f)}
+
+
+def test_the_judged_set_is_big_enough_and_split_by_project_per_track():
+    train, test = datasets.load("judged-train"), datasets.load("judged-test")
+    assert len(train.projects) + len(test.projects) >= 120 and len(train.resources) >= 60
+    assert not {p.project_id for p in train.projects} & {p.project_id for p in test.projects}
+    for track in TRACK.keys:
+        n_test = sum(p.track == track for p in test.projects)
+        n_all = n_test + sum(p.track == track for p in train.projects)
+        assert abs(n_test - n_all / 3) <= 1  # a third of each track is locked away
+
+
+def test_final_grades_are_the_judges_agreement_or_the_adjudication():
+    a, b = _grades(JUDGED / "judges/judge_a.csv"), _grades(JUDGED / "judges/judge_b.csv")
+    adjudicated = _grades(JUDGED / "judges/adjudicated.csv")
+    final = _grades(JUDGED / "qrels.csv")
+    for pair in set(a) | set(b) | set(final):
+        x, y, grade = a.get(pair, 0), b.get(pair, 0), final.get(pair, 0)
+        assert grade == (x if x == y else adjudicated[pair]), pair
+        assert grade in (x, y)
+
+
+def test_grades_span_the_scale():
+    counts = Counter(_grades(JUDGED / "qrels.csv").values())
+    assert all(counts[g] > 50 for g in (1, 2, 3))

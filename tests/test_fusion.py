@@ -1,0 +1,101 @@
+"""Fusions: monotone in every feature's direction, calibrated to the grade scale, saved whole."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matcher.errors import ModelError
+from matcher.fusion import MAX_GRADE, Fusion
+
+NAMES = ("bm25", "need_funding", "specialty_fit", "own_institution")
+
+
+def _data(seed: int = 0, n_projects: int = 30, n_resources: int = 10):
+    """Grades driven by the first three features up, the own institution down."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n_projects, n_resources, len(NAMES))).astype(np.float32)
+    x[..., 1] = rng.random((n_projects, n_resources)) < 0.3
+    x[..., 3] = rng.random((n_projects, n_resources)) < 0.1
+    raw = x[..., 0] + 1.5 * x[..., 1] + x[..., 2] - 2.0 * x[..., 3]
+    grades = np.clip(np.round(raw + 0.5), 0, 3).astype(np.float32)
+    return x, grades
+
+
+@pytest.fixture(scope="module", params=["zsum", "linear", "gbdt"])
+def fitted(request):
+    x, grades = _data()
+    return Fusion(NAMES, kind=request.param).fit(x, grades)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    row=st.lists(st.floats(-3, 3, allow_nan=False), min_size=len(NAMES), max_size=len(NAMES)),
+    column=st.integers(0, len(NAMES) - 1),
+    step=st.floats(0.01, 3.0),
+)
+def test_raising_a_feature_never_moves_the_score_against_its_direction(fitted, row, column, step):
+    x, _ = _data()
+    block = x[:1].copy()  # one project's providers: z-scores are taken within it
+    block[0, 0] = row
+    higher = block.copy()
+    higher[0, 0, column] += step
+    before, after = fitted.predict(block)[0, 0], fitted.predict(higher)[0, 0]
+    if NAMES[column] == "own_institution":
+        assert after <= before + 1e-6  # an own institution can only lower a score
+    else:
+        assert after >= before - 1e-6
+
+
+def test_scores_are_expected_grades(fitted):
+    x, grades = _data(seed=1)
+    scores = fitted.predict(x)
+    assert scores.min() >= -0.01 and scores.max() <= MAX_GRADE + 0.01
+    assert scores[grades == 3].mean() > scores[grades == 0].mean() + 1.0
+
+
+def test_ties_of_the_calibration_keep_the_raw_order(fitted):
+    x, _ = _data(seed=2)
+    raw, scores = fitted.raw(x), fitted.predict(x)
+    for i in range(len(x)):
+        order = np.argsort(-raw[i], kind="stable")
+        assert np.all(np.diff(scores[i][order]) <= 1e-7)
+
+
+def test_an_unfitted_naive_sum_maps_onto_the_grade_scale():
+    x, _ = _data()
+    scores = Fusion(NAMES, "zsum").predict(x)
+    assert scores.min() >= 0.0 and scores.max() <= MAX_GRADE
+    with pytest.raises(ModelError, match="not fitted"):
+        Fusion(NAMES, "linear").predict(x)
+
+
+def test_the_linear_fusion_weighs_features_and_never_negatively():
+    x, grades = _data()
+    fusion = Fusion(NAMES, "linear").fit(x, grades)
+    assert (fusion.coef_ >= 0).all()  # on signed features: every one pushes its way
+    assert fusion.coef_[1] > 0 and fusion.coef_[3] > 0  # a need met up, own institution down
+
+
+def test_an_auxiliary_source_with_other_providers_can_be_weighted_in():
+    x, grades = _data()
+    other_x, other_grades = _data(seed=3, n_resources=7)
+    fusion = Fusion(NAMES, "linear").fit_blocks([(x, grades, 1.0), (other_x, other_grades, 0.2)])
+    assert fusion.predict(other_x).shape == (30, 7)
+
+
+def test_round_trip_and_refusals(tmp_path):
+    x, grades = _data()
+    fusion = Fusion(NAMES, "gbdt", meta={"data_sha256": "x"}).fit(x, grades)
+    fusion.save(tmp_path / "fusion")
+    loaded = Fusion.load(tmp_path / "fusion", NAMES)
+    np.testing.assert_allclose(loaded.predict(x), fusion.predict(x))
+    assert loaded.meta["data_sha256"] == "x"
+    with pytest.raises(ModelError, match="refit"):
+        Fusion.load(tmp_path / "fusion", ("a", "b"))
+    with pytest.raises(ModelError, match="make setup"):
+        Fusion.load(tmp_path / "missing")
+    with pytest.raises(ModelError, match="unknown fusion kind"):
+        Fusion(NAMES, "deep").fit(x, grades)

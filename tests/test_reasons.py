@@ -1,0 +1,51 @@
+"""Reasons an expert would give: specialty, need and stage first; never filler words."""
+
+from __future__ import annotations
+
+import pytest
+
+from matcher.features import PairFeaturizer
+from matcher.reasons import FILLER, Explainer
+from matcher.schema import Project, Resource
+
+
+@pytest.fixture
+def explain(hash_encoder):
+    projects = [
+        Project(
+            "P1",
+            "可降解冠脉支架",
+            "已完成动物实验，正在准备多中心临床试验，需要临床资源支持与合作。",
+            "device",
+            "clinical",
+            institution="京北医科大学附属仁和医院",
+        )
+    ]
+    resources = [
+        Resource(
+            "R1",
+            "京北医科大学附属仁和医院心血管临床研究中心",
+            "hospital",
+            "心血管介入器械临床试验基地，支持与合作各类创新项目，提供临床资源。",
+            offers=("clinical",),
+        ),
+        Resource("R2", "某银行", "bank", "不考虑医疗器械项目。", offers=("funding",)),
+    ]
+    return Explainer(PairFeaturizer(projects, resources, {"hash": hash_encoder}))
+
+
+def test_specialty_leads_then_need_and_stage(explain):
+    parts = explain(0, 0).split("；")
+    assert parts[0].startswith("专长匹配：")
+    assert parts[1] == "需求匹配：临床" and parts[2] == "阶段：临床试验"
+
+
+def test_filler_words_never_explain_a_match(explain):
+    shared = explain.content_terms(0, 0, limit=10)
+    assert not set(shared) & FILLER
+    assert {"支持", "合作", "创新"} <= FILLER
+
+
+def test_notices_name_the_own_institution_and_the_providers_rule(explain):
+    assert "注意：同一单位（弱匹配）" in explain(0, 0)
+    assert "注意：资源方说明「不考虑医疗器械项目」" in explain(0, 1)

@@ -1,0 +1,93 @@
+"""Specialties: found in text, matched graded along the taxonomy, and measured on labelled texts."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from matcher import prose, specialties, taxonomy
+from matcher.ingest import read_projects, read_resources
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_every_node_has_a_known_parent_and_compiling_cues():
+    keys = [n.key for n in taxonomy.NODES]
+    assert len(keys) == len(set(keys))
+    for node in taxonomy.NODES:
+        assert node.kind in taxonomy.KINDS
+        assert node.parent is None or node.parent in taxonomy.BY_KEY
+        re.compile(node.cues)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("可降解冠脉支架，已完成动物实验", {"area:cardio.coronary", "product:implant.vascular"}),
+        ("ADC与双抗CDMO平台", {"modality:biologic.adc"}),  # "ADC" names an antibody: one finding
+        ("溶瘤病毒治疗肝癌", {"area:oncology.digestive", "modality:cgt.viral"}),
+        ("口腔种植体导航机器人", {"area:dental", "product:surgical.robot"}),  # 种植体 is no herb
+        ("肺结节CT影像AI辅助诊断软件", {"area:oncology.lung", "product:software.ai_imaging"}),
+        ("面向银行客户的流动资金贷款", set()),
+    ],
+)
+def test_find_keeps_the_most_specific_findings(text, found):
+    assert set(specialties.find(text)) >= found
+    assert not set(specialties.find(text)) & {a for k in found for a in taxonomy.ancestors(k)}
+
+
+@pytest.mark.parametrize(
+    ("project", "provider", "fit"),
+    [
+        (["area:cardio.coronary"], ["area:cardio.coronary"], specialties.EXACT),
+        (["area:cardio.coronary"], ["area:cardio"], specialties.BROADER_PROVIDER),
+        (["area:cardio"], ["area:cardio.coronary"], specialties.BROADER_PROJECT),
+        (["area:cardio.coronary"], ["area:cardio.vascular"], specialties.SIBLING),
+        (["area:cardio.coronary"], ["area:ortho"], 0.0),
+        (["area:cardio.coronary"], [], specialties.GENERIC),  # a generalist: neither fit nor miss
+        (["area:cardio.coronary"], ["modality:small_molecule"], specialties.GENERIC),  # other kind
+    ],
+)
+def test_fit_is_graded_along_the_tree(project, provider, fit):
+    assert specialties.fit(project, provider) == pytest.approx(fit)
+
+
+def test_a_specific_fit_beats_a_generalist_beats_a_specialist_elsewhere():
+    stent = specialties.find("冠脉药物洗脱支架")
+    cardiology = specialties.find("心血管介入器械临床试验基地")
+    bank = specialties.find("科技支行流动资金贷款")
+    orthopaedics = specialties.find("骨科植入物代工")
+    fits = [specialties.fit(stent, p) for p in (cardiology, bank, orthopaedics)]
+    assert fits == sorted(fits, reverse=True) and fits[0] > fits[1] > fits[2]
+
+
+def test_fit_matrix_equals_pairwise_fit():
+    sets = [specialties.find(t) for t in ("冠脉支架", "ADC", "骨科植入", "中药配方颗粒", "")]
+    matrix = specialties.fit_matrix(sets, sets[::-1])
+    for i, a in enumerate(sets):
+        for j, b in enumerate(sets[::-1]):
+            assert matrix[i, j] == pytest.approx(specialties.fit(a, b))
+
+
+def test_extraction_accuracy_on_the_labelled_texts():
+    """220 texts labelled independently of the cues (data/judged/facet_labels.jsonl). Floors sit
+    below the figures in the README so that a real regression, not noise, fails."""
+    texts = {}
+    for p in read_projects(DATA / "judged/projects.csv") + read_projects(DATA / "sample/projects.csv"):
+        texts[p.project_id] = p.text
+    for r in read_resources(DATA / "judged/resources.csv") + read_resources(
+        DATA / "sample/resources.csv"
+    ):
+        texts[r.resource_id] = prose.positive_text(r.text)
+    tp = fp = fn = 0
+    lines = (DATA / "judged/facet_labels.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) >= 200
+    for line in lines:
+        item = json.loads(line)
+        found, gold = set(specialties.find(texts[item["id"]])), set(item["facets"])
+        tp, fp, fn = tp + len(found & gold), fp + len(found - gold), fn + len(gold - found)
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    assert precision >= 0.65 and recall >= 0.75, (precision, recall)
