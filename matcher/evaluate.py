@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.metrics import ndcg_score
 from sklearn.model_selection import GroupKFold
 
-from .fusion import Fusion, direction, gains
+from .fusion import Fusion, direction, gains, is_prior
 from .schema import Project, Resource
 
 RELEVANT = 2  # Recall@5 counts grades ≥ 2 as relevant
@@ -121,6 +121,7 @@ def signal_rows(features: np.ndarray, grades: np.ndarray, names: tuple[str, ...]
     return [
         row(name, "signal", features[..., j] * direction(name), grades)
         for j, name in enumerate(names)
+        if not is_prior(name)
     ]
 
 

@@ -39,6 +39,11 @@ def direction(name: str) -> int:
     return DIRECTION.get(name, 1)
 
 
+def is_prior(name: str) -> bool:
+    """A provider-type prior: learned fusions may weigh it, the naive sum leaves it out."""
+    return name.startswith("type_")
+
+
 def signed(features: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
     """Features with those that should lower a score negated: every column then pushes up."""
     return features * np.array([direction(n) for n in names], dtype=np.float32)
@@ -80,7 +85,8 @@ class Fusion:
         """Uncalibrated scores (n_projects, n_resources); the order a project's list follows."""
         x = self._design(features)
         if self.kind == "zsum":
-            return x.sum(axis=-1).astype(np.float32)
+            evidence = np.array([not is_prior(n) for n in self.names])
+            return x[..., evidence].sum(axis=-1).astype(np.float32)
         if not hasattr(self, "coef_" if self.kind == "linear" else "estimator_"):
             raise ModelError(f"the {self.kind} fusion is not fitted")
         flat = x.reshape(-1, x.shape[-1])
@@ -127,7 +133,7 @@ class Fusion:
         """
         raw = self.raw(features)
         if not hasattr(self, "calibration_"):  # only a z-sum gets here unfitted
-            width = np.sqrt(max(len(self.names), 1))
+            width = np.sqrt(max(sum(not is_prior(n) for n in self.names), 1))
             return (MAX_GRADE / (1.0 + np.exp(-raw / width))).astype(np.float32)
         calibrated = self.calibration_.predict(raw.reshape(-1)).reshape(raw.shape)
         tie_break = 1e-3 * np.tanh(raw / self.raw_scale_)

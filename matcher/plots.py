@@ -48,7 +48,7 @@ def quality_chart(
     ax.set_xlim(0, 1)
     ax.set_xlabel("nDCG@10, exponential gains")
     ax.set_title(title)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=len(sources), fontsize=8)
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format=Path(path).suffix.lstrip(".") or "png", dpi=120)

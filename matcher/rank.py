@@ -124,10 +124,10 @@ class Ranker:
         offers = ((r.needs_field | r.needs_text) & bit) != 0
         return np.logical_and.outer(wants, offers) & ~self.excluded[rows]
 
-    def resources_for(
+    def top(
         self, project_index: int, top_k: int = 10, types: Sequence[str] = (), coverage: bool = False
-    ) -> list[Match]:
-        """Top providers for one project, optionally only of some types."""
+    ) -> list[int]:
+        """Provider indices of one project's list, best first (no reasons: for evaluation)."""
         scores = self.scores[project_index].copy()
         allowed = np.ones(len(scores), dtype=bool)
         if types:
@@ -137,6 +137,12 @@ class Ranker:
         chosen = order[:top_k]
         if coverage:
             chosen = self._cover_needs(project_index, chosen, order, top_k)
+        return chosen
+
+    def resources_for(
+        self, project_index: int, top_k: int = 10, types: Sequence[str] = (), coverage: bool = False
+    ) -> list[Match]:
+        """Top providers for one project, optionally only of some types."""
         project = self.projects[project_index]
         return [
             Match(
@@ -146,7 +152,7 @@ class Ranker:
                 float(self.scores[project_index, j]),
                 self.explain(project_index, j),
             )
-            for rank, j in enumerate(chosen, start=1)
+            for rank, j in enumerate(self.top(project_index, top_k, types, coverage), start=1)
         ]
 
     def projects_for(self, resource_index: int, top_k: int = 10) -> list[Match]:

@@ -36,7 +36,7 @@ class Candidate:
 
     @property
     def name(self) -> str:
-        suffix = f" + 合成×{self.synthetic_weight:g}" if self.synthetic_weight else ""
+        suffix = f" + synthetic×{self.synthetic_weight:g}" if self.synthetic_weight else ""
         return f"{self.kind}{suffix}"
 
 
@@ -82,11 +82,10 @@ def final_scores(data: Labelled, scores: np.ndarray, coverage: bool) -> np.ndarr
         return vetoed
     fusion = _Given(data.featurizer.names)
     ranker = Ranker.from_scores(data.featurizer, fusion, vetoed, excluded)
-    column = {r.resource_id: j for j, r in enumerate(data.featurizer.resources)}
     out = vetoed - 1000.0  # below any listed provider, in score order
     for i in range(len(vetoed)):
-        for m in ranker.resources_for(i, TOP_K, coverage=True):
-            out[i, column[m.resource_id]] = -m.rank
+        for rank, j in enumerate(ranker.top(i, TOP_K, coverage=True), start=1):
+            out[i, j] = -rank
     return out
 
 

@@ -17,7 +17,17 @@ import numpy as np
 
 from . import concepts as C
 from . import facets, prose, specialties
-from .schema import NEED, REGION, REGION_WEIGHT, STAGE, TRACK, TYPE_OFFERS, Project, Resource
+from .schema import (
+    NEED,
+    REGION,
+    REGION_WEIGHT,
+    RESOURCE_TYPE,
+    STAGE,
+    TRACK,
+    TYPE_OFFERS,
+    Project,
+    Resource,
+)
 from .text.fold import same_organisation
 
 NEED_BIT = {key: 1 << i for i, key in enumerate(NEED.keys)}
@@ -48,6 +58,8 @@ class Profiles:
     exclude_any: np.ndarray  # bool (n, F) (providers): excluded if the project has any of these
     only: np.ndarray  # bool (n, rules, F) (providers): excluded unless it has one of each rule
     exclusion_text: tuple[str, ...]  # (providers) the clauses that stated the rules
+    role: np.ndarray  # uint16 (providers): the needs its type typically serves
+    kind: np.ndarray  # int8 (providers): RESOURCE_TYPE index, -1 for projects
 
     def take(self, index: np.ndarray) -> Profiles:
         """The profiles of the records at `index`, in that order."""
@@ -114,6 +126,8 @@ def project_profiles(projects: Sequence[Project]) -> Profiles:
         exclude_any=np.zeros((n, width), dtype=bool),
         only=np.zeros((n, 1, width), dtype=bool),
         exclusion_text=("",) * n,
+        role=np.zeros(n, dtype=np.uint16),
+        kind=np.full(n, -1, dtype=np.int8),
     )
 
 
@@ -153,6 +167,8 @@ def resource_profiles(resources: Sequence[Resource]) -> Profiles:
         ),
         only=only,
         exclusion_text=tuple("；".join(s.said) for s in scopes),
+        role=np.array([bits(TYPE_OFFERS.get(r.type, ()), NEED_BIT) for r in resources], np.uint16),
+        kind=np.array([RESOURCE_TYPE.keys.index(r.type) for r in resources], dtype=np.int8),
     )
 
 
@@ -187,8 +203,12 @@ def excluded(projects: Profiles, resources: Profiles) -> np.ndarray:
 
 
 NEED_FEATURES = tuple(f"need_{key}" for key in NEED.keys)
+# The provider's type as one-hot priors: experts value a CRO and a device maker differently at
+# the same text similarity. Priors are not evidence of fit, so the naive sum leaves them out.
+TYPE_FEATURES = tuple(f"type_{key}" for key in RESOURCE_TYPE.keys)
 STRUCTURED_FEATURES = (
     *NEED_FEATURES,  # one per need: a space need met weighs otherwise than a funding need met
+    "role_fit",  # the provider's *kind* serves a need the project has (whatever its sheet says)
     "need_x_specialty",  # a provider offering what is needed *in the project's specialty*
     "need_x_track",
     "track_fit",
@@ -196,6 +216,7 @@ STRUCTURED_FEATURES = (
     "region_fit",
     "specialty_fit",
     "own_institution",
+    *TYPE_FEATURES,
 )
 
 
@@ -235,6 +256,9 @@ def structured_features(
 
     f["specialty_fit"] = specialties.fit_matrix(projects.specialties, resources.specialties)
     f["own_institution"] = own.astype(np.float32)
+    f["role_fit"] = (wanted & resources.role[None, :]) != 0
+    for j, key in enumerate(RESOURCE_TYPE.keys):
+        f[f"type_{key}"] = np.broadcast_to(resources.kind[None, :] == j, need_met.shape)
     f["need_x_specialty"] = need_met * f["specialty_fit"]
     f["need_x_track"] = need_met * f["track_fit"]
     return {name: np.asarray(f[name], dtype=np.float32) for name in STRUCTURED_FEATURES}

@@ -64,7 +64,7 @@ def test_evaluate_prints_every_signal_and_fusion(tmp_path):
     names = [r["name"] for r in rows]
     assert "字符n-gram TF-IDF" in names and "BM25 (jieba)" in names and "字段重叠 field overlap" in names
     assert any(r["kind"] == "fusion" and "models/" in r["name"] for r in rows)
-    assert "naive z-sum" in names
+    assert "zsum" in names
     assert all(
         0.0 <= r[m] <= 1.0 for r in rows for m in ("ndcg10", "ndcg10_exp", "recall5")
     )
