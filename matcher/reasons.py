@@ -226,7 +226,8 @@ class Explainer:
             focus = int(self.f.resource_profiles.track_focus[j]) & TRACK_BIT[project.track]
             prefix = "赛道：" if resource.tracks or not focus else "赛道（专注）："
             parts.append(prefix + TRACK_SHORT[project.track])
-        terms = self.content_terms(i, j, limit=2 if specialty else 3)
+        terms = [t for t in self.content_terms(i, j, limit=4) if t not in specialty]
+        terms = terms[: 2 if specialty else 3]
         if terms:
             parts.append("内容相近：" + "、".join(terms))
         regional = REGION_WEIGHT.get(resource.type, 0.0) >= REGION_MATTERS
