@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import LRUCache
 from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.catalogue import Catalogue, Snapshot
@@ -36,7 +36,7 @@ class Matching:
         self.sessions = sessions
         self._write = threading.Lock()
         self.problem: str | None = None  # why answers cannot be trusted right now
-        self._answers: OrderedDict[tuple[Any, ...], Answer] = OrderedDict()
+        self._answers: LRUCache[tuple[Any, ...], Answer] = LRUCache(maxsize=ANSWER_CACHE)
         self._answers_lock = threading.Lock()
         self.on_change: Callable[[Snapshot], None] | None = None
 
@@ -189,16 +189,11 @@ class Matching:
 
     def _cached(self, key: tuple[Any, ...]) -> Answer | None:
         with self._answers_lock:
-            answer = self._answers.get(key)
-            if answer is not None:
-                self._answers.move_to_end(key)
-            return answer
+            return self._answers.get(key)
 
     def _remember(self, key: tuple[Any, ...], answer: Answer) -> Answer:
         with self._answers_lock:
             self._answers[key] = answer
-            while len(self._answers) > ANSWER_CACHE:
-                self._answers.popitem(last=False)
         return answer
 
 

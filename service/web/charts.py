@@ -10,20 +10,20 @@ from __future__ import annotations
 import io
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from functools import cache
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from cachetools import LRUCache
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 _LOCK = threading.RLock()  # matplotlib's font and text caches are not thread-safe
-_CACHE: OrderedDict[Hashable, str] = OrderedDict()
 CACHE_SIZE = 32
+_CACHE: LRUCache[Hashable, str] = LRUCache(maxsize=CACHE_SIZE)
 CJK_NAMES = (
     "Noto Sans CJK SC",
     "Noto Sans CJK JP",
@@ -58,7 +58,6 @@ def render(key: Hashable, draw: Callable[..., str], *args: Any) -> str:
 
     with _LOCK:
         if key in _CACHE:
-            _CACHE.move_to_end(key)
             return _CACHE[key]
         font = cjk_font()
         families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
@@ -71,8 +70,6 @@ def render(key: Hashable, draw: Callable[..., str], *args: Any) -> str:
         with matplotlib.rc_context(style):
             svg = draw(*args)
         _CACHE[key] = svg
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
         return svg
 
 
