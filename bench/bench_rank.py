@@ -58,16 +58,28 @@ def main() -> None:
     load_encoders(Settings.from_env())  # model load time is not ranking time
 
     rows = [("sample", len(projects), len(resources), timed_rank(projects, resources))]
-    big_p = [replace(projects[i % len(projects)], project_id=f"S{i}") for i in range(args.synthetic_projects)]
-    big_r = [replace(resources[i % len(resources)], resource_id=f"T{i}") for i in range(args.synthetic_resources)]
+    big_p = [
+        replace(projects[i % len(projects)], project_id=f"S{i}")
+        for i in range(args.synthetic_projects)
+    ]
+    big_r = [
+        replace(resources[i % len(resources)], resource_id=f"T{i}")
+        for i in range(args.synthetic_resources)
+    ]
     timed_rank(big_p[: len(projects)], big_r[: len(resources)])  # warm the embedding cache
     rows.append(("synthetic", len(big_p), len(big_r), timed_rank(big_p, big_r)))
 
-    print(f"machine: {platform.processor() or platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}")
-    print("| catalogue | projects × providers | prepare + score all pairs (s) | top-10 + reasons (s) | total (s) | peak RSS (MB) |")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(
+        "| catalogue | projects × providers | prepare + score all pairs (s) | top-10 + reasons (s) | total (s) | peak RSS (MB) |"
+    )
     print("|---|---|---|---|---|---|")
     for name, n_p, n_r, t in rows:
-        print(f"| {name} | {n_p:,} × {n_r:,} | {t['prepare_s']:.1f} | {t['top_k_with_reasons_s']:.1f} | {t['total_s']:.1f} | {t['peak_rss_mb']:,.0f} |")
+        print(
+            f"| {name} | {n_p:,} × {n_r:,} | {t['prepare_s']:.1f} | {t['top_k_with_reasons_s']:.1f} | {t['total_s']:.1f} | {t['peak_rss_mb']:,.0f} |"
+        )
 
 
 if __name__ == "__main__":

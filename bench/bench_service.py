@@ -57,14 +57,22 @@ def _free_port() -> int:
 
 def start_server(data_dir: Path, key: str, sample: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    env = {**os.environ, "MATCHER_DATA_DIR": str(data_dir), "MATCHER_ADMIN_KEY": key,
-           "MATCHER_SAMPLE_DIR": str(sample), "HF_HUB_OFFLINE": "1",
-           "TOKENIZERS_PARALLELISM": "false"}  # fmt: skip
+    env = {
+        **os.environ,
+        "MATCHER_DATA_DIR": str(data_dir),
+        "MATCHER_ADMIN_KEY": key,
+        "MATCHER_SAMPLE_DIR": str(sample),
+        "HF_HUB_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 -- lives as long as the server
     process = subprocess.Popen(
-        [sys.executable, "-m", "service", "--port", str(port)], cwd=REPO, env=env,
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [sys.executable, "-m", "service", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
@@ -102,9 +110,12 @@ def bucket_percentile(before: dict[float, float], after: dict[float, float], q: 
 
 
 async def run_level(
-    url: str, headers: dict[str, str], clients: int, total: int,
+    url: str,
+    headers: dict[str, str],
+    clients: int,
+    total: int,
     request: Callable[[httpx.AsyncClient, int], object],
-) -> dict[str, float]:  # fmt: skip
+) -> dict[str, float]:
     """`total` requests from `clients` concurrent workers; latency of each, wall time overall.
 
     Each worker is one user with its own connection (its own httpx client): one shared pool
@@ -124,8 +135,10 @@ async def run_level(
                 errors += 1
 
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    sessions = [httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=60)
-                for _ in range(clients)]  # fmt: skip
+    sessions = [
+        httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=60)
+        for _ in range(clients)
+    ]
     try:
         for i, client in enumerate(sessions):  # warm-up: connections open
             await request(client, i)  # type: ignore[misc]
@@ -136,16 +149,24 @@ async def run_level(
         for client in sessions:
             await client.aclose()
     ms = np.array(latencies) * 1000
-    return {"clients": clients, "requests": len(ms), "errors": errors,
-            "throughput_rps": round(len(ms) / wall, 1), "p50_ms": round(float(np.percentile(ms, 50)), 2),
-            "p99_ms": round(float(np.percentile(ms, 99)), 2)}  # fmt: skip
+    return {
+        "clients": clients,
+        "requests": len(ms),
+        "errors": errors,
+        "throughput_rps": round(len(ms) / wall, 1),
+        "p50_ms": round(float(np.percentile(ms, 50)), 2),
+        "p99_ms": round(float(np.percentile(ms, 99)), 2),
+    }
 
 
 def wrk_script(folder: Path, name: str, method: str, items: list[str]) -> Path:
     """A wrk Lua script sending one request per item, cycling (paths for GET, bodies for POST)."""
     quoted = ",\n".join(f"[==[{item}]==]" for item in items)
-    send = ('wrk.format("GET", items[i])' if method == "GET"
-            else 'wrk.format("POST", "/api/query", nil, items[i])')  # fmt: skip
+    send = (
+        'wrk.format("GET", items[i])'
+        if method == "GET"
+        else 'wrk.format("POST", "/api/query", nil, items[i])'
+    )
     path = folder / f"{name}.lua"
     path.write_text(
         f'wrk.headers["Content-Type"] = "application/json"\nlocal items = {{\n{quoted}\n}}\n'
@@ -159,10 +180,22 @@ def wrk_script(folder: Path, name: str, method: str, items: list[str]) -> Path:
 def run_wrk(url: str, key: str, clients: int, seconds: int, script: Path) -> dict[str, float]:
     """One wrk level: throughput and latency percentiles as wrk reports them."""
     output = subprocess.run(
-        ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--latency", "-s", str(script),
-         "-H", f"Authorization: Bearer {key}", url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        [
+            "wrk",
+            "-t1",
+            f"-c{clients}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            "-H",
+            f"Authorization: Bearer {key}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
     def latency(percent: str) -> float:
         match = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
@@ -173,10 +206,14 @@ def run_wrk(url: str, key: str, clients: int, seconds: int, script: Path) -> dic
     total = re.search(r"(\d+) requests in", output)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    return {"clients": clients, "requests": int(total[1]) if total else 0,
-            "errors": int(errors[1]) if errors else 0,
-            "throughput_rps": float(rate[1]) if rate else 0.0,
-            "p50_ms": round(latency("50"), 2), "p99_ms": round(latency("99"), 2)}  # fmt: skip
+    return {
+        "clients": clients,
+        "requests": int(total[1]) if total else 0,
+        "errors": int(errors[1]) if errors else 0,
+        "throughput_rps": float(rate[1]) if rate else 0.0,
+        "p50_ms": round(latency("50"), 2),
+        "p99_ms": round(latency("99"), 2),
+    }
 
 
 def main() -> None:
@@ -184,16 +221,21 @@ def main() -> None:
     parser.add_argument("--url", help="an already running service (default: start one)")
     parser.add_argument("--key", help="organiser key for --url")
     parser.add_argument("--clients", default="1,8,32")
-    parser.add_argument("--tool", choices=("wrk", "httpx"),
-                        default="wrk" if shutil.which("wrk") else "httpx")  # fmt: skip
+    parser.add_argument(
+        "--tool", choices=("wrk", "httpx"), default="wrk" if shutil.which("wrk") else "httpx"
+    )
     parser.add_argument("--seconds", type=int, default=10, help="per level, with wrk")
     parser.add_argument("--settle", type=float, default=3.0, help="idle seconds before each level")
-    parser.add_argument("--requests", type=int, default=400, help="per level, known-project matches")
+    parser.add_argument(
+        "--requests", type=int, default=400, help="per level, known-project matches"
+    )
     parser.add_argument("--query-requests", type=int, default=120, help="per level, free text")
     parser.add_argument("--sample", type=Path, default=REPO / "data" / "sample")
     parser.add_argument("--out", type=Path, default=REPO / "out" / "bench_service.json")
     args = parser.parse_args()
-    sample = args.sample if (args.sample / "projects.csv").is_file() else REPO / "tests" / "fixtures"
+    sample = (
+        args.sample if (args.sample / "projects.csv").is_file() else REPO / "tests" / "fixtures"
+    )
     with open(sample / "projects.csv", encoding="utf-8-sig") as fh:
         rows = list(csv.reader(fh))[1:]
     project_ids = [row[0] for row in rows]
@@ -220,13 +262,20 @@ def main() -> None:
     if args.tool == "wrk":
         scripts_dir = Path(tempfile.mkdtemp(prefix="bench-wrk-"))
         scripts = {
-            "known_project": wrk_script(scripts_dir, "known", "GET",
-                                        [f"/api/projects/{p}/matches?k=10" for p in project_ids]),
-            "free_text": wrk_script(scripts_dir, "query", "POST",
-                                    [json.dumps({"text": t, "k": 5}) for t in texts]),
-        }  # fmt: skip
-    scenarios = {"known_project": (known, args.requests, "/api/projects/{project_id}/matches"),
-                 "free_text": (free_text, args.query_requests, "/api/query")}  # fmt: skip
+            "known_project": wrk_script(
+                scripts_dir,
+                "known",
+                "GET",
+                [f"/api/projects/{p}/matches?k=10" for p in project_ids],
+            ),
+            "free_text": wrk_script(
+                scripts_dir, "query", "POST", [json.dumps({"text": t, "k": 5}) for t in texts]
+            ),
+        }
+    scenarios = {
+        "known_project": (known, args.requests, "/api/projects/{project_id}/matches"),
+        "free_text": (free_text, args.query_requests, "/api/query"),
+    }
     try:
         with httpx.Client(base_url=url, headers=headers, timeout=60) as warm:
             for project_id in project_ids:  # every answer cached once, as in steady use
@@ -249,18 +298,26 @@ def main() -> None:
             process.wait()
 
     command = " ".join(["python", *sys.argv])
-    lines = [f"`{command}` ({args.tool}) — {platform.node()}, {os.cpu_count()} cores, load avg "
-             f"{os.getloadavg()[0]:.1f}, {len(project_ids)} projects from {sample}", "",
-             "| scenario | clients | requests | errors | req/s | p50 ms | p99 ms "
-             "| server p50 ≤ ms | server p99 ≤ ms |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        f"`{command}` ({args.tool}) — {platform.node()}, {os.cpu_count()} cores, load avg "
+        f"{os.getloadavg()[0]:.1f}, {len(project_ids)} projects from {sample}",
+        "",
+        "| scenario | clients | requests | errors | req/s | p50 ms | p99 ms "
+        "| server p50 ≤ ms | server p99 ≤ ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for scenario, levels in results.items():
         for r in levels:
-            lines.append(f"| {scenario} | {r['clients']} | {r['requests']} | {r['errors']} | "
-                         f"{r['throughput_rps']} | {r['p50_ms']} | {r['p99_ms']} | "
-                         f"{r['server_p50_ms_le']:g} | {r['server_p99_ms_le']:g} |")  # fmt: skip
+            lines.append(
+                f"| {scenario} | {r['clients']} | {r['requests']} | {r['errors']} | "
+                f"{r['throughput_rps']} | {r['p50_ms']} | {r['p99_ms']} | "
+                f"{r['server_p50_ms_le']:g} | {r['server_p99_ms_le']:g} |"
+            )
     sys.stdout.write("\n".join(lines) + "\n")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"command": command, "results": results}, indent=2), encoding="utf-8")
+    args.out.write_text(
+        json.dumps({"command": command, "results": results}, indent=2), encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

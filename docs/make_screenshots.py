@@ -27,14 +27,27 @@ DESKTOP = {"width": 1280, "height": 860}
 
 def _stage(api: httpx.Client) -> tuple[int, int, str]:
     """An event for the TCM track with two dozen providers, planned and published."""
-    projects = [p for p in api.get("/api/projects?limit=1000").json()["data"] if p["track"] == "tcm"]
-    resources = [r for r in api.get("/api/resources?limit=1000").json()["data"]
-                 if not r["tracks"] or "tcm" in r["tracks"]][:24]  # fmt: skip
-    event = api.post("/api/events", json={
-        "name": "天津中医药大学复赛", "start": "14:00", "end": "17:00", "minutes": 15,
-        "min_meetings": 1, "max_meetings": 3, "projects": [p["project_id"] for p in projects],
-        "resources": [r["resource_id"] for r in resources],
-    }).json()  # fmt: skip
+    projects = [
+        p for p in api.get("/api/projects?limit=1000").json()["data"] if p["track"] == "tcm"
+    ]
+    resources = [
+        r
+        for r in api.get("/api/resources?limit=1000").json()["data"]
+        if not r["tracks"] or "tcm" in r["tracks"]
+    ][:24]
+    event = api.post(
+        "/api/events",
+        json={
+            "name": "天津中医药大学复赛",
+            "start": "14:00",
+            "end": "17:00",
+            "minutes": 15,
+            "min_meetings": 1,
+            "max_meetings": 3,
+            "projects": [p["project_id"] for p in projects],
+            "resources": [r["resource_id"] for r in resources],
+        },
+    ).json()
     job = api.post(f"/api/events/{event['id']}/plans", json={}).json()
     while (state := api.get(f"/api/jobs/{job['id']}").json())["status"] not in ("done", "failed"):
         time.sleep(0.2)
@@ -55,7 +68,9 @@ def main() -> None:
             with httpx.Client(base_url=url, headers=headers, timeout=120) as api:
                 event_id, plan_id, token = _stage(api)
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+                browser = playwright.chromium.launch(
+                    executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+                )
                 desk = browser.new_context(base_url=url, viewport=DESKTOP, locale="zh-CN")
                 page = desk.new_page()
 
@@ -77,14 +92,17 @@ def main() -> None:
                 page.locator("#matches tbody tr").first.locator("button[value=pin]").click()
                 shot("project")
                 page.goto("/import")
-                page.set_input_files("input[name=file]", str(ROOT / "tests" / "fixtures" / "projects_bad.csv"))
+                page.set_input_files(
+                    "input[name=file]", str(ROOT / "tests" / "fixtures" / "projects_bad.csv")
+                )
                 page.click("#import-form button[type=submit]")
                 shot("import-errors", selector="#import-errors")
                 shot("plan", f"/plans/{plan_id}")
                 shot("dashboard", f"/dashboard?event={event_id}")
                 shot("dashboard-heatmap", selector="#heatmap")
-                phone = browser.new_context(base_url=url, viewport=PHONE, is_mobile=True,
-                                            has_touch=True, locale="zh-CN")  # fmt: skip
+                phone = browser.new_context(
+                    base_url=url, viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN"
+                )
                 page = phone.new_page()
                 page.goto(f"/me?token={token}")
                 page.wait_for_url("**/projects/*")

@@ -165,9 +165,13 @@ class VectorIndex:
     def describe(self) -> dict[str, Any]:
         """What the sidecar records (without the index checksum)."""
         return {
-            "format_version": FORMAT_VERSION, "model_id": self.model_id, "dim": self.dim,
-            "kind": self.kind, "ntotal": self.ntotal, "ids": self.ids,
-        }  # fmt: skip
+            "format_version": FORMAT_VERSION,
+            "model_id": self.model_id,
+            "dim": self.dim,
+            "kind": self.kind,
+            "ntotal": self.ntotal,
+            "ids": self.ids,
+        }
 
     def save(self, path: Path) -> None:
         """Write ``path`` (FAISS) and ``path.json`` (sidecar), each via temp file + rename.

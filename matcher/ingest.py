@@ -26,6 +26,7 @@ from .schema import (
     Resource,
     Vocabulary,
 )
+from .text.fold import fold_key
 
 log = logging.getLogger(__name__)
 
@@ -218,9 +219,9 @@ def _read_frame(path: Path) -> pd.DataFrame:
 
 
 def _canonical(header: str, columns: dict[str, tuple[str, ...]]) -> str | None:
-    folded = header.strip().lower().replace(" ", "")
+    folded = fold_key(header)
     for key, spellings in columns.items():
-        if folded in (s.lower() for s in spellings):
+        if folded in (fold_key(s) for s in spellings):
             return key
     return None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .text.fold import fold
+from .text.fold import fold_key
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,7 @@ class Vocabulary:
         return tuple(self.labels)
 
 
-def _fold(value: str) -> str:
-    return fold(value).strip().replace(" ", "")
+_fold = fold_key
 
 
 def _aliases(pairs: dict[str, str]) -> dict[str, str]:

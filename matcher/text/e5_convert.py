@@ -144,10 +144,15 @@ def bert_state_dict(e5: E5File) -> dict[str, np.ndarray]:
     h, ffn = int(e5.header["hidden"]), int(e5.header["ffn"])
     shapes = {"q": (h, h), "k": (h, h), "v": (h, h), "ao": (h, h), "fi": (ffn, h), "fo": (h, ffn)}
     names = {
-        "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-        "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
-        "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm",
-    }  # fmt: skip
+        "q": "attention.self.query",
+        "k": "attention.self.key",
+        "v": "attention.self.value",
+        "ao": "attention.output.dense",
+        "aln": "attention.output.LayerNorm",
+        "fi": "intermediate.dense",
+        "fo": "output.dense",
+        "oln": "output.LayerNorm",
+    }
     out = {
         "embeddings.word_embeddings.weight": e5.tensor("emb.word").reshape(-1, h),
         "embeddings.position_embeddings.weight": e5.tensor("emb.pos").reshape(-1, h),
@@ -255,11 +260,15 @@ def _save_tokenizer(e5: E5File, folder: Path) -> None:
     # (BertTokenizer, XLMRobertaTokenizer) may rebuild the normaliser from their own defaults.
     hf_tok = PreTrainedTokenizerFast(
         tokenizer_object=build_tokenizer(e5),
-        bos_token=v.pieces[v.bos], eos_token=v.pieces[v.eos], unk_token=v.pieces[v.unk],
-        pad_token=v.pieces[v.pad], cls_token=v.pieces[v.bos], sep_token=v.pieces[v.eos],
+        bos_token=v.pieces[v.bos],
+        eos_token=v.pieces[v.eos],
+        unk_token=v.pieces[v.unk],
+        pad_token=v.pieces[v.pad],
+        cls_token=v.pieces[v.bos],
+        sep_token=v.pieces[v.eos],
         mask_token="<mask>" if "<mask>" in v.pieces else None,
         model_max_length=int(e5.header["max_positions"]),
-    )  # fmt: skip
+    )
     hf_tok.save_pretrained(str(folder))
 
 
@@ -273,34 +282,65 @@ def _write_sentence_transformers_files(folder: Path, dim: int, max_len: int) -> 
     import sentence_transformers
 
     st = "sentence_transformers"
-    _write_json(folder / "modules.json", [
-        {"idx": 0, "name": "0", "path": "", "type": f"{st}.base.modules.transformer.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling",
-         "type": f"{st}.sentence_transformer.modules.pooling.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize",
-         "type": f"{st}.base.modules.normalize.Normalize"},
-    ])  # fmt: skip
-    _write_json(folder / "sentence_bert_config.json", {
-        "max_seq_length": max_len,
-        "transformer_task": "feature-extraction",
-        "modality_config": {
-            "text": {"method": "forward", "method_output_name": "last_hidden_state"}
+    _write_json(
+        folder / "modules.json",
+        [
+            {
+                "idx": 0,
+                "name": "0",
+                "path": "",
+                "type": f"{st}.base.modules.transformer.Transformer",
+            },
+            {
+                "idx": 1,
+                "name": "1",
+                "path": "1_Pooling",
+                "type": f"{st}.sentence_transformer.modules.pooling.Pooling",
+            },
+            {
+                "idx": 2,
+                "name": "2",
+                "path": "2_Normalize",
+                "type": f"{st}.base.modules.normalize.Normalize",
+            },
+        ],
+    )
+    _write_json(
+        folder / "sentence_bert_config.json",
+        {
+            "max_seq_length": max_len,
+            "transformer_task": "feature-extraction",
+            "modality_config": {
+                "text": {"method": "forward", "method_output_name": "last_hidden_state"}
+            },
+            "module_output_name": "token_embeddings",
         },
-        "module_output_name": "token_embeddings",
-    })  # fmt: skip
-    _write_json(folder / "1_Pooling" / "config.json", {
-        "embedding_dimension": dim, "pooling_mode": "mean", "include_prompt": True,
-    })  # fmt: skip
-    _write_json(folder / "2_Normalize" / "config.json", {
-        "module_input_name": "sentence_embedding", "module_output_name": "sentence_embedding",
-    })  # fmt: skip
-    _write_json(folder / "config_sentence_transformers.json", {
-        "__version__": {"sentence_transformers": sentence_transformers.__version__},
-        "model_type": "SentenceTransformer",
-        "prompts": PROMPTS,
-        "default_prompt_name": None,
-        "similarity_fn_name": "cosine",
-    })  # fmt: skip
+    )
+    _write_json(
+        folder / "1_Pooling" / "config.json",
+        {
+            "embedding_dimension": dim,
+            "pooling_mode": "mean",
+            "include_prompt": True,
+        },
+    )
+    _write_json(
+        folder / "2_Normalize" / "config.json",
+        {
+            "module_input_name": "sentence_embedding",
+            "module_output_name": "sentence_embedding",
+        },
+    )
+    _write_json(
+        folder / "config_sentence_transformers.json",
+        {
+            "__version__": {"sentence_transformers": sentence_transformers.__version__},
+            "model_type": "SentenceTransformer",
+            "prompts": PROMPTS,
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
+    )
 
 
 def file_sha256(path: Path) -> str:

@@ -69,14 +69,26 @@ class EncoderSpec:
 
 ENCODERS: dict[str, EncoderSpec] = {
     "e5-small": EncoderSpec(
-        name="e5-small", folder="multilingual-e5-small", dim=384, stamp_file="conversion.json",
-        query_prompt="query", passage_prompt="passage", trust_remote_code=False, build=_build_e5,
+        name="e5-small",
+        folder="multilingual-e5-small",
+        dim=384,
+        stamp_file="conversion.json",
+        query_prompt="query",
+        passage_prompt="passage",
+        trust_remote_code=False,
+        build=_build_e5,
     ),
     "use-m3": EncoderSpec(
-        name="use-m3", folder="use-multilingual-v3", dim=512, stamp_file="build.json",
-        query_prompt=None, passage_prompt=None, trust_remote_code=True, build=_build_use,
+        name="use-m3",
+        folder="use-multilingual-v3",
+        dim=512,
+        stamp_file="build.json",
+        query_prompt=None,
+        passage_prompt=None,
+        trust_remote_code=True,
+        build=_build_use,
     ),
-}  # fmt: skip
+}
 
 
 def models_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -129,9 +141,12 @@ class SentenceTransformerEncoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         out = self.model.encode(
-            list(texts), prompt_name=prompt_name, batch_size=32,
-            convert_to_numpy=True, show_progress_bar=False,
-        )  # fmt: skip
+            list(texts),
+            prompt_name=prompt_name,
+            batch_size=32,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
         out = np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)

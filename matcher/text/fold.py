@@ -16,6 +16,11 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", str(text)).lower()
 
 
+def fold_key(value: str) -> str:
+    """A spelling to look up in a table: folded, trimmed, without spaces ("AI 医疗" = "ai医疗")."""
+    return fold(value).strip().replace(" ", "")
+
+
 def org_key(name: str) -> str:
     """An organisation's name without spaces, brackets and punctuation, folded."""
     return _ORG_NOISE.sub("", fold(name))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
@@ -13,6 +12,8 @@ import bm25s
 import jieba
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .fold import fold
 
 jieba.setLogLevel(logging.WARNING)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -89,15 +90,10 @@ def _load_terms() -> None:
             jieba.add_word(line.strip())
 
 
-def normalise(text: str) -> str:
-    """NFKC (full-width → half-width) and lower case: one spelling per word."""
-    return unicodedata.normalize("NFKC", text).lower()
-
-
 def words(text: str) -> list[str]:
     """Content words of a text: jieba segmentation minus punctuation and stop words."""
     _load_terms()
-    tokens = jieba.lcut(normalise(text))
+    tokens = jieba.lcut(fold(text))
     return [t for t in tokens if _WORD.fullmatch(t) and t not in _STOPWORDS and not t.isdigit()]
 
 
@@ -136,7 +132,7 @@ class CharNgramScorer:
             analyzer="char_wb",
             ngram_range=self.ngram_range,
             sublinear_tf=True,
-            preprocessor=normalise,
+            preprocessor=fold,
             dtype=np.float32,
         )
         self.vectorizer_.fit(corpus)

@@ -33,9 +33,11 @@ def int8_queries(encoder: Encoder) -> Encoder:
         warnings.filterwarnings("ignore", message="torch.ao.quantization is deprecated")
         warnings.filterwarnings("ignore", message="torch.quantize_per_tensor")
         model = torch.ao.quantization.quantize_dynamic(
-            _shallow_tensors_copy(encoder.model), {torch.nn.Linear}, dtype=torch.qint8,
+            _shallow_tensors_copy(encoder.model),
+            {torch.nn.Linear},
+            dtype=torch.qint8,
             inplace=True,
-        )  # fmt: skip
+        )
     quantized = copy.copy(encoder)
     quantized.model = model
     quantized.model_id = f"{encoder.model_id}+int8"
