@@ -63,7 +63,7 @@ class Ranker:
         self.featurizer = featurizer
         self.fusion = fusion
         self.block_size = block_size
-        self.explain = Explainer(featurizer, words)
+        self.explain = Explainer(featurizer, words, lambda i, j: bool(self.excluded[i, j]))
         self._progress: Progress | None = None
 
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -166,9 +166,16 @@ class WordStats:
 class Explainer:
     """Builds the reason text of any (project index, provider index) of a featurizer."""
 
-    def __init__(self, featurizer: PairFeaturizer, words: WordStats | None = None) -> None:
+    def __init__(
+        self,
+        featurizer: PairFeaturizer,
+        words: WordStats | None = None,
+        excluded: Callable[[int, int], bool] | None = None,
+    ) -> None:
+        """`excluded(i, j)`: the ranker's veto, when it has computed it already."""
         self.f = featurizer
         self._given_words = words
+        self._excluded = excluded
 
     @cached_property
     def words(self) -> WordStats:
@@ -184,7 +191,8 @@ class Explainer:
 
     def excluded_by(self, i: int, j: int) -> str:
         """The provider's clause that excludes this project, or ''."""
-        return self.f.resource_profiles.exclusion_text[j] if self.f.excluded([i])[0, j] else ""
+        hit = self._excluded(i, j) if self._excluded else bool(self.f.excluded([i])[0, j])
+        return self.f.resource_profiles.exclusion_text[j] if hit else ""
 
     def specialty(self, i: int, j: int) -> str:
         """ "专长匹配：冠脉" when the provider's specialty covers the project's, else ''."""

@@ -45,6 +45,7 @@ def closure(keys: Iterable[str]) -> set[str]:
     return out
 
 
+@cache
 def node_fit(project_key: str, provider_key: str) -> float:
     """How well a provider's node covers a project's node (same kind)."""
     if project_key == provider_key:
@@ -71,21 +72,55 @@ def best_fits(project: Sequence[str], provider: Sequence[str]) -> dict[str, tupl
     return out
 
 
-def fit(project: Sequence[str], provider: Sequence[str]) -> float:
-    """Graded specialty fit in [0, 1]: mean best fit over shared kinds; GENERIC when none."""
+@cache
+def _fit(project: tuple[str, ...], provider: tuple[str, ...]) -> float:
     fits = best_fits(project, provider)
     if not fits:
         return GENERIC
     return float(np.mean([score for score, _ in fits.values()]))
 
 
+def fit(project: Sequence[str], provider: Sequence[str]) -> float:
+    """Graded specialty fit in [0, 1]: mean best fit over shared kinds; GENERIC when none."""
+    return _fit(tuple(sorted(project)), tuple(sorted(provider)))
+
+
 def fit_matrix(projects: Sequence[Sequence[str]], providers: Sequence[Sequence[str]]) -> np.ndarray:
-    """(n_projects, n_providers) float32 of `fit`, computed once per distinct pair of key sets."""
+    """(n_projects, n_providers) float32 of `fit`, vectorised over distinct key sets."""
     p_sets, p_index = _distinct(projects)
     r_sets, r_index = _distinct(providers)
-    table = np.array([[fit(p, r) for r in r_sets] for p in p_sets], dtype=np.float32)
-    table = table.reshape(len(p_sets), len(r_sets))
+    a, b = _membership(p_sets), _membership(r_sets)  # (sets, nodes) float32
+    fits = _NODE_FIT  # (nodes, nodes): node_fit(project node, provider node)
+    total = np.zeros((len(p_sets), len(r_sets)), dtype=np.float32)
+    shared = np.zeros_like(total)
+    for kind_nodes in _KIND_NODES:
+        fk = fits[np.ix_(kind_nodes, kind_nodes)]
+        ak, bk = a[:, kind_nodes], b[:, kind_nodes]
+        # best[x, y] = max over the project's nodes p and the provider's nodes r of fit(p, r)
+        per_node = (fk[:, None, :] * bk[None, :, :]).max(axis=-1)  # (kind nodes, provider sets)
+        best = np.empty_like(total)
+        for start in range(0, len(p_sets), _CHUNK):  # bounded memory on big catalogues
+            rows = slice(start, start + _CHUNK)
+            best[rows] = (ak[rows, :, None] * per_node[None, :, :]).max(axis=1)
+        both = (ak.any(axis=1)[:, None] & bk.any(axis=1)[None, :]).astype(np.float32)
+        total += best * both
+        shared += both
+    table = np.where(shared > 0, total / np.maximum(shared, 1), GENERIC).astype(np.float32)
     return table[np.ix_(p_index, r_index)]
+
+
+_CHUNK = 256
+_KEYS = [n.key for n in NODES]
+_POSITION = {key: i for i, key in enumerate(_KEYS)}
+_NODE_FIT = np.array([[node_fit(p, r) for r in _KEYS] for p in _KEYS], dtype=np.float32)
+_KIND_NODES = [np.array([i for i, n in enumerate(NODES) if n.kind == kind]) for kind in KINDS]
+
+
+def _membership(sets: Sequence[tuple[str, ...]]) -> np.ndarray:
+    out = np.zeros((len(sets), len(_KEYS)), dtype=np.float32)
+    for i, keys in enumerate(sets):
+        out[i, [_POSITION[k] for k in keys]] = 1.0
+    return out
 
 
 def _distinct(sets: Sequence[Sequence[str]]) -> tuple[list[tuple[str, ...]], np.ndarray]:

@@ -12,6 +12,7 @@ Cues are regular expressions on folded text (`matcher.text.fold`); ASCII words u
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 
 KINDS = ("area", "modality", "product")
@@ -45,14 +46,15 @@ NODES: tuple[Node, ...] = _read()
 BY_KEY = {node.key: node for node in NODES}
 
 
-def ancestors(key: str) -> list[str]:
+@cache
+def ancestors(key: str) -> tuple[str, ...]:
     """The key's ancestors, nearest first."""
     out: list[str] = []
     parent = BY_KEY[key].parent
     while parent is not None:
         out.append(parent)
         parent = BY_KEY[parent].parent
-    return out
+    return tuple(out)
 
 
 def label(key: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import bm25s
@@ -92,9 +92,16 @@ def _load_terms() -> None:
 
 def words(text: str) -> list[str]:
     """Content words of a text: jieba segmentation minus punctuation and stop words."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=50_000)  # a text is segmented for BM25, its need clauses and the reasons
+def _words(text: str) -> tuple[str, ...]:
     _load_terms()
     tokens = jieba.lcut(fold(text))
-    return [t for t in tokens if _WORD.fullmatch(t) and t not in _STOPWORDS and not t.isdigit()]
+    return tuple(
+        t for t in tokens if _WORD.fullmatch(t) and t not in _STOPWORDS and not t.isdigit()
+    )
 
 
 class BM25Scorer:
