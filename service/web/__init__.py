@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from ..errors import ServiceError, api_error
-from . import dashboard, events, imports, records, signin
+from . import dashboard, events, imports, links, records, signin
 from .render import STATIC, page
 from .session import LoginRequired, PageError, SessionStore, current_visitor
 
@@ -20,7 +20,7 @@ __all__ = ["install"]
 
 def install(app: FastAPI) -> None:
     app.state.web_sessions = SessionStore()
-    for module in (signin, records, imports, events, dashboard):
+    for module in (signin, records, links, imports, events, dashboard):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(LoginRequired, _to_login)

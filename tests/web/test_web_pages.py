@@ -192,3 +192,60 @@ def test_the_main_pages_fit_a_phone_screen(browser, base_url, api):
             assert width <= PHONE["width"], f"{path} is {width}px wide on a phone"
     finally:
         phone.close()
+
+
+def _live_links(api, subject: str) -> list[dict]:
+    tokens = api.get("/api/tokens").json()["data"]
+    return [t for t in tokens if t["subject_id"] == subject and t["revoked_at"] is None]
+
+
+def test_a_personal_link_is_issued_once_and_the_page_keeps_working(organiser, api):
+    event_id = _event(api, "个人链接测试")
+    page = organiser
+    page.goto(f"/projects/P2?event={event_id}")
+    page.click("text=生成个人链接")
+    page.wait_for_url(f"**/projects/P2?event={event_id}#link")  # a redirect: reload is a GET
+    link = page.locator("#personal-link").input_value()
+    page.select_option("select[name=type]", "hospital")
+    page.click("form.filters button[type=submit]")  # the filter form used to GET …/link: 405
+    page.wait_for_url(re.compile(r"/projects/P2\?.*type=hospital"))
+    assert "Method Not Allowed" not in page.content()
+    page.goto(f"/projects/P2?event={event_id}")
+    page.locator("#matches tbody tr").first.locator("button[value=pin]").click()
+    assert page.locator("#matches .badge.pin").count() == 1
+    page.reload()
+    assert page.locator("#personal-link").input_value() == link  # shown again, not re-issued
+    assert len(_live_links(api, "P2")) == 1
+
+    page.click("text=重新生成链接")
+    fresh = page.locator("#personal-link").input_value()
+    assert fresh != link and len(_live_links(api, "P2")) == 1
+    page.click("button[data-copy='#personal-link']")
+    assert page.locator("button[data-copy='#personal-link']").inner_text() == "已复制"
+    page.click("text=撤销链接")
+    assert _live_links(api, "P2") == [] and page.locator("text=生成个人链接").count() == 1
+
+
+def test_links_for_all_participants_of_an_event_and_their_workbook(organiser, api, tmp_path):
+    event_id = _event(api, "批量链接测试", projects=["P1", "P3"], resources=["R2", "R3"])
+    page = organiser
+    page.goto("/links")
+    page.select_option("select[name=event]", str(event_id))
+    page.wait_for_url(f"**/links?event={event_id}")
+    assert page.locator("#links tbody tr").count() == 4
+    page.check("input[name=scope][value=all]")
+    page.click("#bulk-form button[type=submit]")
+    assert "已生成 4 个个人链接" in page.locator("#links-issued").inner_text()
+    assert page.locator("#links tbody input.copy").count() == 4
+    with page.expect_download() as download:
+        page.click("#links-export")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    rows = list(openpyxl.load_workbook(saved).active.values)
+    assert [r[1] for r in rows[1:]] == ["P1", "P3", "R2", "R3"]
+    assert all(str(r[4]).startswith("http") and "/me?token=mk_" in str(r[4]) for r in rows[1:])
+    page.reload()  # a reload re-reads the page, it does not post again
+    assert page.locator("#links tbody input.copy").count() == 4
+    assert all(len(_live_links(api, s)) == 1 for s in ("P1", "P3", "R2", "R3"))
+    page.locator("#links tbody tr[data-id=R3] button", has_text="撤销").click()
+    assert page.locator("#links tbody tr[data-id=R3] .badge", has_text="未生成").count() == 1

@@ -12,7 +12,22 @@ document.addEventListener("DOMContentLoaded", () => {
     input.addEventListener("focus", () => input.select());
   });
 
-  // filter a list of <details> by the text typed
+  // a copy button copies its field (and says so, for screen readers too)
+  document.querySelectorAll("button[data-copy]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      const input = document.querySelector(button.dataset.copy);
+      input.select();
+      try {
+        await navigator.clipboard.writeText(input.value);
+      } catch (error) {
+        document.execCommand("copy");
+      }
+      button.textContent = "已复制";
+      button.setAttribute("aria-live", "polite");
+    });
+  });
+
+  // filter a list of <details> (or table rows) by the text typed
   document.querySelectorAll("input[data-filter]").forEach((input) => {
     const items = document.querySelectorAll(input.dataset.filter);
     input.addEventListener("input", () => {
