@@ -95,6 +95,12 @@ def project_list(
     )
 
 
+def shown(matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The matches a person sees: pairs the provider's own rules exclude (expected grade below
+    0, the ranker's veto) are never shown."""
+    return [m for m in matches if m["score"] >= 0]
+
+
 def _record_page(
     request: Request,
     visitor: Visitor,
@@ -159,7 +165,7 @@ def show_project(
         session,
         kind="project",
         record=project,
-        matches=answer.data if answer else [],
+        matches=shown(answer.data if answer else []),
         event=event,
         extra={"k": k, "types": list(types)},
     )
@@ -185,7 +191,7 @@ def show_resource(
         session,
         kind="resource",
         record=resource,
-        matches=answer.data if answer else [],
+        matches=shown(answer.data if answer else []),
         event=event,
         extra={"k": k},
     )
