@@ -12,6 +12,16 @@ document.addEventListener("DOMContentLoaded", () => {
     input.addEventListener("focus", () => input.select());
   });
 
+  // a table that scrolls sideways (on a phone) can be scrolled from the keyboard too
+  document.querySelectorAll(".scroll").forEach((region) => {
+    if (region.scrollWidth > region.clientWidth && !region.hasAttribute("tabindex")) {
+      const heading = region.closest("section")?.querySelector("h2, h3");
+      region.tabIndex = 0;
+      region.setAttribute("role", "region");
+      region.setAttribute("aria-label", heading ? heading.textContent.trim() : "表格");
+    }
+  });
+
   // a copy button copies its field (and says so, for screen readers too)
   document.querySelectorAll("button[data-copy]").forEach((button) => {
     button.addEventListener("click", async () => {
