@@ -42,7 +42,11 @@ rank: setup  ## rank the shipped sample from the command line and print a readab
 	$(VENV)/bin/matcher rank-projects --projects $(SAMPLE_P) --resources $(SAMPLE_R) --top-k 10 --out out/ranked_projects.csv
 	$(PY) -m matcher.summary out/ranked.csv --projects $(SAMPLE_P) --resources $(SAMPLE_R)
 
-test: setup  ## install and run every test (real encoders included)
+AXE := tests/web/.axe/node_modules/axe-core/axe.min.js
+$(AXE):  # axe-core for the browser tests' accessibility checks, from the npm registry
+	npm install --no-audit --no-fund --prefix tests/web/.axe axe-core@4.10.3
+
+test: setup $(AXE)  ## install and run every test (real encoders included)
 	$(PY) -m pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure here"; exit 1; fi; exit $$status
 

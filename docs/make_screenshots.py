@@ -98,6 +98,9 @@ def main() -> None:
                 page.click("#import-form button[type=submit]")
                 shot("import-errors", selector="#import-errors")
                 shot("plan", f"/plans/{plan_id}")
+                page.goto(f"/links?event={event_id}")
+                page.click("#bulk-form button[type=submit]")
+                shot("links")
                 shot("dashboard", f"/dashboard?event={event_id}")
                 shot("dashboard-heatmap", selector="#heatmap")
                 phone = browser.new_context(

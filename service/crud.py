@@ -207,6 +207,73 @@ def issue_token(session: Session, body: TokenCreate) -> tuple[CredentialRow, str
     return issue_credential(session, role, subject, body.label)
 
 
+def reissue_token(session: Session, body: TokenCreate) -> tuple[CredentialRow, str, list[str]]:
+    """A participant's one active link: revokes its live tokens and issues a new one (NotFound
+    if the record does not exist). Returns the new row, the secret to show once, and the key ids
+    revoked (for the caller to drop from the authenticator's cache)."""
+    if body.project_id is not None:
+        subject = ("project", body.project_id)
+        if get_project(session, body.project_id) is None:
+            raise NotFound("project", body.project_id)
+    else:
+        subject = ("resource", str(body.resource_id))
+        if get_resource(session, subject[1]) is None:
+            raise NotFound("provider", subject[1])
+    issued, revoked = reissue_tokens(session, [subject], body.label)
+    return issued[0][0], issued[0][1], revoked
+
+
+def reissue_tokens(
+    session: Session, subjects: Sequence[tuple[str, str]], label: str = ""
+) -> tuple[list[tuple[CredentialRow, str]], list[str]]:
+    """A new token for each (role, subject id) — "project" or "resource" — revoking the ones
+    they had, in one commit. Returns the new rows with their secrets, and the revoked key ids.
+    The caller checks that the subjects exist."""
+    wanted = set(subjects)
+    now = utcnow()
+    revoked = []
+    for row in live_tokens(session):
+        if (row.role, row.subject_id) in wanted:
+            row.revoked_at = now
+            revoked.append(row.key_id)
+    issued = []
+    for role, subject_id in dict.fromkeys(subjects):
+        key_id, credential = security.new_credential()
+        salt, digest = security.hash_secret(security.split(credential)[1])
+        row = CredentialRow(
+            key_id=key_id,
+            role=role,
+            subject_id=subject_id,
+            salt=salt,
+            secret_hash=digest,
+            label=label,
+        )
+        session.add(row)
+        issued.append((row, credential))
+    session.commit()
+    return issued, revoked
+
+
+def live_tokens(
+    session: Session, role: str | None = None, subject_id: str | None = None
+) -> list[CredentialRow]:
+    """Unrevoked project and provider tokens (of one role and subject if given), oldest first."""
+    query = select(CredentialRow).where(
+        CredentialRow.revoked_at.is_(None), CredentialRow.role.in_(("project", "resource"))
+    )
+    if role is not None:
+        query = query.where(CredentialRow.role == role)
+    if subject_id is not None:
+        query = query.where(CredentialRow.subject_id == subject_id)
+    return list(session.scalars(query.order_by(CredentialRow.created_at)))
+
+
+def personal_tokens(session: Session) -> list[CredentialRow]:
+    """Every project and provider token, live or revoked, newest first."""
+    query = select(CredentialRow).where(CredentialRow.role.in_(("project", "resource")))
+    return list(session.scalars(query.order_by(CredentialRow.created_at.desc())))
+
+
 def ensure_env_organiser(session: Session, key: str) -> None:
     """Make MATCHER_ADMIN_KEY a valid organiser key (replacing an older value of it)."""
     salt, digest = security.hash_secret(key)

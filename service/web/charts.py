@@ -7,6 +7,7 @@ with its own fonts; matplotlib only measures them, with a CJK font when one is i
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import threading
@@ -79,31 +80,40 @@ def _figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def _svg(figure: Figure) -> str:
+def _svg(figure: Figure, name: str) -> str:
+    """The figure as inline SVG with an accessible name (`name`)."""
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg")
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
     # scale with the page: drop the fixed size, keep the viewBox
-    return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 role="img"', text, count=1)
+    label = html.escape(name, quote=True)
+    return re.sub(
+        r'<svg([^>]*?) width="[^"]*" height="[^"]*"',
+        lambda m: f'<svg{m.group(1)} role="img" aria-label="{label}"',
+        text,
+        count=1,
+    )
 
 
 def text(chinese: str, english: str) -> str:
     return chinese if cjk_font() else english
 
 
-def score_histogram(all_scores: np.ndarray, meeting_scores: Sequence[float]) -> str:
-    """Distribution of every pair's score, with the planned meetings' scores over it."""
+def score_histogram(grades: np.ndarray, meeting_grades: Sequence[float]) -> str:
+    """Distribution of every pair's expected grade (0–3; NaN pairs left out), with the planned
+    meetings' grades over it."""
     figure = _figure(6.4, 2.8)
     axes = figure.add_subplot()
-    bins = [i / 25 for i in range(26)]
-    values = np.asarray(all_scores, dtype=float).ravel()
+    bins = [i / 10 for i in range(31)]
+    values = np.asarray(grades, dtype=float).ravel()
+    values = values[~np.isnan(values)]
     weights = np.full(values.shape, 1.0 / max(len(values), 1))
     axes.hist(
         values, bins=bins, weights=weights, color="#9db4c8", label=text("全部配对", "all pairs")
     )
-    if len(meeting_scores):
-        met = np.asarray(meeting_scores, dtype=float)
+    if len(meeting_grades):
+        met = np.asarray(meeting_grades, dtype=float)
         axes.hist(
             met,
             bins=bins,
@@ -112,12 +122,18 @@ def score_histogram(all_scores: np.ndarray, meeting_scores: Sequence[float]) -> 
             alpha=0.75,
             label=text("已排会面", "planned meetings"),
         )
-    axes.set_xlabel(text("匹配分（0–1，越高越合适）", "match score (0–1)"))
+    axes.set_xlim(0, 3)
+    axes.set_xticks([0, 1, 2, 3])
+    axes.set_xlabel(
+        text("预计专家评分（0–3：3 理想伙伴 · 2 良好 · 1 一般 · 0 不合适）", "expected grade (0–3)")
+    )
     axes.set_ylabel(text("占比", "share"))
     axes.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
     axes.legend(frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
-    return _svg(figure)
+    return _svg(
+        figure, text("匹配分分布直方图：全部配对与已排会面的预计专家评分", "score histogram")
+    )
 
 
 def score_heatmap(
@@ -131,7 +147,7 @@ def score_heatmap(
     figure = _figure(7.2, 5.6)
     axes = figure.add_subplot()
     image = axes.imshow(
-        scores, aspect="auto", cmap="YlGnBu", vmin=0.0, vmax=1.0, interpolation="none"
+        scores, aspect="auto", cmap="YlGnBu", vmin=0.0, vmax=3.0, interpolation="none"
     )
     if meetings:
         rows, cols = zip(*meetings, strict=True)
@@ -162,5 +178,8 @@ def score_heatmap(
     axes.set_ylim(n_rows - 0.5, -0.5)
     axes.set_xlabel(text(f"资源方（{n_cols}，按类型）", f"providers ({n_cols}, by type)"))
     axes.set_ylabel(text(f"项目（{n_rows}，按赛道）", f"projects ({n_rows}, by track)"))
-    figure.colorbar(image, ax=axes, shrink=0.8, label=text("匹配分", "score"))
-    return _svg(figure)
+    figure.colorbar(image, ax=axes, shrink=0.8, label=text("预计专家评分（0–3）", "expected grade"))
+    name = (
+        f"热力图：{n_rows} 个项目 × {n_cols} 家资源方的预计专家评分，颜色越深越匹配，红点为已排会面"
+    )
+    return _svg(figure, text(name, "score heatmap"))

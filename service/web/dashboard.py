@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from matcher.catalogue import Snapshot
+from matcher.fusion import MAX_GRADE
 from matcher.plan import Event, MatchScores
 from matcher.schema import NEED, RESOURCE_TYPE, TRACK
 
@@ -30,6 +31,15 @@ def match_scores(snapshot: Snapshot) -> MatchScores:
         _SCORES.clear()
         _SCORES[snapshot.version] = found
     return found
+
+
+def expected_grades(snapshot: Snapshot, scores: MatchScores) -> np.ndarray:
+    """Every pair's expected expert grade (0–3); pairs the provider excludes are NaN (never
+    shown). The planner's scores are these grades / 3."""
+    if snapshot.ranker is None:
+        return np.full(scores.scores.shape, np.nan)
+    grades = np.asarray(snapshot.ranker.scores, dtype=np.float64)
+    return np.where(grades < 0, np.nan, grades)
 
 
 def coverage(scores: MatchScores, plan: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -86,7 +96,7 @@ def utilisation(plan: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def heatmap_input(
-    scores: MatchScores, event: Event | None, plan: dict[str, Any] | None
+    scores: MatchScores, grades: np.ndarray, event: Event | None, plan: dict[str, Any] | None
 ) -> tuple[np.ndarray, list[tuple[str, int]], list[tuple[str, int]], list[tuple[int, int]]]:
     """Attending projects (by track) × providers (by type), their groups and the meetings."""
     rows = [
@@ -119,7 +129,7 @@ def heatmap_input(
         for m in (plan or {}).get("meetings", [])
         if m["project_id"] in where_p and m["resource_id"] in where_r
     ]
-    return scores.scores[np.ix_(rows, cols)], row_groups, col_groups, meetings
+    return grades[np.ix_(rows, cols)], row_groups, col_groups, meetings
 
 
 def _groups(keys: list[str], labels: dict[str, str]) -> list[tuple[str, int]]:
@@ -150,18 +160,17 @@ def dashboard(
     plan = plan_row.body if plan_row else None
     spec = planning.event_of(chosen) if chosen else None
     plan_key = plan_row.id if plan_row else 0
+    grades = expected_grades(snapshot, scores)
+    met = [m["score"] * MAX_GRADE for m in (plan or {}).get("meetings", [])]
     histogram = charts.render(
-        ("hist", snapshot.version, plan_key),
-        charts.score_histogram,
-        scores.scores,
-        [m["score"] for m in (plan or {}).get("meetings", [])],
+        ("hist", snapshot.version, plan_key), charts.score_histogram, grades, met
     )
     heatmap = ""
     if scores.scores.size:
         attending = (tuple(spec.projects or ()), tuple(spec.resources or ())) if spec else ()
         heatmap = charts.render(
             ("heat", snapshot.version, plan_key, attending),
-            lambda: charts.score_heatmap(*heatmap_input(scores, spec, plan)),
+            lambda: charts.score_heatmap(*heatmap_input(scores, grades, spec, plan)),
         )
     return page(
         request,

@@ -24,6 +24,7 @@ from .. import crud, planning
 from ..deps import JobsDep, MatchingDep, SessionDep
 from ..errors import Invalid
 from ..schemas import EventCreate, JobPublic, PlanRequest, PlanSummary
+from . import exports, messages
 from .render import local_path, page
 from .session import OrganiserForm, OrganiserPage
 
@@ -82,11 +83,15 @@ def spec_from_form(form: dict[str, str]) -> dict[str, Any]:
 
 
 def _messages(exc: Exception) -> list[str]:
+    """Every problem of the event form, in Chinese."""
     if isinstance(exc, ValidationError):
-        return [f"{'.'.join(str(x) for x in e['loc']) or '表单'}：{e['msg']}" for e in exc.errors()]
+        return [messages.validation_error(e) for e in exc.errors()]
     if isinstance(exc, Invalid):
-        return [str(d.get("msg", d)) for d in exc.issues]
-    return [str(exc)]
+        return [
+            f"{messages.field_name(d.get('loc', ())) or '活动'}：{messages.chinese(str(d.get('msg', d)))}"
+            for d in exc.issues
+        ]
+    return [messages.chinese(str(exc))]
 
 
 @router.get("/events")
@@ -156,7 +161,8 @@ def run_plan(
 def job_status(job_id: Id, visitor: OrganiserPage, session: SessionDep) -> Response:
     """A plan job's progress as JSON, for the progress bar."""
     job = JobPublic.of(planning.get_job(session, job_id))
-    return JSONResponse(job.model_dump(mode="json"), headers={"Cache-Control": "no-store"})
+    state = {**job.model_dump(mode="json"), "message": messages.chinese(job.message)}
+    return JSONResponse(state, headers={"Cache-Control": "no-store"})
 
 
 # -- plans ---------------------------------------------------------------------------------------
@@ -215,5 +221,11 @@ def download(
     session: SessionDep,
     format: Literal["xlsx", "csv", "json"] = "xlsx",
 ) -> Response:
+    """The plan as a file, its scores on the pages' 0–3 expected-grade scale."""
     file = planning.plan_file(planning.get_plan(session, plan_id), format)
-    return Response(file.data, media_type=file.media_type, headers=file.headers)
+    data = file.data
+    if format == "xlsx":
+        data = exports.workbook_on_grade_scale(data)
+    elif format == "csv":
+        data = exports.csv_on_grade_scale(data)
+    return Response(data, media_type=file.media_type, headers=file.headers)

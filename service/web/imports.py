@@ -13,10 +13,13 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 
-from .. import uploads
-from ..deps import MatchingDep, SettingsDep
+from matcher.ingest import PROJECT_COLUMNS, RESOURCE_COLUMNS
+
+from .. import crud, uploads
+from ..deps import MatchingDep, SessionDep, SettingsDep
 from ..errors import Invalid, TooLarge
 from .render import page
 from .session import OrganiserForm, OrganiserPage
@@ -37,6 +40,7 @@ async def import_sheet(
     visitor: OrganiserForm,
     settings: SettingsDep,
     matching: MatchingDep,
+    session: SessionDep,
     file: Annotated[UploadFile, File()],
     kind: Annotated[Literal["projects", "resources"], Form()] = "projects",
     mode: Annotated[Literal["upsert", "replace"], Form()] = "upsert",
@@ -46,17 +50,50 @@ async def import_sheet(
     upload = UploadFile(io.BytesIO(data), filename=name, headers=Headers({}))
     context: dict[str, Any] = {"kind": kind, "mode": mode, "filename": name}
     load = uploads.import_projects if kind == "projects" else uploads.import_resources
+    before = _records(session, kind)
     try:
         result = await load(matching, upload, settings.max_upload_bytes, mode == "replace")
     except (Invalid, TooLarge) as exc:
-        context["errors"] = (
+        found = (
             exc.issues
             if isinstance(exc, Invalid)
             else [{"row": None, "column": None, "msg": exc.page_message}]
         )
-        context["preview"] = preview(data, name, context["errors"])
+        context["errors"] = [in_chinese(i, kind) for i in found]
+        context["preview"] = preview(data, name, found)
         return page(request, "import.html", visitor, 422, **context)
-    return page(request, "import.html", visitor, result=result, **context)
+    session.expire_all()  # the import wrote through another session
+    after = _records(session, kind)
+    changed = sum(1 for key, record in before.items() if key in after and after[key] != record)
+    unchanged = max(result.updated - changed, 0)
+    return page(
+        request,
+        "import.html",
+        visitor,
+        result=result,
+        changed=result.updated - unchanged,
+        unchanged=unchanged,
+        **context,
+    )
+
+
+def _records(session: Session, kind: str) -> dict[str, object]:
+    if kind == "projects":
+        return {p.project_id: p for p in crud.all_projects(session)}
+    return {r.resource_id: r for r in crud.all_resources(session)}
+
+
+def in_chinese(found: dict[str, Any], kind: str) -> dict[str, Any]:
+    """An import issue as the page lists it: a column the sheet lacks by its Chinese header
+    (赛道, not track), and the accepted headers Chinese first."""
+    columns = PROJECT_COLUMNS if kind == "projects" else RESOURCE_COLUMNS
+    column, msg = found.get("column"), str(found.get("msg", ""))
+    if column in columns:
+        english, *spellings = columns[str(column)]
+        column = f"{spellings[0]}（{english}）" if spellings else english
+        if "missing required column" in msg:
+            msg = f"缺少必需的列；可用的表头：{' / '.join([*spellings, english])}"
+    return {**found, "column": column, "msg": msg}
 
 
 def preview(data: bytes, name: str, issues: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -1,5 +1,5 @@
 """Project and provider pages: lists with filters, details with ranked partners, pins and
-blocks per event, agendas, personal links. Reads and writes go through the same crud,
+blocks per event, agendas (personal links: links.py). Reads and writes go through the same crud,
 matching and planning functions as the API."""
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ from .. import crud, planning
 from ..auth import allow_project, allow_resource
 from ..db import EventRow
 from ..deps import MatchingDep, SessionDep, SettingsDep
-from ..errors import NotFound
 from ..matching import Matching
-from ..schemas import TokenCreate
+from .links import link_state
 from .render import page
-from .session import OrganiserForm, OrganiserPage, PageError, Visitor, VisitorDep
+from .session import OrganiserPage, PageError, Visitor, VisitorDep
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -96,6 +95,12 @@ def project_list(
     )
 
 
+def shown(matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The matches a person sees: pairs the provider's own rules exclude (expected grade below
+    0, the ranker's veto) are never shown."""
+    return [m for m in matches if m["score"] >= 0]
+
+
 def _record_page(
     request: Request,
     visitor: Visitor,
@@ -112,6 +117,12 @@ def _record_page(
         _events_with_pairs(session, event) if visitor.principal.is_organiser else ([], None)
     )
     states = _pair_states(chosen, (lambda p: p[1]) if kind == "project" else (lambda p: p[0]))
+    role = "project" if kind == "project" else "resource"
+    link = (
+        link_state(request, visitor, session, role, record_id)
+        if visitor.principal.is_organiser
+        else None
+    )
     agenda = (
         planning.agenda(session, project_id=record_id)
         if kind == "project"
@@ -128,6 +139,7 @@ def _record_page(
         states=states,
         agenda=agenda.data,
         personal=not visitor.principal.is_organiser,
+        link=link,
         **extra,
     )
 
@@ -141,7 +153,6 @@ def show_project(
     k: int = 10,
     types: Sequence[str] = (),
     event: int | None = None,
-    link: str = "",
 ) -> Response:
     allow_project(visitor.principal, project_id)  # Forbidden: the error page says why
     project = crud.get_project(session, project_id)
@@ -154,9 +165,9 @@ def show_project(
         session,
         kind="project",
         record=project,
-        matches=answer.data if answer else [],
+        matches=shown(answer.data if answer else []),
         event=event,
-        extra={"k": k, "types": list(types), "link": link},
+        extra={"k": k, "types": list(types)},
     )
 
 
@@ -168,7 +179,6 @@ def show_resource(
     matching: Matching,
     k: int = 10,
     event: int | None = None,
-    link: str = "",
 ) -> Response:
     allow_resource(visitor.principal, resource_id)
     resource = crud.get_resource(session, resource_id)
@@ -181,9 +191,9 @@ def show_resource(
         session,
         kind="resource",
         record=resource,
-        matches=answer.data if answer else [],
+        matches=shown(answer.data if answer else []),
         event=event,
-        extra={"k": k, "link": link},
+        extra={"k": k},
     )
 
 
@@ -203,19 +213,6 @@ def project_page(
     types = [t for t in type or () if t in RESOURCE_TYPE.labels]
     k = min(k, settings.max_k)
     return show_project(request, project_id, visitor, session, matching, k, types, event)
-
-
-@router.post("/projects/{project_id}/link")
-def project_link(
-    request: Request,
-    project_id: str,
-    visitor: OrganiserForm,
-    session: SessionDep,
-    matching: MatchingDep,
-) -> Response:
-    """Issue a personal link for the project (shown once on the page that answers)."""
-    link = _issue_link(request, visitor, session, TokenCreate(project_id=project_id, label="web"))
-    return show_project(request, project_id, visitor, session, matching, link=link)
 
 
 # -- providers -------------------------------------------------------------------------------------
@@ -272,23 +269,3 @@ def resource_page(
     """A provider and the projects that fit it best (organisers, or the provider itself)."""
     k = min(k, settings.max_k)
     return show_resource(request, resource_id, visitor, session, matching, k, event)
-
-
-@router.post("/resources/{resource_id}/link")
-def resource_link(
-    request: Request,
-    resource_id: str,
-    visitor: OrganiserForm,
-    session: SessionDep,
-    matching: MatchingDep,
-) -> Response:
-    link = _issue_link(request, visitor, session, TokenCreate(resource_id=resource_id, label="web"))
-    return show_resource(request, resource_id, visitor, session, matching, link=link)
-
-
-def _issue_link(request: Request, visitor: Visitor, session: Session, body: TokenCreate) -> str:
-    try:
-        _, token = crud.issue_token(session, body)
-    except NotFound as exc:
-        raise PageError(404, "找不到该记录，无法生成链接。") from exc
-    return f"{str(request.base_url).rstrip('/')}/me?token={token}"

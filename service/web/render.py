@@ -9,8 +9,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from matcher.fusion import MAX_GRADE
 from matcher.schema import NEED, REGION, RESOURCE_TYPE, STAGE, TRACK, Vocabulary
 
+from .messages import chinese
 from .session import Visitor
 
 HERE = Path(__file__).resolve().parent
@@ -50,7 +52,19 @@ def percent(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
-templates.env.filters.update(label=label, labels=labels, percent=percent)
+def grade(value: float) -> str:
+    """A ranker's expected expert grade (0–3), as every page shows it."""
+    return f"{value:.2f}"
+
+
+def plan_grade(value: float) -> str:
+    """A plan's meeting score (the planner's grade / 3) on the same 0–3 scale."""
+    return grade(value * MAX_GRADE)
+
+
+templates.env.filters.update(
+    label=label, labels=labels, percent=percent, grade=grade, plan_grade=plan_grade, zh=chinese
+)
 templates.env.globals["vocab"] = VOCABULARIES
 
 

@@ -12,7 +12,7 @@ import hmac
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -47,6 +47,7 @@ class _Entry:
     credential: str
     csrf: str
     expires: float
+    links: dict[str, str] = field(default_factory=dict)  # key id → personal link issued here
 
 
 class SessionStore:
@@ -77,6 +78,26 @@ class SessionStore:
                 del self._entries[sid]
                 return None
             return entry
+
+    def remember_link(self, sid: str, key_id: str, link: str) -> None:
+        """Keep a personal link issued in this session, so it can be copied again until the
+        session ends (only a hash of its secret is stored in the database)."""
+        with self._lock:
+            entry = self._entries.get(sid)
+            if entry is not None:
+                entry.links[key_id] = link
+
+    def forget_links(self, key_ids: list[str]) -> None:
+        """Drop revoked links from every session."""
+        with self._lock:
+            for entry in self._entries.values():
+                for key_id in key_ids:
+                    entry.links.pop(key_id, None)
+
+    def links(self, sid: str) -> dict[str, str]:
+        with self._lock:
+            entry = self._entries.get(sid)
+            return dict(entry.links) if entry else {}
 
     def close(self, sid: str | None) -> None:
         with self._lock:

@@ -19,7 +19,9 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+# per module: Playwright's sync API keeps an event loop running while it is open, and the
+# service tests that call asyncio.run() may come after the browser tests in the same process
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk (.ci/run does)"
@@ -58,6 +60,14 @@ def organiser(page):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def api(base_url: str) -> Iterator[httpx.Client]:
     """The JSON API as an organiser, for setting the stage quickly."""
+    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+                      timeout=30) as client:  # fmt: skip
+        yield client
+
+
+@pytest.fixture(scope="module")
+def api_module(base_url: str) -> Iterator[httpx.Client]:
+    """The organiser's API client for module-scoped setup."""
     with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {ADMIN_KEY}"},
                       timeout=30) as client:  # fmt: skip
         yield client

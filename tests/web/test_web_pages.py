@@ -192,3 +192,117 @@ def test_the_main_pages_fit_a_phone_screen(browser, base_url, api):
             assert width <= PHONE["width"], f"{path} is {width}px wide on a phone"
     finally:
         phone.close()
+
+
+def _live_links(api, subject: str) -> list[dict]:
+    tokens = api.get("/api/tokens").json()["data"]
+    return [t for t in tokens if t["subject_id"] == subject and t["revoked_at"] is None]
+
+
+def test_a_personal_link_is_issued_once_and_the_page_keeps_working(organiser, api):
+    event_id = _event(api, "个人链接测试")
+    page = organiser
+    page.goto(f"/projects/P2?event={event_id}")
+    page.click("text=生成个人链接")
+    page.wait_for_url(f"**/projects/P2?event={event_id}#link")  # a redirect: reload is a GET
+    link = page.locator("#personal-link").input_value()
+    page.select_option("select[name=type]", "hospital")
+    page.click("form.filters button[type=submit]")  # the filter form used to GET …/link: 405
+    page.wait_for_url(re.compile(r"/projects/P2\?.*type=hospital"))
+    assert "Method Not Allowed" not in page.content()
+    page.goto(f"/projects/P2?event={event_id}")
+    page.locator("#matches tbody tr").first.locator("button[value=pin]").click()
+    assert page.locator("#matches .badge.pin").count() == 1
+    page.reload()
+    assert page.locator("#personal-link").input_value() == link  # shown again, not re-issued
+    assert len(_live_links(api, "P2")) == 1
+
+    page.click("text=重新生成链接")
+    fresh = page.locator("#personal-link").input_value()
+    assert fresh != link and len(_live_links(api, "P2")) == 1
+    page.click("button[data-copy='#personal-link']")
+    assert page.locator("button[data-copy='#personal-link']").inner_text() == "已复制"
+    page.click("text=撤销链接")
+    assert _live_links(api, "P2") == [] and page.locator("text=生成个人链接").count() == 1
+
+
+def test_links_for_all_participants_of_an_event_and_their_workbook(organiser, api, tmp_path):
+    event_id = _event(api, "批量链接测试", projects=["P1", "P3"], resources=["R2", "R3"])
+    page = organiser
+    page.goto("/links")
+    page.select_option("select[name=event]", str(event_id))
+    page.wait_for_url(f"**/links?event={event_id}")
+    assert page.locator("#links tbody tr").count() == 4
+    page.check("input[name=scope][value=all]")
+    page.click("#bulk-form button[type=submit]")
+    assert "已生成 4 个个人链接" in page.locator("#links-issued").inner_text()
+    assert page.locator("#links tbody input.copy").count() == 4
+    with page.expect_download() as download:
+        page.click("#links-export")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    rows = list(openpyxl.load_workbook(saved).active.values)
+    assert [r[1] for r in rows[1:]] == ["P1", "P3", "R2", "R3"]
+    assert all(str(r[4]).startswith("http") and "/me?token=mk_" in str(r[4]) for r in rows[1:])
+    page.reload()  # a reload re-reads the page, it does not post again
+    assert page.locator("#links tbody input.copy").count() == 4
+    assert all(len(_live_links(api, s)) == 1 for s in ("P1", "P3", "R2", "R3"))
+    page.locator("#links tbody tr[data-id=R3] button", has_text="撤销").click()
+    assert page.locator("#links tbody tr[data-id=R3] .badge", has_text="未生成").count() == 1
+
+
+def test_scores_read_as_expected_grades_everywhere(organiser, api, tmp_path):
+    plan_id = _plan(api, _event(api, "评分尺度测试"))
+    page = organiser
+    page.goto("/projects/P1")
+    assert "预计专家评分 0–3" in page.locator(".legend").first.inner_text()
+    shown = [float(t) for t in page.locator("#matches td.score").all_inner_texts()]
+    assert shown and all(0 <= s <= 3 for s in shown)
+    page.goto(f"/plans/{plan_id}")
+    assert 0 <= float(page.locator("#mean-grade").inner_text()) <= 3
+    meeting = page.locator("#schedule .meet").first
+    meeting.locator("summary").focus()  # the reasons open from the keyboard
+    page.keyboard.press("Enter")
+    assert meeting.locator(".why").is_visible() and "预计专家评分" in meeting.inner_text()
+    with page.expect_download() as download:
+        page.click("#download-xlsx")
+    saved = tmp_path / "plan.xlsx"
+    download.value.save_as(saved)
+    sheet = openpyxl.load_workbook(saved)["项目日程"]
+    header = [c.value for c in sheet[1]]
+    column = header.index("预计专家评分（0–3）")
+    grades = [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert grades and all(0 <= g <= 3 for g in grades) and max(grades) > 1
+    page.goto("/dashboard")
+    assert "预计专家评分" in page.locator("#scores svg").get_attribute("aria-label")
+    assert page.locator("#heatmap svg[role=img][aria-label]").count() == 1
+
+
+def test_pages_speak_chinese_for_errors_progress_and_imports(organiser):
+    page = organiser
+    missing = page.goto("/no-such-page")
+    assert missing is not None and missing.status == 404
+    assert "没有这个页面" in page.locator("[role=alert]").inner_text()
+    invalid = page.goto("/projects/P1?k=500")
+    assert invalid is not None and invalid.status == 422
+    assert "显示条数：应不大于 50" in page.locator("[role=alert]").inner_text()
+    page.goto("/events")
+    page.fill("input[name=name]", "中文提示测试")
+    page.fill("input[name=minutes]", "1")
+    page.evaluate("document.querySelector('input[name=minutes]').removeAttribute('min')")
+    page.click("#event-form button[type=submit]")
+    assert "每场（分钟）：应不小于 5" in page.locator("#event-errors").inner_text()
+    page.fill("input[name=minutes]", "15")
+    page.fill("input[name=end]", "13:00")
+    page.click("#event-form button[type=submit]")
+    assert "结束时间应晚于开始时间" in page.locator("#event-errors").inner_text()
+
+    page.goto("/import")
+    missing_track = "项目编号,项目名称,项目简介,阶段,需求\nP8,某项目,简介,临床试验,融资\n"
+    page.set_input_files("input[name=file]", files=[{"name": "缺列.csv", "mimeType": "text/csv",
+                                                    "buffer": missing_track.encode()}])  # fmt: skip
+    page.click("#import-form button[type=submit]")
+    assert page.locator(".issues td", has_text="赛道（track）").count() == 1
+    page.set_input_files("input[name=file]", str(FIXTURES / "projects.csv"))
+    page.click("#import-form button[type=submit]")
+    assert "未变化" in page.locator("#import-result").inner_text()

@@ -13,6 +13,7 @@ from service_helpers import ADMIN_KEY, bearer, fake_models, settings_for, wait_r
 
 from service.main import create_app
 from service.schemas import EventCreate
+from service.web import messages
 from service.web.events import spec_from_form
 from service.web.render import local_path
 from service.web.session import SessionStore
@@ -93,3 +94,18 @@ def test_the_event_page_shows_the_progress_of_a_plan_job(client):
     assert f'data-job="{job["id"]}"' in page and "<progress" in page
     state = client.get(f"/jobs/{job['id']}").json()
     assert state["id"] == job["id"] and 0.0 <= state["progress"] <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [("assigning and scheduling meetings", "正在分配并排定会面"), ("12 meetings planned", "已排 12 场会面"),
+     ("Value error, slots need end after start and a positive length", "结束时间应晚于开始时间，且每场时长应为正数"),
+     ("something new", "something new")],
+)  # fmt: skip
+def test_job_progress_and_event_messages_read_in_chinese(english, chinese):
+    assert messages.chinese(english) == chinese
+
+
+def test_a_validation_error_names_the_field_in_chinese():
+    error = {"type": "greater_than_equal", "loc": ("body", "minutes"), "msg": "x", "ctx": {"ge": 5}}
+    assert messages.validation_error(error) == "每场（分钟）：应不小于 5"

@@ -21,6 +21,29 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+AXE_VERSION = "4.10.3"
+AXE_DIR = HERE / ".axe"  # project-local npm folder (git-ignored), filled from the npm registry
+
+
+def axe_script() -> Path:
+    """axe-core's minified script, installed with npm into tests/web/.axe on first use
+    (`make test` installs it during setup; nothing is fetched from anywhere but the registry)."""
+    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(AXE_DIR),
+                        f"axe-core@{AXE_VERSION}"], check=True, capture_output=True, timeout=300)  # fmt: skip
+    return script
+
+
+def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's violations of the given impacts on the current page, one line each."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=axe_script().read_text(encoding="utf-8"))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['impact']} {v['id']}: {v['help']} — "
+            + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:5])
+            for v in result["violations"] if v["impact"] in impacts]  # fmt: skip
 
 
 def _free_port() -> int:

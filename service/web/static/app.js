@@ -12,7 +12,32 @@ document.addEventListener("DOMContentLoaded", () => {
     input.addEventListener("focus", () => input.select());
   });
 
-  // filter a list of <details> by the text typed
+  // a table that scrolls sideways (on a phone) can be scrolled from the keyboard too
+  document.querySelectorAll(".scroll").forEach((region) => {
+    if (region.scrollWidth > region.clientWidth && !region.hasAttribute("tabindex")) {
+      const heading = region.closest("section")?.querySelector("h2, h3");
+      region.tabIndex = 0;
+      region.setAttribute("role", "region");
+      region.setAttribute("aria-label", heading ? heading.textContent.trim() : "表格");
+    }
+  });
+
+  // a copy button copies its field (and says so, for screen readers too)
+  document.querySelectorAll("button[data-copy]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      const input = document.querySelector(button.dataset.copy);
+      input.select();
+      try {
+        await navigator.clipboard.writeText(input.value);
+      } catch (error) {
+        document.execCommand("copy");
+      }
+      button.textContent = "已复制";
+      button.setAttribute("aria-live", "polite");
+    });
+  });
+
+  // filter a list of <details> (or table rows) by the text typed
   document.querySelectorAll("input[data-filter]").forEach((input) => {
     const items = document.querySelectorAll(input.dataset.filter);
     input.addEventListener("input", () => {
