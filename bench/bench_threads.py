@@ -1,6 +1,6 @@
 """Measure 1 vs 2 threads for the three kinds of work the ranker does; prints a markdown table.
 
-    .venv/bin/python bench/bench_threads.py [--rounds 7] [--block 256x5000]
+    .venv/bin/python bench/bench_threads.py [--rounds 7] [--block 256x5000] [--no-encoder]
 
 - fusion: the shipped fusion's `predict` on one block of pairs (the ranker scores 256 projects ×
   all providers at a time); threads via threadpoolctl (OpenMP for a GBDT, BLAS for the linear
@@ -79,6 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--block", default="256x5000", help="projects x providers per block")
+    parser.add_argument("--no-encoder", action="store_true", help="skip the (slow) e5 batch")
     args = parser.parse_args()
     n_p, n_r = (int(x) for x in args.block.split("x"))
     rng = np.random.default_rng(0)
@@ -87,8 +88,6 @@ def main() -> None:
     features = rng.normal(size=(n_p, n_r, len(fusion.names))).astype(np.float32)
     left = rng.normal(size=(2_000, 384)).astype(np.float32)
     right = rng.normal(size=(384, 20_000)).astype(np.float32)
-    encoder = load_encoder("e5-small")
-    sentences, _ = load_sentences(64, ROOT / "data")
 
     def limits(n: int) -> threadpool_limits:
         return threadpool_limits(limits=n)
@@ -100,13 +99,18 @@ def main() -> None:
             limits,
         ),
         ("numpy float32 (2,000 × 384) @ (384 × 20,000)", lambda: left @ right, limits),
-        (
-            f"e5-small encode_passages, 64 texts of {np.mean([len(t) for t in sentences]):.0f} "
-            "characters on average",
-            lambda: encoder.encode_passages(sentences),
-            torch_threads,
-        ),
     ]
+    if not args.no_encoder:
+        encoder = load_encoder("e5-small")
+        sentences, _ = load_sentences(64, ROOT / "data")
+        mean_chars = np.mean([len(t) for t in sentences])
+        cases.append(
+            (
+                f"e5-small encode_passages, 64 texts of {mean_chars:.0f} characters on average",
+                lambda: encoder.encode_passages(sentences),
+                torch_threads,
+            )
+        )
     pools = sorted({f"{p['internal_api']} ({p['num_threads']})" for p in threadpool_info()})
     print(
         f"thread pools at start: {', '.join(pools)}; cpu_count {os.cpu_count()}; "
