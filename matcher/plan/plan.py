@@ -68,7 +68,7 @@ class PlanStats:
     objective: float  # planning objective (quality + fairness gains + coverage bonuses)
     quality: float  # Σ match scores of the meetings
     upper_bound: float
-    bound_kind: str  # "lp" or "topk"
+    bound_kind: str  # "lp" or "topk" (bound.BOUND_KINDS)
     gap: float  # (upper_bound − objective) / upper_bound
     greedy_objective: float
     greedy_quality: float
@@ -78,6 +78,7 @@ class PlanStats:
     idle_gaps: int
     candidate_pairs: int
     wall_seconds: float
+    bound_seconds: float = 0.0  # of wall_seconds, spent on the upper bound
 
 
 @dataclass(frozen=True)

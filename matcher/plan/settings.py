@@ -22,8 +22,9 @@ class PlanSettings:
     below_min_gain: float = 3.0  # each meeting up to a project's minimum: beats any quality gain
     extra_gain: float = 0.2  # the (min+k)-th meeting gains extra_gain / k: spreads meetings
     coverage_bonus: float = 1.5  # first strong meeting serving each need of a project
-    bound: str = "auto"  # "lp", "topk" or "auto" (LP unless the event is huge)
-    lp_bound_max_arcs: int = 2_000_000  # 500k arcs take ≈1 min with HiGHS interior point
+    # "auto": the LP up to lp_bound_max_arcs candidate pairs, the top-k sum above; "lp" always
+    bound: str = "auto"
+    lp_bound_max_arcs: int = 100_000  # LP ≈1 s at 20k pairs (405×120), ≈30–130 s at 500k (10k×1k)
     time_limit: float = 120.0  # seconds, for the MILP solver
     bound_time_limit: float = 240.0  # seconds, for the LP bound (then the top-k bound)
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from matcher.errors import InputError
-from matcher.plan import Event, diff_plans, make_slots, plan_event
+from matcher.plan import Event, PlanSettings, diff_plans, make_slots, plan_event
 from matcher.schema import Project, Resource
 
 from .conftest import assert_valid, make_scores, projects, resources
@@ -122,6 +122,21 @@ def test_stats_report_bound_gap_and_greedy(small):
     assert s.bound_kind == "lp" and s.objective <= s.upper_bound + 1e-6
     assert 0 <= s.gap < 0.01 and s.greedy_objective <= s.objective + 1e-6
     assert s.wall_seconds > 0 and plan.status == "draft"
+
+
+def test_auto_is_the_lp_on_small_events_and_topk_above_the_arc_limit(small):
+    event = Event(min_meetings=1, max_meetings=2)
+    exact = plan_event(small, event).stats
+    cheap = plan_event(small, event, settings=PlanSettings(lp_bound_max_arcs=0)).stats
+    assert (exact.bound_kind, cheap.bound_kind) == ("lp", "topk")
+    assert exact.objective == cheap.objective  # the bound never changes the plan
+    assert cheap.objective <= exact.upper_bound + 1e-6 <= cheap.upper_bound + 2e-6
+    assert 0 <= exact.gap <= cheap.gap and 0 <= exact.bound_seconds <= exact.wall_seconds
+
+
+def test_unknown_bound_is_refused(small):
+    with pytest.raises(ValueError, match="unknown bound"):
+        plan_event(small, Event(), settings=PlanSettings(bound="magic"))
 
 
 def test_replan_keeps_published_meetings_and_diffs(small):
