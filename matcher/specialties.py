@@ -102,7 +102,8 @@ def fit_matrix(projects: Sequence[Sequence[str]], providers: Sequence[Sequence[s
         for start in range(0, len(p_sets), _CHUNK):  # bounded memory on big catalogues
             rows = slice(start, start + _CHUNK)
             best[rows] = (ak[rows, :, None] * per_node[None, :, :]).max(axis=1)
-        both = (ak.any(axis=1)[:, None] & bk.any(axis=1)[None, :]).astype(np.float32)
+        has_a, has_b = np.asarray(ak.any(axis=1)), np.asarray(bk.any(axis=1))
+        both = (has_a[:, None] & has_b[None, :]).astype(np.float32)
         total += best * both
         shared += both
     table = np.where(shared > 0, total / np.maximum(shared, 1), GENERIC).astype(np.float32)
