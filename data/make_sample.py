@@ -163,7 +163,8 @@ def make_profiles(d: Draw) -> list[ProjectProfile]:
         for _ in range(20):  # organisers only admit projects someone in the pool can help
             p = ProjectProfile(f"P{i:03d}", track, modality, ta, stage,
                                _true_needs(d, track, modality, stage), region, name, group)
-            if max(judge(p, r) for r in PROVIDERS) >= 2:
+            # drawn against the strict rules, so the sample stays the same world
+            if max(judge(p, r, soft=False) for r in PROVIDERS) >= 2:
                 break
         profiles.append(p)
     return profiles
@@ -409,8 +410,9 @@ def _fit(value: str, served: tuple[str, ...], near: bool) -> int:
     return 1 if near else 0
 
 
-def judge(p: ProjectProfile, r: Provider) -> int:
-    """Graded relevance 0–3 of provider r for project p, from the latent profiles."""
+def judge(p: ProjectProfile, r: Provider, soft: bool = True) -> int:
+    """Graded relevance 0–3 of provider r for project p, from the latent profiles; `soft=False`
+    is the earlier rule set, which made "nothing needed now" a near-veto."""
     if _excluded(p, r):
         return 0
     track_fit = _fit(p.track, r.tracks, MODALITIES[p.modality].alt_track in r.tracks)
@@ -423,7 +425,13 @@ def judge(p: ProjectProfile, r: Provider) -> int:
         return 0
     region_ok = r.type not in REGION_MATTERS or p.region in (r.regions or (r.region,))
     useful = [n for n in p.needs if n in r.offers]
-    if not useful:  # right field, but nothing it offers is needed now
+    if not useful:
+        # Nothing it offers is needed now. Experts still value a service the project will need
+        # at its next stage (the rubric's "will need soon without having asked"), so this is no
+        # longer a near-veto: a specialist for that is good (2), a generalist marginal (1).
+        soon = _soon(p) & set(r.offers)
+        if soft and soon and track_fit == 2 and region_ok:
+            return 2 if specific else 1
         return int(specific and track_fit == 2 and stage_fit == 2 and region_ok)
     # a specialty match serving the most pressing need is the best there is; a provider with a
     # stated focus that does not cover this project is only a loose fit
@@ -431,6 +439,16 @@ def judge(p: ProjectProfile, r: Provider) -> int:
     if track_fit == 1 or stage_fit == 1 or not region_ok or (r.group and r.group == p.group):
         grade = min(grade, 1)
     return grade
+
+
+def _soon(p: ProjectProfile) -> set[str]:
+    """The needs typical of the stage after the project's (its most pressing ones)."""
+    i = STAGES.index(p.stage)
+    if i + 1 >= len(STAGES):
+        return set()
+    weights = NEED_WEIGHTS[STAGES[i + 1]]
+    top = max(weights.values())
+    return {need for need, weight in weights.items() if weight == top}
 
 
 def judge_all(d: Draw, profiles: list[ProjectProfile], providers: list[Provider]) -> np.ndarray:
