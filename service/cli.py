@@ -22,7 +22,8 @@ from matcher.cli import app  # noqa: E402  (the library's commands; `serve` is a
 
 def serve(db: str | None = None, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the service. The organiser key comes from MATCHER_ADMIN_KEY, or is generated and
-    printed once when unset; an empty database gets the sample data (MATCHER_LOAD_SAMPLE=0: not)."""
+    printed once when unset. The default embedded database gets the sample data when empty; a
+    database named with --db or MATCHER_DB_URL does not (MATCHER_LOAD_SAMPLE=1 or 0 decides)."""
     import uvicorn
 
     from .config import ServiceSettings  # the web layer loads only when serving

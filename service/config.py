@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import Request
-from pydantic import Field, TypeAdapter, model_validator
+from pydantic import Field
 
 from matcher.ingest import MAX_TEXT
 from matcher.settings import EnvSettings
@@ -45,7 +45,10 @@ class ServiceSettings(EnvSettings):
     fusion: Literal["fitted", "zscore"] = Field(
         default="fitted", description="fitted: models/fusion; zscore: the baseline, no fitted model"
     )
-    load_sample: bool = Field(default=True, description="load the sample into an empty database")
+    load_sample: bool | None = Field(
+        default=None,
+        description="unset: sample into an empty default database only; 1: any empty one; 0: never",
+    )
     sample_dir: Path | None = Field(default=None, description="what to load; default data/sample")
     max_body_bytes: int = Field(default=256 * 1024, gt=0, description="JSON bodies")
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0, description="spreadsheet uploads")
@@ -69,20 +72,20 @@ class ServiceSettings(EnvSettings):
     query_int8: bool = Field(default=True, description="free text through int8 encoder copies")
     access_log: bool = Field(default=False, description="uvicorn's line per request")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _default_sample(cls, data: Any) -> Any:
-        wanted = isinstance(data, dict) and not data.get("sample_dir")
-        if wanted and TypeAdapter(bool).validate_python(data.get("load_sample", True)):
-            data = {**data, "sample_dir": _sample_dir()}
-        return data
-
     @classmethod
     def _nested(cls, environ: Mapping[str, str]) -> dict[str, Any]:
         return {"models": ModelSettings.from_env(environ)}
 
     def with_db(self, db_url: str | None) -> ServiceSettings:
         return self.model_copy(update={"db_url": db_url}) if db_url else self
+
+    @property
+    def sample_to_load(self) -> Path | None:
+        """The folder to load into an empty database, or None. Unless asked (`load_sample`),
+        only `make run`'s default embedded database gets it: a database named with --db or
+        MATCHER_DB_URL may be a real one, where fictional records and their ids would collide."""
+        wanted = self.load_sample if self.load_sample is not None else not self.db_url
+        return (self.sample_dir or _sample_dir()) if wanted else None
 
     @property
     def database_url(self) -> str:

@@ -104,8 +104,8 @@ def bootstrap(settings: ServiceSettings, engine: Engine | None = None) -> str | 
                 _, new_key = crud.issue_credential(session, "organiser", None, "generated at start")
             crud.fail_interrupted_jobs(session)
             empty = not any(crud.record_ids(session))
-            if empty and settings.sample_dir is not None:
-                folder = settings.sample_dir
+            folder = settings.sample_to_load
+            if empty and folder is not None:
                 crud.save_projects(session, read_projects(folder / "projects.csv"))
                 crud.save_resources(session, read_resources(folder / "resources.csv"))
                 session.commit()
