@@ -395,7 +395,12 @@ def plan(
     ] = None,
     slots: Annotated[
         int | None,
-        typer.Option("--slots", min=1, max=200, help="时段数 number of slots from the default start (14:00, 15 minutes each)"),
+        typer.Option(
+            "--slots",
+            min=1,
+            max=200,
+            help="时段数 number of slots from the default start (14:00, 15 minutes each)",
+        ),
     ] = None,
     tables: Annotated[
         int | None, typer.Option("--tables", min=1, max=2000, help="桌数 number of tables")
