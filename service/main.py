@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +22,7 @@ from .auth import Authenticator
 from .batcher import QueryBatcher
 from .config import ServiceSettings
 from .db import create_schema, make_engine
-from .errors import ServiceError, api_error
+from .errors import ServiceError, api_error, validation_error
 from .jobs import PlanJobs
 from .limits import BodyLimit
 from .matching import Matching
@@ -163,6 +164,7 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
     app.state.settings = settings
     app.state.metrics = metrics
     app.add_exception_handler(ServiceError, api_error)  # web.install adds pages for non-API paths
+    app.add_exception_handler(RequestValidationError, validation_error)
     for module in (health, projects, resources, query, tokens, events, outcomes, admin):
         app.include_router(module.router)
     web.install(app)  # the Chinese web UI: pages, /static, error pages

@@ -84,3 +84,24 @@ def test_the_configured_limits_on_k_and_free_text_are_enforced(tmp_path, hash_en
         too_long = client.post("/api/query", json={"text": "长" * 21}, headers=admin)
         assert too_long.status_code == 422 and too_long.json()["detail"][0]["loc"] == ["body", "text"]
         assert client.post("/api/query", json={"text": "长" * 20, "k": 5}, headers=admin).status_code == 200
+
+
+ODD_JSON = {
+    "lone surrogate": '{"text": "\\ud800", "title": "\\ud800", "project_id": "\\ud800", "resource_id": "R1"}',
+    "surrogate key": '{"text": "正常", "\\udfff": 1}',
+    "surrogate in a list": '{"text": "正常", "types": ["\\ud800"], "needs": ["\\ud800"]}',
+    "1e309": '{"text": 1e309, "k": 1e309, "title": 1e309, "project_id": 1e309}',
+    "-1e309": '{"text": "正常", "k": -1e309, "title": "t", "track": -1e309, "event_id": -1e309}',
+    "NaN": '{"text": NaN, "k": NaN, "title": NaN, "outcome": NaN, "project_id": "P1"}',
+    "Infinity": '{"text": "正常", "k": Infinity, "stage": Infinity}',
+}
+
+
+@pytest.mark.parametrize("body", ODD_JSON.values(), ids=ODD_JSON.keys())
+@pytest.mark.parametrize(("method", "path"), [("post", "/api/query"), ("put", "/api/projects/P1"),
+                                              ("post", "/api/outcomes"), ("put", "/api/resources/R1")])  # fmt: skip
+def test_odd_json_is_4xx_not_500(client, admin, method, path, body):
+    headers = {**admin, "content-type": "application/json"}
+    response = client.request(method, path, content=body.encode(), headers=headers)
+    assert response.status_code == 422, response.text
+    assert isinstance(response.json()["detail"], list)  # and the answer is valid JSON
