@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 from xml.etree.ElementTree import Element, iterparse
 
 import pandas as pd
@@ -268,13 +269,15 @@ def _capped(frame: pd.DataFrame, where: str, max_rows: int | None) -> pd.DataFra
     return frame
 
 
-def check_workbook(path: Path, max_rows: int | None, max_unzipped: int = MAX_UNZIPPED) -> None:
+def check_workbook(
+    path: Path | IO[bytes], max_rows: int | None, max_unzipped: int = MAX_UNZIPPED
+) -> None:
     """Refuse an .xlsx that would expand past `max_unzipped` bytes, or whose sheets hold more
     than `max_rows` data rows or `MAX_COLUMNS` columns, before openpyxl expands any of it.
 
     zipfile never reads past an entry's declared size, so summing those sizes bounds what
     openpyxl can inflate; rows are counted by streaming each sheet's XML, stopping early."""
-    where = str(path)
+    where = str(path) if isinstance(path, Path) else "workbook"
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()

@@ -52,6 +52,12 @@ class ServiceSettings(EnvSettings):
     sample_dir: Path | None = Field(default=None, description="what to load; default data/sample")
     max_body_bytes: int = Field(default=256 * 1024, gt=0, description="JSON bodies")
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0, description="spreadsheet uploads")
+    max_import_rows: int = Field(
+        default=50_000, ge=1, description="most data rows in one uploaded sheet"
+    )
+    max_unzipped_bytes: int = Field(
+        default=100 * 1024 * 1024, gt=0, description="largest expanded size of an uploaded .xlsx"
+    )
     max_text_chars: int = Field(
         default=MAX_TEXT, ge=1, le=MAX_TEXT, description="free-text query length (≤ a sheet cell)"
     )

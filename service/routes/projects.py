@@ -84,9 +84,7 @@ async def import_projects(
 ) -> ImportResult:
     """Upload a projects sheet (csv/xlsx, Chinese or English headers). All or nothing: any bad
     row rejects the whole file with 422, listing every row and column at fault."""
-    return await uploads.import_projects(
-        matching, file, settings.max_upload_bytes, mode == "replace"
-    )
+    return await uploads.import_projects(matching, file, settings, mode == "replace")
 
 
 @router.get("/{project_id}", response_model=ProjectPublic, responses=errors(404))

@@ -78,9 +78,7 @@ async def import_resources(
 ) -> ImportResult:
     """Upload a providers sheet (csv/xlsx). All or nothing: any bad row rejects the whole file
     with 422, listing every row and column at fault."""
-    return await uploads.import_resources(
-        matching, file, settings.max_upload_bytes, mode == "replace"
-    )
+    return await uploads.import_resources(matching, file, settings, mode == "replace")
 
 
 @router.get("/{resource_id}", response_model=ResourcePublic, responses=errors(404))
