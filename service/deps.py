@@ -13,7 +13,7 @@ from .db import get_session
 from .errors import Invalid, NotReady, issue
 from .jobs import PlanJobs
 from .matching import Matching
-from .schemas import ErrorMessage, clean_text
+from .schemas import ErrorMessage, clean_text, identifier
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
@@ -49,7 +49,7 @@ def check_k(k: int, settings: ServiceSettings, loc: list[str | int]) -> None:
 TopK = Annotated[int, Depends(top_k)]
 MatchingDep = Annotated[Matching, Depends(get_matching)]
 JobsDep = Annotated[PlanJobs, Depends(get_jobs)]
-RecordId = Annotated[str, Path(min_length=1, max_length=128), AfterValidator(clean_text)]
+RecordId = Annotated[str, Path(min_length=1, max_length=128), AfterValidator(identifier)]
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:

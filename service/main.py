@@ -25,6 +25,7 @@ from .db import create_schema, make_engine
 from .errors import ServiceError, api_error, validation_error
 from .jobs import PlanJobs
 from .limits import BodyLimit
+from .logs import redact_access_log
 from .matching import Matching
 from .metrics import Metrics, MetricsMiddleware
 from .routes import admin, events, health, outcomes, projects, query, resources, tokens
@@ -123,6 +124,7 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redact_access_log()  # after uvicorn configured its loggers
         engine = make_engine(settings.database_url)
         bootstrap(settings, engine)
         sessions = sessionmaker(engine, expire_on_commit=False)

@@ -105,3 +105,29 @@ def test_odd_json_is_4xx_not_500(client, admin, method, path, body):
     response = client.request(method, path, content=body.encode(), headers=headers)
     assert response.status_code == 422, response.text
     assert isinstance(response.json()["detail"], list)  # and the answer is valid JSON
+
+
+@pytest.mark.parametrize("path", ["/api/projects/a%5Cb", "/api/resources/a%5Cb"])
+def test_put_refuses_an_id_post_would_refuse(client, admin, path):
+    body = {"title": "t", "track": "device", "stage": "clinical"} if "projects" in path else {"name": "n", "type": "bank"}
+    response = client.put(path, json=body, headers=admin)
+    assert response.status_code == 422, response.text
+    assert client.get(path, headers=admin).status_code in (404, 422)
+
+
+@pytest.mark.parametrize("capacity", [False, True, "8", 8.5])
+def test_capacity_must_be_a_whole_number_not_a_boolean(client, admin, capacity):
+    body = {"name": "示例银行", "type": "bank", "capacity": capacity}
+    assert client.put("/api/resources/R9", json=body, headers=admin).status_code == 422
+
+
+def test_personal_link_tokens_never_reach_the_access_log(client):
+    import logging
+
+    from service.logs import RedactTokens
+
+    assert any(isinstance(f, RedactTokens) for f in logging.getLogger("uvicorn.access").filters)
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5", "GET", "/me?token=mk_ab.secret&x=1", "1.1", 200), None)  # fmt: skip
+    assert RedactTokens().filter(record)
+    assert "secret" not in record.getMessage() and "/me?token=…&x=1" in record.getMessage()

@@ -140,3 +140,20 @@ def test_an_event_given_only_a_name_gets_the_events_own_defaults(client, admin):
     assert created["spec"] == from_form["spec"]
     row = type("Row", (), {"id": created["id"], "spec": created["spec"]})()
     assert event_of(row) == Event(name="默认")
+
+
+def test_a_plan_whose_event_is_deleted_mid_run_fails_with_a_clear_message(client, admin, monkeypatch):
+    import service.jobs
+
+    event_id = client.post("/api/events", json=EVENT, headers=admin).json()["id"]
+    real = service.jobs.plan_event
+
+    def deleted_meanwhile(*args, **kwargs):
+        assert client.delete(f"/api/events/{event_id}", headers=admin).status_code == 204
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service.jobs, "plan_event", deleted_meanwhile)
+    job = client.post(f"/api/events/{event_id}/plans", json={}, headers=admin).json()
+    done = _finished(client, admin, job["id"])
+    assert done["status"] == "failed" and "deleted" in done["message"], done["message"]
+    assert "IntegrityError" not in done["message"]
