@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import Request
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from matcher.ingest import MAX_TEXT
 from matcher.settings import EnvSettings
@@ -20,6 +20,7 @@ from matcher.settings import Settings as ModelSettings
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO / "out" / "service"
 MAX_K = 100  # the API's ceiling for k; MATCHER_MAX_K may lower it
+MIN_ADMIN_KEY = 16  # characters: a guessable organiser key undoes every other protection
 
 
 def _sample_dir() -> Path:
@@ -77,6 +78,16 @@ class ServiceSettings(EnvSettings):
     )
     query_int8: bool = Field(default=True, description="free text through int8 encoder copies")
     access_log: bool = Field(default=False, description="uvicorn's line per request")
+
+    @field_validator("admin_key")
+    @classmethod
+    def _strong_key(cls, key: str | None) -> str | None:
+        if key is not None and len(key.strip()) < MIN_ADMIN_KEY:
+            raise ValueError(
+                f"MATCHER_ADMIN_KEY must be at least {MIN_ADMIN_KEY} characters (unset it to "
+                "have a strong key generated and printed once)"
+            )
+        return key
 
     @classmethod
     def _nested(cls, environ: Mapping[str, str]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ __all__ = [
     "NotReady",
     "ServiceError",
     "TooLarge",
+    "TooManyAttempts",
     "api_error",
     "issue",
     "safe",
@@ -77,6 +78,20 @@ class Invalid(ServiceError):
 
 class TooLarge(ServiceError):
     status = 413
+
+
+class TooManyAttempts(ServiceError):
+    """429: too many failed credentials from this client, or for this key (service/throttle.py)."""
+
+    status = 429
+
+    def __init__(self, retry_after: float) -> None:
+        seconds = max(1, math.ceil(retry_after))
+        super().__init__(
+            f"too many failed attempts; retry in {seconds} s",
+            f"失败次数过多，请 {seconds} 秒后再试。",
+        )
+        self.headers = {"Retry-After": str(seconds)}
 
 
 class NotReady(ServiceError):

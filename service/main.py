@@ -29,6 +29,7 @@ from .logs import redact_access_log
 from .matching import Matching
 from .metrics import Metrics, MetricsMiddleware
 from .routes import admin, events, health, outcomes, projects, query, resources, tokens
+from .throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,7 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
         sessions = sessionmaker(engine, expire_on_commit=False)
         app.state.sessions = sessions
         app.state.auth = Authenticator(sessions)
+        app.state.throttle = Throttle()
         holder = _Loader(settings, models, sessions, metrics)
         app.state.matching = holder.matching
         app.state.jobs = PlanJobs(
