@@ -186,7 +186,7 @@ def _read_table(
         else:
             headers[key] = str(header)
     missing = [key for key in required if key not in headers]
-    if missing and encoding not in (None, "utf-8-sig"):
+    if missing and not headers and encoding not in (None, "utf-8-sig"):  # no header of ours
         raise InputError([InputIssue(str(path), None, None, _encoding_message(path, columns))])
     if missing:
         raise InputError(
@@ -319,14 +319,17 @@ def _column_number(letters: str) -> int:
     return number
 
 
+_BIG5_HINTS = ("項目", "編號", "名稱", "類型", "階段", "賽道", "地區", "簡介")  # our headers, 繁體
+
+
 def _encoding_message(path: Path, columns: dict[str, tuple[str, ...]]) -> str:
     """Why a non-UTF-8 CSV shows none of the expected headers: most likely its encoding."""
-    head = path.read_bytes()[:4096]
-    try:
-        head.split(b"\n", 1)[0].decode("big5")
-        guess = "it reads as Big5 (繁體)"
-    except UnicodeDecodeError:
-        guess = "read as GB18030/GBK its headers are not ours"
+    with open(path, "rb") as handle:
+        header = handle.readline(4096).decode("big5", errors="replace")
+    if any(hint in header for hint in _BIG5_HINTS):
+        guess = "it looks like Big5 (繁體)"
+    else:
+        guess = "read as GB18030/GBK none of its headers is one we know"
     names = " / ".join(spellings[0] for spellings in columns.values())
     return (
         f"无法识别的编码 the file is not UTF-8 and {guess}: save it as 'CSV UTF-8' "

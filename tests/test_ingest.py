@@ -184,3 +184,11 @@ def test_a_gbk_file_reads_and_a_big5_file_gets_an_encoding_message(tmp_path):
     with pytest.raises(InputError, match="Big5") as caught:
         read_projects(big5)
     assert "missing required column" not in str(caught.value)
+
+
+def test_a_gbk_sheet_of_the_wrong_kind_still_names_the_missing_columns(tmp_path):
+    path = tmp_path / "providers_gbk.csv"
+    path.write_bytes("资源方编号,名称,类型\nR1,示例银行,银行\n".encode("gbk"))
+    with pytest.raises(InputError, match="missing required column") as caught:
+        read_projects(path)
+    assert "UTF-8" not in str(caught.value)
