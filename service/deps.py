@@ -60,6 +60,7 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         404: "not found",
         409: "already exists",
         413: "request body too large",
+        429: "too many failed credentials from this client or for this key (Retry-After)",
         503: "the catalogue is still loading",
     }
     return {code: {"model": ErrorMessage, "description": text[code]} for code in codes}

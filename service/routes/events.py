@@ -21,7 +21,7 @@ from ..schemas import (
     PlanSummary,
 )
 
-router = APIRouter(prefix="/api", tags=["events and plans"], responses=errors(401, 403))
+router = APIRouter(prefix="/api", tags=["events and plans"], responses=errors(401, 403, 429))
 Id = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 
 

@@ -21,7 +21,7 @@ from ..schemas import (
     TypeTerm,
 )
 
-router = APIRouter(prefix="/api/projects", tags=["projects"], responses=errors(401, 403))
+router = APIRouter(prefix="/api/projects", tags=["projects"], responses=errors(401, 403, 429))
 
 
 # The hot read path first: routes are tried in order, and this one answers most requests.

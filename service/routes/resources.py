@@ -20,7 +20,7 @@ from ..schemas import (
     ResourcesPublic,
 )
 
-router = APIRouter(prefix="/api/resources", tags=["resources"], responses=errors(401, 403))
+router = APIRouter(prefix="/api/resources", tags=["resources"], responses=errors(401, 403, 429))
 
 
 # The hot read path first: routes are tried in order, and this one answers most requests.

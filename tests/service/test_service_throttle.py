@@ -93,3 +93,9 @@ def test_a_token_holder_cannot_sign_the_organiser_out(client, admin):
     client.cookies.set("mm_session", cookie)
     assert client.get("/projects", follow_redirects=False).status_code == 200
     assert len(client.app.state.web_sessions._entries) <= 21
+
+
+def test_429_is_documented_where_credentials_are_checked(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "429" in paths["/api/projects/{project_id}/matches"]["get"]["responses"]
+    assert "429" in paths["/api/query"]["post"]["responses"]
