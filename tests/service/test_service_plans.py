@@ -157,3 +157,9 @@ def test_a_plan_whose_event_is_deleted_mid_run_fails_with_a_clear_message(client
     done = _finished(client, admin, job["id"])
     assert done["status"] == "failed" and "deleted" in done["message"], done["message"]
     assert "IntegrityError" not in done["message"]
+
+
+def test_the_json_download_is_documented_as_json_not_binary(client):
+    content = client.get("/openapi.json").json()["paths"]["/api/plans/{plan_id}/download"]["get"]["responses"]["200"]["content"]
+    assert content["application/json"]["schema"] == {"type": "object"}
+    assert content["text/csv; charset=utf-8"]["schema"] == {"type": "string"}
