@@ -79,10 +79,23 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(clean_text)]
-Name = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(clean_text)]
-Identifier = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(identifier)]
-Short = Annotated[str, Field(max_length=200), AfterValidator(clean_text)]
+# documents clean_text's rule in the schema (checked by the validator, which also refuses surrogates)
+NO_CONTROL = {"pattern": "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"}
+ID_RULE = {"pattern": "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f/\\\\]*$"}
+Text = Annotated[
+    str, Field(max_length=MAX_TEXT, json_schema_extra=NO_CONTROL), AfterValidator(clean_text)
+]
+Name = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_TEXT, json_schema_extra=NO_CONTROL),
+    AfterValidator(clean_text),
+]
+Identifier = Annotated[
+    str, Field(min_length=1, max_length=128, json_schema_extra=ID_RULE), AfterValidator(identifier)
+]
+Short = Annotated[
+    str, Field(max_length=200, json_schema_extra=NO_CONTROL), AfterValidator(clean_text)
+]
 TrackTerm = Annotated[str, Field(json_schema_extra=_enum(TRACK)), AfterValidator(_to_key(TRACK))]
 StageTerm = Annotated[str, Field(json_schema_extra=_enum(STAGE)), AfterValidator(_to_key(STAGE))]
 NeedTerm = Annotated[str, Field(json_schema_extra=_enum(NEED)), AfterValidator(_to_key(NEED))]

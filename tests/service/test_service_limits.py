@@ -131,3 +131,10 @@ def test_personal_link_tokens_never_reach_the_access_log(client):
                                ("127.0.0.1:5", "GET", "/me?token=mk_ab.secret&x=1", "1.1", 200), None)  # fmt: skip
     assert RedactTokens().filter(record)
     assert "secret" not in record.getMessage() and "/me?token=…&x=1" in record.getMessage()
+
+
+def test_the_schema_states_the_control_character_rules(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    project = schemas["ProjectCreate"]["properties"]
+    assert "\\u0000" in project["title"]["pattern"] and "\\u0000" in project["description"]["pattern"]
+    assert "/" in project["project_id"]["pattern"]
