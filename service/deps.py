@@ -55,6 +55,7 @@ RecordId = Annotated[str, Path(min_length=1, max_length=128), AfterValidator(ide
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` for the error codes a route can return (422 is FastAPI's own)."""
     text = {
+        400: "malformed multipart body",
         401: "missing, unknown or revoked credentials",
         403: "not allowed for this credential",
         404: "not found",

@@ -71,7 +71,7 @@ def create_project(
     return ProjectPublic.of(project)
 
 
-@router.post("/import", response_model=ImportResult, responses=errors(413, 503))
+@router.post("/import", response_model=ImportResult, responses=errors(400, 413, 503))
 async def import_projects(
     file: UploadFile,
     _: OrganiserDep,

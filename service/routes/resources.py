@@ -65,7 +65,7 @@ def create_resource(
     return ResourcePublic.of(resource)
 
 
-@router.post("/import", response_model=ImportResult, responses=errors(413, 503))
+@router.post("/import", response_model=ImportResult, responses=errors(400, 413, 503))
 async def import_resources(
     file: UploadFile,
     _: OrganiserDep,

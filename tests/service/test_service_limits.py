@@ -138,3 +138,11 @@ def test_the_schema_states_the_control_character_rules(client):
     project = schemas["ProjectCreate"]["properties"]
     assert "\\u0000" in project["title"]["pattern"] and "\\u0000" in project["description"]["pattern"]
     assert "/" in project["project_id"]["pattern"]
+
+
+def test_a_malformed_upload_is_a_documented_400(client, admin):
+    headers = {**admin, "content-type": "multipart/form-data; boundary=zz"}
+    assert client.post("/api/projects/import", content=b"garbage", headers=headers).status_code == 400
+    paths = client.get("/openapi.json").json()["paths"]
+    for kind in ("projects", "resources"):
+        assert "400" in paths[f"/api/{kind}/import"]["post"]["responses"]
