@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import logging
 import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+from xml.etree.ElementTree import Element, iterparse
 
 import pandas as pd
 
@@ -58,8 +61,12 @@ QRELS_COLUMNS: dict[str, tuple[str, ...]] = {
     "grade": ("grade", "评分", "相关度"),
 }
 MAX_TEXT = 5000  # characters in one cell; longer text is a pasting accident
+MAX_SHOWN = 40  # characters of a bad cell repeated in its message
+MAX_UNZIPPED = 256 * 1024 * 1024  # an .xlsx's parts expanded; more is a zip bomb, not a sheet
+MAX_COLUMNS = 200
 DEFAULT_CAPACITY = 8
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CELL_COLUMN = re.compile(r"[A-Z]+")
 
 
 @dataclass
@@ -71,9 +78,20 @@ class _Table:
     headers: dict[str, str]  # canonical key -> header as written in the file
 
 
-def read_projects(path: str | Path) -> list[Project]:
-    """Read and validate a projects sheet; raises `InputError` listing every problem."""
-    table = _read_table(path, PROJECT_COLUMNS, required=("project_id", "title", "track", "stage"))
+def read_projects(
+    path: str | Path, max_rows: int | None = None, max_unzipped: int = MAX_UNZIPPED
+) -> list[Project]:
+    """Read and validate a projects sheet; raises `InputError` listing every problem.
+
+    A sheet over `max_rows` data rows, or an .xlsx expanding past `max_unzipped` bytes, is
+    refused before it is parsed."""
+    table = _read_table(
+        path,
+        PROJECT_COLUMNS,
+        ("project_id", "title", "track", "stage"),
+        max_rows,
+        max_unzipped,
+    )
     checker = _Checker(table)
     projects: list[Project] = []
     for line, row in enumerate(table.rows, start=2):
@@ -93,9 +111,14 @@ def read_projects(path: str | Path) -> list[Project]:
     return projects
 
 
-def read_resources(path: str | Path) -> list[Resource]:
-    """Read and validate a resources sheet; raises `InputError` listing every problem."""
-    table = _read_table(path, RESOURCE_COLUMNS, required=("resource_id", "name", "type"))
+def read_resources(
+    path: str | Path, max_rows: int | None = None, max_unzipped: int = MAX_UNZIPPED
+) -> list[Resource]:
+    """Read and validate a resources sheet; raises `InputError` listing every problem (caps as
+    in `read_projects`)."""
+    table = _read_table(
+        path, RESOURCE_COLUMNS, ("resource_id", "name", "type"), max_rows, max_unzipped
+    )
     checker = _Checker(table)
     resources: list[Resource] = []
     for line, row in enumerate(table.rows, start=2):
@@ -122,7 +145,7 @@ def read_qrels(
     resource_ids: Iterable[str] | None = None,
 ) -> dict[str, dict[str, int]]:
     """Graded judgments {project_id: {resource_id: grade 0–3}}; unknown ids are errors."""
-    table = _read_table(path, QRELS_COLUMNS, required=("project_id", "resource_id", "grade"))
+    table = _read_table(path, QRELS_COLUMNS, ("project_id", "resource_id", "grade"))
     known = {
         "project_id": set(project_ids) if project_ids is not None else None,
         "resource_id": set(resource_ids) if resource_ids is not None else None,
@@ -135,7 +158,7 @@ def read_qrels(
             value = checker.text(line, row, key, required=True)
             allowed = known[key]
             if value and allowed is not None and value not in allowed:
-                checker.add(line, key, f"未知编号 unknown id {value!r}")
+                checker.add(line, key, f"未知编号 unknown id {_shown(value)}")
             ids[key] = value
         grade = checker.count(line, row, "grade", default=None, maximum=3)
         qrels.setdefault(ids["project_id"], {})[ids["resource_id"]] = grade
@@ -144,10 +167,14 @@ def read_qrels(
 
 
 def _read_table(
-    path: str | Path, columns: dict[str, tuple[str, ...]], required: tuple[str, ...]
+    path: str | Path,
+    columns: dict[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    max_rows: int | None = None,
+    max_unzipped: int = MAX_UNZIPPED,
 ) -> _Table:
     path = Path(path)
-    frame = _read_frame(path)
+    frame, encoding = _read_frame(path, max_rows, max_unzipped)
     headers: dict[str, str] = {}
     for header in frame.columns:
         key = _canonical(str(header), columns)
@@ -160,6 +187,8 @@ def _read_table(
         else:
             headers[key] = str(header)
     missing = [key for key in required if key not in headers]
+    if missing and not headers and encoding not in (None, "utf-8-sig"):  # no header of ours
+        raise InputError([InputIssue(str(path), None, None, _encoding_message(path, columns))])
     if missing:
         raise InputError(
             [
@@ -179,22 +208,34 @@ def _read_table(
     return _Table(path, rows, headers)
 
 
-def _read_frame(path: Path) -> pd.DataFrame:
+def _read_frame(
+    path: Path, max_rows: int | None, max_unzipped: int
+) -> tuple[pd.DataFrame, str | None]:
+    """The sheet as text cells, and the encoding a CSV was read with (None for .xlsx)."""
     where = str(path)
     if not path.is_file():
         raise InputError([InputIssue(where, None, None, "文件不存在 file not found")])
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
+            check_workbook(path, max_rows, max_unzipped)
             with open(path, "rb") as handle:  # openpyxl leaves a path it opened itself unclosed
-                return pd.read_excel(handle, dtype=str, keep_default_na=False, engine="openpyxl")
+                frame = pd.read_excel(handle, dtype=str, keep_default_na=False, engine="openpyxl")
+            return _capped(frame, where, max_rows), None
         if suffix in (".csv", ".txt", ".tsv"):
             sep = "\t" if suffix == ".tsv" else ","
+            nrows = None if max_rows is None else max_rows + 1  # one more tells "too many"
             for encoding in ("utf-8-sig", "gb18030"):  # Excel in China often saves GBK
                 try:
-                    return pd.read_csv(
-                        path, dtype=str, keep_default_na=False, sep=sep, encoding=encoding
+                    frame = pd.read_csv(
+                        path,
+                        dtype=str,
+                        keep_default_na=False,
+                        sep=sep,
+                        encoding=encoding,
+                        nrows=nrows,
                     )
+                    return _capped(frame, where, max_rows), encoding
                 except UnicodeDecodeError:
                     continue
             raise InputError(
@@ -218,6 +259,85 @@ def _read_frame(path: Path) -> pd.DataFrame:
     )
 
 
+def _too_many_rows(where: str, max_rows: int) -> InputError:
+    message = f"行数过多 more than {max_rows} rows; split the sheet into smaller files"
+    return InputError([InputIssue(where, None, None, message)])
+
+
+def _capped(frame: pd.DataFrame, where: str, max_rows: int | None) -> pd.DataFrame:
+    if max_rows is not None and len(frame) > max_rows:
+        raise _too_many_rows(where, max_rows)
+    return frame
+
+
+def check_workbook(
+    path: Path | IO[bytes], max_rows: int | None, max_unzipped: int = MAX_UNZIPPED
+) -> None:
+    """Refuse an .xlsx that would expand past `max_unzipped` bytes, or whose sheets hold more
+    than `max_rows` data rows or `MAX_COLUMNS` columns, before openpyxl expands any of it.
+
+    zipfile never reads past an entry's declared size, so summing those sizes bounds what
+    openpyxl can inflate; rows are counted by streaming each sheet's XML, stopping early."""
+    where = str(path) if isinstance(path, Path) else "workbook"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+            if sum(e.file_size for e in entries) > max_unzipped:
+                message = f"文件解压后过大 the workbook expands to more than {max_unzipped} bytes"
+                raise InputError([InputIssue(where, None, None, message)])
+            for entry in entries:
+                if not entry.filename.startswith("xl/worksheets/"):
+                    continue
+                if not entry.filename.endswith(".xml"):
+                    continue
+                with archive.open(entry) as sheet:
+                    _check_sheet(iterparse(sheet, events=("end",)), where, max_rows)
+    except (zipfile.BadZipFile, OSError, SyntaxError) as exc:  # ParseError is a SyntaxError
+        message = f"无法读取 unreadable file: {exc}"
+        raise InputError([InputIssue(where, None, None, message)]) from exc
+
+
+def _check_sheet(events: Iterable[tuple[str, Element]], where: str, max_rows: int | None) -> None:
+    rows = 0
+    for _, element in events:
+        if element.tag.endswith("}row"):
+            rows += 1
+            number = int(element.get("r") or rows)
+            if max_rows is not None and max(rows, number) > max_rows + 1:  # + the header row
+                raise _too_many_rows(where, max_rows)
+        elif element.tag.endswith("}c"):
+            found = _CELL_COLUMN.match(element.get("r") or "")
+            if found and _column_number(found.group()) > MAX_COLUMNS:
+                message = f"列数过多 more than {MAX_COLUMNS} columns"
+                raise InputError([InputIssue(where, None, None, message)])
+        element.clear()
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+_BIG5_HINTS = ("項目", "編號", "名稱", "類型", "階段", "賽道", "地區", "簡介")  # our headers, 繁體
+
+
+def _encoding_message(path: Path, columns: dict[str, tuple[str, ...]]) -> str:
+    """Why a non-UTF-8 CSV shows none of the expected headers: most likely its encoding."""
+    with open(path, "rb") as handle:
+        header = handle.readline(4096).decode("big5", errors="replace")
+    if any(hint in header for hint in _BIG5_HINTS):
+        guess = "it looks like Big5 (繁體)"
+    else:
+        guess = "read as GB18030/GBK none of its headers is one we know"
+    names = " / ".join(spellings[0] for spellings in columns.values())
+    return (
+        f"无法识别的编码 the file is not UTF-8 and {guess}: save it as 'CSV UTF-8' "
+        f"(Excel: 另存为 → CSV UTF-8) with the headers {names} or their Chinese spellings"
+    )
+
+
 def _canonical(header: str, columns: dict[str, tuple[str, ...]]) -> str | None:
     folded = fold_key(header)
     for key, spellings in columns.items():
@@ -227,8 +347,12 @@ def _canonical(header: str, columns: dict[str, tuple[str, ...]]) -> str | None:
 
 
 def _clean(value: object) -> str:
-    text = "" if value is None else str(value)
-    return _CONTROL.sub("", text).strip()
+    return ("" if value is None else str(value)).strip()
+
+
+def _shown(value: str) -> str:
+    """A bad cell as its message repeats it: quoted, and cut short."""
+    return repr(value if len(value) <= MAX_SHOWN else value[:MAX_SHOWN] + "…")
 
 
 class _Checker:
@@ -238,6 +362,10 @@ class _Checker:
         self.table = table
         self.issues: list[InputIssue] = []
         self.seen_ids: dict[str, int] = {}
+        for line, row in enumerate(table.rows, start=2):
+            for key, value in row.items():
+                if _CONTROL.search(value):  # as the JSON API: refused, never silently dropped
+                    self.add(line, key, "控制字符 control characters (such as NUL) are not allowed")
 
     def add(self, line: int, key: str, message: str) -> None:
         column = self.table.headers.get(key, key)
@@ -263,7 +391,9 @@ class _Checker:
         value = self.text(line, row, key, required=True)
         if value in self.seen_ids:
             self.add(
-                line, key, f"编号重复 duplicate id {value!r} (first on row {self.seen_ids[value]})"
+                line,
+                key,
+                f"编号重复 duplicate id {_shown(value)} (first on row {self.seen_ids[value]})",
             )
         elif value:
             self.seen_ids[value] = line
@@ -279,7 +409,9 @@ class _Checker:
             return ""
         parsed = vocab.parse(value)
         if parsed is None:
-            self.add(line, key, f"无效取值 invalid value {value!r}; allowed: {vocab.allowed()}")
+            self.add(
+                line, key, f"无效取值 invalid value {_shown(value)}; allowed: {vocab.allowed()}"
+            )
             return ""
         return parsed
 
@@ -288,7 +420,8 @@ class _Checker:
         for part in split_list(row.get(key, "")):
             parsed = vocab.parse(part)
             if parsed is None:
-                self.add(line, key, f"无效取值 invalid value {part!r}; allowed: {vocab.allowed()}")
+                message = f"无效取值 invalid value {_shown(part)}; allowed: {vocab.allowed()}"
+                self.add(line, key, message)
             elif parsed not in keys:
                 keys.append(parsed)
         return tuple(keys)
@@ -313,7 +446,7 @@ class _Checker:
             number = -1.0
         bound = f" between 0 and {maximum}" if maximum is not None else " ≥ 0"
         if not number.is_integer() or number < 0 or (maximum is not None and number > maximum):
-            self.add(line, key, f"应为整数 expected a whole number{bound}, got {value!r}")
+            self.add(line, key, f"应为整数 expected a whole number{bound}, got {_shown(value)}")
             return 0
         return int(number)
 

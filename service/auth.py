@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from . import crud, security
-from .errors import Forbidden
+from .errors import Forbidden, TooManyAttempts
+from .throttle import Throttle
 
 bearer = HTTPBearer(auto_error=False, description="organiser key, or a project/provider token")
 CACHE_SECONDS = 30.0  # revocation in this process is immediate; the cache only spares the DB
@@ -73,17 +74,34 @@ def _unauthorized(message: str) -> HTTPException:
     return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
 
 
+async def authenticate(request: Request, credential: str) -> Principal | None:
+    """The principal of a key or token, None if unknown or revoked; TooManyAttempts (429) while
+    this client or this key id has failed too often (the API, sign-in and personal links)."""
+    auth: Authenticator = request.app.state.auth
+    principal = auth.cached(credential)
+    if principal is not None:
+        return principal
+    throttle: Throttle = request.app.state.throttle
+    client = request.client.host if request.client else ""
+    key_id = security.split(credential)[0][:64]
+    wait = throttle.retry_after(client, key_id)
+    if wait is not None:
+        raise TooManyAttempts(wait)
+    principal = None
+    if credential and len(credential) <= 512:
+        principal = await run_in_threadpool(auth.check, credential)
+    if principal is None:
+        throttle.failed(client, key_id)
+    return principal
+
+
 async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     if credentials is None or not credentials.credentials:
         raise _unauthorized("missing credentials: send Authorization: Bearer <key or token>")
-    credential = credentials.credentials
-    if len(credential) > 512:
-        raise _unauthorized("invalid or revoked credentials")
-    auth: Authenticator = request.app.state.auth
-    principal = auth.cached(credential) or await run_in_threadpool(auth.check, credential)
+    principal = await authenticate(request, credentials.credentials)
     if principal is None:
         raise _unauthorized("invalid or revoked credentials")
     return principal

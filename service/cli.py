@@ -22,14 +22,21 @@ from matcher.cli import app  # noqa: E402  (the library's commands; `serve` is a
 
 def serve(db: str | None = None, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the service. The organiser key comes from MATCHER_ADMIN_KEY, or is generated and
-    printed once when unset; an empty database gets the sample data (MATCHER_LOAD_SAMPLE=0: not)."""
+    printed once when unset. The default embedded database gets the sample data when empty; a
+    database named with --db or MATCHER_DB_URL does not (MATCHER_LOAD_SAMPLE=1 or 0 decides)."""
     import uvicorn
+    from pydantic import ValidationError
 
     from .config import ServiceSettings  # the web layer loads only when serving
     from .main import bootstrap, create_app
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    settings = ServiceSettings.from_env().with_db(db)
+    try:
+        settings = ServiceSettings.from_env().with_db(db)
+    except ValidationError as exc:  # a bad MATCHER_* variable: say which, not a traceback
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        sys.stderr.write(f"cannot start: {problems}\n")
+        raise SystemExit(2) from None
     new_key = bootstrap(settings)
     url = f"http://{host}:{port}"
     lines = [

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import Request
-from pydantic import Field, TypeAdapter, model_validator
+from pydantic import Field, field_validator
 
 from matcher.ingest import MAX_TEXT
 from matcher.settings import EnvSettings
@@ -20,6 +20,7 @@ from matcher.settings import Settings as ModelSettings
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO / "out" / "service"
 MAX_K = 100  # the API's ceiling for k; MATCHER_MAX_K may lower it
+MIN_ADMIN_KEY = 16  # characters: a guessable organiser key undoes every other protection
 
 
 def _sample_dir() -> Path:
@@ -45,10 +46,19 @@ class ServiceSettings(EnvSettings):
     fusion: Literal["fitted", "zscore"] = Field(
         default="fitted", description="fitted: models/fusion; zscore: the baseline, no fitted model"
     )
-    load_sample: bool = Field(default=True, description="load the sample into an empty database")
+    load_sample: bool | None = Field(
+        default=None,
+        description="unset: sample into an empty default database only; 1: any empty one; 0: never",
+    )
     sample_dir: Path | None = Field(default=None, description="what to load; default data/sample")
     max_body_bytes: int = Field(default=256 * 1024, gt=0, description="JSON bodies")
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0, description="spreadsheet uploads")
+    max_import_rows: int = Field(
+        default=50_000, ge=1, description="most data rows in one uploaded sheet"
+    )
+    max_unzipped_bytes: int = Field(
+        default=100 * 1024 * 1024, gt=0, description="largest expanded size of an uploaded .xlsx"
+    )
     max_text_chars: int = Field(
         default=MAX_TEXT, ge=1, le=MAX_TEXT, description="free-text query length (≤ a sheet cell)"
     )
@@ -69,13 +79,15 @@ class ServiceSettings(EnvSettings):
     query_int8: bool = Field(default=True, description="free text through int8 encoder copies")
     access_log: bool = Field(default=False, description="uvicorn's line per request")
 
-    @model_validator(mode="before")
+    @field_validator("admin_key")
     @classmethod
-    def _default_sample(cls, data: Any) -> Any:
-        wanted = isinstance(data, dict) and not data.get("sample_dir")
-        if wanted and TypeAdapter(bool).validate_python(data.get("load_sample", True)):
-            data = {**data, "sample_dir": _sample_dir()}
-        return data
+    def _strong_key(cls, key: str | None) -> str | None:
+        if key is not None and len(key.strip()) < MIN_ADMIN_KEY:
+            raise ValueError(
+                f"MATCHER_ADMIN_KEY must be at least {MIN_ADMIN_KEY} characters (unset it to "
+                "have a strong key generated and printed once)"
+            )
+        return key
 
     @classmethod
     def _nested(cls, environ: Mapping[str, str]) -> dict[str, Any]:
@@ -83,6 +95,14 @@ class ServiceSettings(EnvSettings):
 
     def with_db(self, db_url: str | None) -> ServiceSettings:
         return self.model_copy(update={"db_url": db_url}) if db_url else self
+
+    @property
+    def sample_to_load(self) -> Path | None:
+        """The folder to load into an empty database, or None. Unless asked (`load_sample`),
+        only `make run`'s default embedded database gets it: a database named with --db or
+        MATCHER_DB_URL may be a real one, where fictional records and their ids would collide."""
+        wanted = self.load_sample if self.load_sample is not None else not self.db_url
+        return (self.sample_dir or _sample_dir()) if wanted else None
 
     @property
     def database_url(self) -> str:

@@ -13,7 +13,7 @@ from .db import get_session
 from .errors import Invalid, NotReady, issue
 from .jobs import PlanJobs
 from .matching import Matching
-from .schemas import ErrorMessage, clean_text
+from .schemas import ErrorMessage, clean_text, identifier
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]
@@ -49,17 +49,19 @@ def check_k(k: int, settings: ServiceSettings, loc: list[str | int]) -> None:
 TopK = Annotated[int, Depends(top_k)]
 MatchingDep = Annotated[Matching, Depends(get_matching)]
 JobsDep = Annotated[PlanJobs, Depends(get_jobs)]
-RecordId = Annotated[str, Path(min_length=1, max_length=128), AfterValidator(clean_text)]
+RecordId = Annotated[str, Path(min_length=1, max_length=128), AfterValidator(identifier)]
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` for the error codes a route can return (422 is FastAPI's own)."""
     text = {
+        400: "malformed multipart body",
         401: "missing, unknown or revoked credentials",
         403: "not allowed for this credential",
         404: "not found",
         409: "already exists",
         413: "request body too large",
+        429: "too many failed credentials from this client or for this key (Retry-After)",
         503: "the catalogue is still loading",
     }
     return {code: {"model": ErrorMessage, "description": text[code]} for code in codes}

@@ -7,9 +7,11 @@ for `/api/...`; the web UI shows `page_message` on its error page.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 __all__ = [
@@ -19,9 +21,15 @@ __all__ = [
     "NotReady",
     "ServiceError",
     "TooLarge",
+    "TooManyAttempts",
     "api_error",
     "issue",
+    "safe",
+    "validation_error",
 ]
+ECHO_CHARS = 200  # longest piece of the caller's input an error answer repeats
+MESSAGE_CHARS = 1000  # longest message (it may list the allowed values)
+MAX_ISSUES = 100  # most problems one answer lists
 
 _LABELS = {
     "project": "项目",
@@ -72,6 +80,20 @@ class TooLarge(ServiceError):
     status = 413
 
 
+class TooManyAttempts(ServiceError):
+    """429: too many failed credentials from this client, or for this key (service/throttle.py)."""
+
+    status = 429
+
+    def __init__(self, retry_after: float) -> None:
+        seconds = max(1, math.ceil(retry_after))
+        super().__init__(
+            f"too many failed attempts; retry in {seconds} s",
+            f"失败次数过多，请 {seconds} 秒后再试。",
+        )
+        self.headers = {"Retry-After": str(seconds)}
+
+
 class NotReady(ServiceError):
     status = 503
     headers = {"Retry-After": "2"}  # noqa: RUF012 (a constant per class)
@@ -93,3 +115,35 @@ async def api_error(request: Request, exc: Exception) -> Response:
     """The JSON answer: `{"detail": ...}` with the error's status."""
     assert isinstance(exc, ServiceError)
     return JSONResponse({"detail": exc.detail}, exc.status, headers=exc.headers)
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's 422, with what it echoes made encodable and short: the input may hold lone
+    surrogates, NaN or infinities (which JSON cannot carry) or megabytes of text."""
+    assert isinstance(exc, RequestValidationError)
+    issues = [
+        {
+            key: safe(value, ECHO_CHARS if key == "input" else MESSAGE_CHARS)
+            for key, value in found.items()
+            if key != "url"
+        }
+        for found in exc.errors()[:MAX_ISSUES]
+    ]
+    return JSONResponse({"detail": issues}, 422)
+
+
+def safe(value: Any, limit: int = ECHO_CHARS) -> Any:
+    """`value` as JSON can carry it: text valid UTF-8 and at most `limit` characters, numbers
+    finite (else their text), anything else its shortened `str`."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        text = value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return text if len(text) <= limit else text[:limit] + f"… ({len(value)} characters)"
+    if isinstance(value, dict):
+        return {safe(str(k), limit): safe(v, limit) for k, v in list(value.items())[:20]}
+    if isinstance(value, list | tuple):
+        return [safe(v, limit) for v in value[:20]]
+    return safe(str(value), limit)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.errors import MatcherError
@@ -17,6 +18,7 @@ from .db import EventRow, JobRow, PlanRow
 from .matching import Matching
 
 log = logging.getLogger(__name__)
+EVENT_DELETED = "活动在排期期间已被删除 the event was deleted while it was being planned"
 
 
 class PlanJobs:
@@ -69,9 +71,14 @@ class PlanJobs:
             )
             self._progress(job_id, 0.9, "saving the plan")
             with self.sessions() as session:
+                if session.get(EventRow, event_id) is None:
+                    raise ValueError(EVENT_DELETED)
                 stored = PlanRow(event_id=event_id, status="draft", body=plan.to_dict())
                 session.add(stored)
-                session.commit()
+                try:
+                    session.commit()
+                except IntegrityError as exc:  # deleted between the check and the commit
+                    raise ValueError(EVENT_DELETED) from exc
                 plan_row_id = stored.id
             self._progress(
                 job_id,

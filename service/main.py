@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,12 +22,14 @@ from .auth import Authenticator
 from .batcher import QueryBatcher
 from .config import ServiceSettings
 from .db import create_schema, make_engine
-from .errors import ServiceError, api_error
+from .errors import ServiceError, api_error, validation_error
 from .jobs import PlanJobs
 from .limits import BodyLimit
+from .logs import redact_access_log
 from .matching import Matching
 from .metrics import Metrics, MetricsMiddleware
 from .routes import admin, events, health, outcomes, projects, query, resources, tokens
+from .throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +107,8 @@ def bootstrap(settings: ServiceSettings, engine: Engine | None = None) -> str | 
                 _, new_key = crud.issue_credential(session, "organiser", None, "generated at start")
             crud.fail_interrupted_jobs(session)
             empty = not any(crud.record_ids(session))
-            if empty and settings.sample_dir is not None:
-                folder = settings.sample_dir
+            folder = settings.sample_to_load
+            if empty and folder is not None:
                 crud.save_projects(session, read_projects(folder / "projects.csv"))
                 crud.save_resources(session, read_resources(folder / "resources.csv"))
                 session.commit()
@@ -122,11 +125,13 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redact_access_log()  # after uvicorn configured its loggers
         engine = make_engine(settings.database_url)
         bootstrap(settings, engine)
         sessions = sessionmaker(engine, expire_on_commit=False)
         app.state.sessions = sessions
         app.state.auth = Authenticator(sessions)
+        app.state.throttle = Throttle()
         holder = _Loader(settings, models, sessions, metrics)
         app.state.matching = holder.matching
         app.state.jobs = PlanJobs(
@@ -163,6 +168,7 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
     app.state.settings = settings
     app.state.metrics = metrics
     app.add_exception_handler(ServiceError, api_error)  # web.install adds pages for non-API paths
+    app.add_exception_handler(RequestValidationError, validation_error)
     for module in (health, projects, resources, query, tokens, events, outcomes, admin):
         app.include_router(module.router)
     web.install(app)  # the Chinese web UI: pages, /static, error pages

@@ -36,7 +36,8 @@ def clean_text(value: str) -> str:
     return value.strip()
 
 
-def _identifier(value: str) -> str:
+def identifier(value: str) -> str:
+    """A record id: clean text, non-empty, no slashes (it is a URL path segment)."""
     value = clean_text(value)
     if not value or "/" in value or "\\" in value:
         raise ValueError("an id must be non-empty and contain no slashes")
@@ -78,10 +79,23 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(clean_text)]
-Name = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(clean_text)]
-Identifier = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_identifier)]
-Short = Annotated[str, Field(max_length=200), AfterValidator(clean_text)]
+# documents clean_text's rule in the schema (checked by the validator, which also refuses surrogates)
+NO_CONTROL = {"pattern": "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"}
+ID_RULE = {"pattern": "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f/\\\\]*$"}
+Text = Annotated[
+    str, Field(max_length=MAX_TEXT, json_schema_extra=NO_CONTROL), AfterValidator(clean_text)
+]
+Name = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_TEXT, json_schema_extra=NO_CONTROL),
+    AfterValidator(clean_text),
+]
+Identifier = Annotated[
+    str, Field(min_length=1, max_length=128, json_schema_extra=ID_RULE), AfterValidator(identifier)
+]
+Short = Annotated[
+    str, Field(max_length=200, json_schema_extra=NO_CONTROL), AfterValidator(clean_text)
+]
 TrackTerm = Annotated[str, Field(json_schema_extra=_enum(TRACK)), AfterValidator(_to_key(TRACK))]
 StageTerm = Annotated[str, Field(json_schema_extra=_enum(STAGE)), AfterValidator(_to_key(STAGE))]
 NeedTerm = Annotated[str, Field(json_schema_extra=_enum(NEED)), AfterValidator(_to_key(NEED))]
@@ -192,7 +206,7 @@ class ResourceIn(Strict):
     tracks: TrackTerms = []
     stages: StageTerms = []
     region: RegionTerm = ""
-    capacity: Annotated[int, Field(ge=0, le=1000)] = 8
+    capacity: Annotated[int, Field(ge=0, le=1000, strict=True)] = 8  # not true/false, not "8"
 
     def record(self, resource_id: str) -> Resource:
         return Resource(

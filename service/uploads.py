@@ -1,9 +1,11 @@
-"""Spreadsheet uploads: size-limited, saved to a temp file, parsed all-or-nothing by matcher.ingest."""
+"""Spreadsheet uploads: size-limited, saved to a temp file, parsed all-or-nothing by matcher.ingest
+in a worker thread (a big sheet never holds up the event loop), rows and expansion capped first."""
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from matcher.errors import InputError, InputIssue
 from matcher.ingest import read_projects, read_resources
 
+from .config import ServiceSettings
 from .errors import Invalid, TooLarge, issue
 from .matching import Matching
 from .schemas import ImportResult
@@ -20,12 +23,14 @@ from .schemas import ImportResult
 T = TypeVar("T")
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".tsv", ".txt")
 MAX_ID = 128
+MAX_ISSUES = 200  # problems listed in one answer; the rest are counted
 
 
 async def read_sheet(
     upload: UploadFile, max_bytes: int, parse: Callable[[Path], list[T]], id_of: Callable[[T], str]
 ) -> list[T]:
-    """Records from an uploaded sheet; TooLarge, or Invalid naming every bad row and column."""
+    """Records from an uploaded sheet; TooLarge, or Invalid naming the bad rows and columns
+    (the first `MAX_ISSUES`, then how many more)."""
     name = Path(upload.filename or "upload.csv").name
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
@@ -38,27 +43,47 @@ async def read_sheet(
             f"file too large: the limit is {max_bytes} bytes",
             f"文件过大：上限为 {max_bytes // 1024} KB",
         )
+    return await run_in_threadpool(_parse, data, name, suffix, parse, id_of)
+
+
+def _parse(
+    data: bytes, name: str, suffix: str, parse: Callable[[Path], list[T]], id_of: Callable[[T], str]
+) -> list[T]:
+    """`read_sheet`'s work that costs time, for a worker thread."""
     with tempfile.TemporaryDirectory(prefix="matcher-upload-") as folder:
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
         try:
             records = parse(path)
         except InputError as exc:
-            raise Invalid([_issue(i, name, str(path)) for i in exc.issues[:1000]]) from exc
-    long_ids = [
+            raise Invalid(_bounded([_issue(i, name, str(path)) for i in exc.issues])) from exc
+    bad_ids = [
         issue(
             ["body", "file", row, "id"],
-            f"id longer than {MAX_ID} characters",
+            f"an id must be at most {MAX_ID} characters and contain no slashes",
             "input_error",
             row=row,
             column="id",
         )
         for row, record in enumerate(records, start=2)
-        if len(id_of(record)) > MAX_ID or "/" in id_of(record)
+        if len(id_of(record)) > MAX_ID or "/" in id_of(record) or "\\" in id_of(record)
     ]
-    if long_ids:
-        raise Invalid(long_ids)
+    if bad_ids:
+        raise Invalid(_bounded(bad_ids))
     return records
+
+
+def _bounded(issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """At most MAX_ISSUES problems, and one that counts the rest: an answer stays small."""
+    if len(issues) <= MAX_ISSUES:
+        return issues
+    more = len(issues) - MAX_ISSUES
+    return [
+        *issues[:MAX_ISSUES],
+        issue(
+            ["body", "file"], f"另有 {more} 处问题未列出 and {more} more problems", "input_error"
+        ),
+    ]
 
 
 def _issue(found: InputIssue, name: str, temp_path: str) -> dict[str, Any]:
@@ -72,19 +97,25 @@ def _issue(found: InputIssue, name: str, temp_path: str) -> dict[str, Any]:
 
 
 async def import_projects(
-    matching: Matching, upload: UploadFile, max_bytes: int, replace: bool = False
+    matching: Matching, upload: UploadFile, settings: ServiceSettings, replace: bool = False
 ) -> ImportResult:
     """Save every project of an uploaded sheet, or none (TooLarge, Invalid); with `replace`,
     projects not in the sheet are deleted."""
-    projects = await read_sheet(upload, max_bytes, read_projects, lambda p: p.project_id)
+    parse = partial(
+        read_projects, max_rows=settings.max_import_rows, max_unzipped=settings.max_unzipped_bytes
+    )
+    projects = await read_sheet(upload, settings.max_upload_bytes, parse, lambda p: p.project_id)
     counts = await run_in_threadpool(matching.save_projects, projects, replace)
     return ImportResult(imported=len(projects), **counts)
 
 
 async def import_resources(
-    matching: Matching, upload: UploadFile, max_bytes: int, replace: bool = False
+    matching: Matching, upload: UploadFile, settings: ServiceSettings, replace: bool = False
 ) -> ImportResult:
     """Save every provider of an uploaded sheet, or none (TooLarge, Invalid)."""
-    resources = await read_sheet(upload, max_bytes, read_resources, lambda r: r.resource_id)
+    parse = partial(
+        read_resources, max_rows=settings.max_import_rows, max_unzipped=settings.max_unzipped_bytes
+    )
+    resources = await read_sheet(upload, settings.max_upload_bytes, parse, lambda r: r.resource_id)
     counts = await run_in_threadpool(matching.save_resources, resources, replace)
     return ImportResult(imported=len(resources), **counts)

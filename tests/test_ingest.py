@@ -103,3 +103,92 @@ def test_qrels_refuse_unknown_ids_and_bad_grades(tmp_path):
 @pytest.mark.parametrize(("cell", "items"), [("融资;临床", ["融资", "临床"]), ("融资；临床、 人才", ["融资", "临床", "人才"]), ("a,b，c", ["a", "b", "c"]), ("", [])])
 def test_list_cells_accept_every_separator(cell, items):
     assert split_list(cell) == items
+
+
+# -- hostile files (issue 13: caps before parsing, short echoes, control characters, encodings) --
+
+HEADER = "项目编号,项目名称,赛道,阶段\n"
+
+
+def _rows(n: int) -> str:
+    return HEADER + "".join(f"P{i},名称{i},医疗器械,临床前\n" for i in range(n))
+
+
+def test_a_csv_over_the_row_cap_is_refused_before_validation(tmp_path):
+    path = tmp_path / "many.csv"
+    path.write_text(_rows(11), encoding="utf-8")
+    assert len(read_projects(path, max_rows=11)) == 11
+    with pytest.raises(InputError, match="more than 10 rows") as caught:
+        read_projects(path, max_rows=10)
+    assert len(caught.value.issues) == 1
+
+
+def _bomb(path, rows: int, declared_row: int | None = None) -> None:
+    """A workbook whose sheet XML holds `rows` rows (tiny compressed, large expanded)."""
+    import zipfile
+
+    sheet_rows = "".join(f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>x</t></is></c></row>' for i in range(1, rows + 1))
+    if declared_row:
+        sheet_rows += f'<row r="{declared_row}"><c r="A{declared_row}"><v>1</v></c></row>'
+    parts = {
+        "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        "_rels/.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": f'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{sheet_rows}</sheetData></worksheet>',
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+
+
+@pytest.mark.parametrize(("rows", "declared_row"), [(60, None), (3, 1_000_000)])
+def test_an_xlsx_with_too_many_rows_is_refused_before_openpyxl_expands_it(tmp_path, rows, declared_row):
+    path = tmp_path / "bomb.xlsx"
+    _bomb(path, rows, declared_row)
+    with pytest.raises(InputError, match="more than 50 rows"):
+        read_projects(path, max_rows=50)
+
+
+def test_an_xlsx_that_expands_past_the_size_cap_is_refused(tmp_path):
+    path = tmp_path / "bomb.xlsx"
+    _bomb(path, 2000)
+    assert path.stat().st_size < 20_000
+    with pytest.raises(InputError, match="expands to more than"):
+        read_projects(path, max_unzipped=50_000)
+
+
+def test_bad_values_are_echoed_short(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text(HEADER + f"P1,名称,{'外' * 100_000},{'阶' * 100_000}\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_projects(path)
+    assert len(caught.value.issues) == 2
+    assert all(len(i.message) < 600 for i in caught.value.issues)
+
+
+def test_control_characters_in_a_csv_cell_are_refused_like_the_json_api(tmp_path):
+    path = tmp_path / "nul.csv"
+    path.write_bytes((HEADER + "P1,名\x00称,医疗器械,临床前\nP2,正常,医疗器械,临床前\n").encode())
+    with pytest.raises(InputError, match="control characters") as caught:
+        read_projects(path)
+    assert [(i.row, i.column) for i in caught.value.issues] == [(2, "项目名称")]
+
+
+def test_a_gbk_file_reads_and_a_big5_file_gets_an_encoding_message(tmp_path):
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes(_rows(2).encode("gbk"))
+    assert [p.title for p in read_projects(gbk)] == ["名称0", "名称1"]
+    big5 = tmp_path / "big5.csv"
+    big5.write_bytes("項目編號,項目名稱,賽道,階段\nP1,名稱,醫療器械,臨床前\n".encode("big5"))
+    with pytest.raises(InputError, match="Big5") as caught:
+        read_projects(big5)
+    assert "missing required column" not in str(caught.value)
+
+
+def test_a_gbk_sheet_of_the_wrong_kind_still_names_the_missing_columns(tmp_path):
+    path = tmp_path / "providers_gbk.csv"
+    path.write_bytes("资源方编号,名称,类型\nR1,示例银行,银行\n".encode("gbk"))
+    with pytest.raises(InputError, match="missing required column") as caught:
+        read_projects(path)
+    assert "UTF-8" not in str(caught.value)

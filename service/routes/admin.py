@@ -9,7 +9,7 @@ from ..auth import OrganiserDep
 from ..deps import MatchingDep, errors
 from ..schemas import Readiness
 
-router = APIRouter(prefix="/api/admin", tags=["admin"], responses=errors(401, 403))
+router = APIRouter(prefix="/api/admin", tags=["admin"], responses=errors(401, 403, 429))
 
 
 @router.post("/refresh", response_model=Readiness, responses=errors(503))

@@ -21,7 +21,7 @@ from ..schemas import (
     PlanSummary,
 )
 
-router = APIRouter(prefix="/api", tags=["events and plans"], responses=errors(401, 403))
+router = APIRouter(prefix="/api", tags=["events and plans"], responses=errors(401, 403, 429))
 Id = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 
 
@@ -108,8 +108,9 @@ def publish_plan(plan_id: Id, _: OrganiserDep, session: SessionDep) -> PlanSumma
         200: {
             "description": "the plan as xlsx, csv or json",
             "content": {
-                media: {"schema": {"type": "string", "format": "binary"}}
-                for media in planning.MEDIA.values()
+                planning.MEDIA["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+                planning.MEDIA["csv"]: {"schema": {"type": "string"}},
+                planning.MEDIA["json"]: {"schema": {"type": "object"}},  # Plan.to_dict()
             },
         },
     },

@@ -12,7 +12,7 @@ from ..db import EventRow, OutcomeRow
 from ..deps import OptionalId, SessionDep, errors
 from ..schemas import OutcomeCreate, OutcomePublic, OutcomesPublic
 
-router = APIRouter(prefix="/api/outcomes", tags=["outcomes"], responses=errors(401, 403))
+router = APIRouter(prefix="/api/outcomes", tags=["outcomes"], responses=errors(401, 403, 429))
 
 
 def _public(row: OutcomeRow) -> OutcomePublic:

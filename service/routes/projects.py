@@ -21,7 +21,7 @@ from ..schemas import (
     TypeTerm,
 )
 
-router = APIRouter(prefix="/api/projects", tags=["projects"], responses=errors(401, 403))
+router = APIRouter(prefix="/api/projects", tags=["projects"], responses=errors(401, 403, 429))
 
 
 # The hot read path first: routes are tried in order, and this one answers most requests.
@@ -71,7 +71,7 @@ def create_project(
     return ProjectPublic.of(project)
 
 
-@router.post("/import", response_model=ImportResult, responses=errors(413, 503))
+@router.post("/import", response_model=ImportResult, responses=errors(400, 413, 503))
 async def import_projects(
     file: UploadFile,
     _: OrganiserDep,
@@ -84,9 +84,7 @@ async def import_projects(
 ) -> ImportResult:
     """Upload a projects sheet (csv/xlsx, Chinese or English headers). All or nothing: any bad
     row rejects the whole file with 422, listing every row and column at fault."""
-    return await uploads.import_projects(
-        matching, file, settings.max_upload_bytes, mode == "replace"
-    )
+    return await uploads.import_projects(matching, file, settings, mode == "replace")
 
 
 @router.get("/{project_id}", response_model=ProjectPublic, responses=errors(404))

@@ -12,7 +12,7 @@ from ..deps import MatchingDep, SettingsDep, check_k, errors
 from ..errors import Invalid, issue
 from ..schemas import MatchPublic, QueryIn, QueryPublic
 
-router = APIRouter(prefix="/api", tags=["query"], responses=errors(401, 403))
+router = APIRouter(prefix="/api", tags=["query"], responses=errors(401, 403, 429))
 
 
 @router.post("/query", response_model=QueryPublic, responses=errors(413, 503))

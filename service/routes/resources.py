@@ -20,7 +20,7 @@ from ..schemas import (
     ResourcesPublic,
 )
 
-router = APIRouter(prefix="/api/resources", tags=["resources"], responses=errors(401, 403))
+router = APIRouter(prefix="/api/resources", tags=["resources"], responses=errors(401, 403, 429))
 
 
 # The hot read path first: routes are tried in order, and this one answers most requests.
@@ -65,7 +65,7 @@ def create_resource(
     return ResourcePublic.of(resource)
 
 
-@router.post("/import", response_model=ImportResult, responses=errors(413, 503))
+@router.post("/import", response_model=ImportResult, responses=errors(400, 413, 503))
 async def import_resources(
     file: UploadFile,
     _: OrganiserDep,
@@ -78,9 +78,7 @@ async def import_resources(
 ) -> ImportResult:
     """Upload a providers sheet (csv/xlsx). All or nothing: any bad row rejects the whole file
     with 422, listing every row and column at fault."""
-    return await uploads.import_resources(
-        matching, file, settings.max_upload_bytes, mode == "replace"
-    )
+    return await uploads.import_resources(matching, file, settings, mode == "replace")
 
 
 @router.get("/{resource_id}", response_model=ResourcePublic, responses=errors(404))

@@ -9,7 +9,7 @@ from ..auth import Authenticator, OrganiserDep, PrincipalDep
 from ..deps import RecordId, SessionDep, errors
 from ..schemas import Me, TokenCreate, TokenIssued, TokenPublic, TokensPublic
 
-router = APIRouter(prefix="/api", tags=["tokens"], responses=errors(401, 403))
+router = APIRouter(prefix="/api", tags=["tokens"], responses=errors(401, 403, 429))
 
 
 @router.post("/tokens", response_model=TokenIssued, status_code=201, responses=errors(404, 413))

@@ -14,11 +14,14 @@ import pandas as pd
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 
-from matcher.ingest import PROJECT_COLUMNS, RESOURCE_COLUMNS
+from matcher.errors import InputError
+from matcher.ingest import PROJECT_COLUMNS, RESOURCE_COLUMNS, check_workbook
 
 from .. import crud, uploads
+from ..config import ServiceSettings
 from ..deps import MatchingDep, SessionDep, SettingsDep
 from ..errors import Invalid, TooLarge
 from .render import page
@@ -26,6 +29,8 @@ from .session import OrganiserForm, OrganiserPage
 
 router = APIRouter(include_in_schema=False)
 PREVIEW_ROWS = 200
+PREVIEW_CELL = 200  # characters of a cell shown; a hostile sheet must not multiply itself
+PREVIEW_CHARS = 200_000  # characters of cells in the whole preview
 KIND_LABELS = {"projects": "项目", "resources": "资源方"}
 
 
@@ -52,7 +57,7 @@ async def import_sheet(
     load = uploads.import_projects if kind == "projects" else uploads.import_resources
     before = _records(session, kind)
     try:
-        result = await load(matching, upload, settings.max_upload_bytes, mode == "replace")
+        result = await load(matching, upload, settings, mode == "replace")
     except (Invalid, TooLarge) as exc:
         found = (
             exc.issues
@@ -60,7 +65,8 @@ async def import_sheet(
             else [{"row": None, "column": None, "msg": exc.page_message}]
         )
         context["errors"] = [in_chinese(i, kind) for i in found]
-        context["preview"] = preview(data, name, found)
+        # off the event loop, and only for a sheet that passed the expansion caps
+        context["preview"] = await run_in_threadpool(preview, data, name, found, settings)
         return page(request, "import.html", visitor, 422, **context)
     session.expire_all()  # the import wrote through another session
     after = _records(session, kind)
@@ -96,9 +102,12 @@ def in_chinese(found: dict[str, Any], kind: str) -> dict[str, Any]:
     return {**found, "column": column, "msg": msg}
 
 
-def preview(data: bytes, name: str, issues: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The sheet's first rows with the cells each issue names (None if it cannot be read)."""
-    frame = _frame(data, Path(name).suffix.lower())
+def preview(
+    data: bytes, name: str, issues: list[dict[str, Any]], settings: ServiceSettings
+) -> dict[str, Any] | None:
+    """The sheet's first rows with the cells each issue names, each cell cut short (None if it
+    cannot be read, or expands too far to try)."""
+    frame = _frame(data, Path(name).suffix.lower(), settings)
     if frame is None:
         return None
     headers = [str(c) for c in frame.columns]
@@ -108,25 +117,37 @@ def preview(data: bytes, name: str, issues: list[dict[str, Any]]) -> dict[str, A
         column = column if column in headers else None
         marks.setdefault((row, column), []).append(str(found.get("msg", "")))
     rows = []
+    budget = PREVIEW_CHARS
     for number, values in enumerate(frame.head(PREVIEW_ROWS).itertuples(index=False), start=2):
         cells = [
-            {"text": str(v), "issues": marks.get((number, h), [])}
+            {"text": _short(str(v)), "issues": marks.get((number, h), [])}
             for v, h in zip(values, headers, strict=True)
         ]
+        budget -= sum(len(c["text"]) for c in cells)
+        if budget < 0:
+            break
         rows.append({"number": number, "cells": cells, "issues": marks.get((number, None), [])})
     header_issues = {h: marks.get((1, h), []) for h in headers}
     return {
         "headers": headers,
         "header_issues": header_issues,
         "rows": rows,
-        "more": max(len(frame) - PREVIEW_ROWS, 0),
+        "more": len(frame) > len(rows),  # the frame stops one row past the preview
     }
 
 
-def _frame(data: bytes, suffix: str) -> pd.DataFrame | None:
+def _short(text: str) -> str:
+    return text if len(text) <= PREVIEW_CELL else text[:PREVIEW_CELL] + "…"
+
+
+def _frame(data: bytes, suffix: str, settings: ServiceSettings) -> pd.DataFrame | None:
+    """The first PREVIEW_ROWS + 1 rows (one more tells that more follow)."""
     try:
         if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
+            check_workbook(io.BytesIO(data), settings.max_import_rows, settings.max_unzipped_bytes)
+            return pd.read_excel(
+                io.BytesIO(data), dtype=str, keep_default_na=False, nrows=PREVIEW_ROWS + 1
+            )
         for encoding in ("utf-8-sig", "gb18030"):
             try:
                 return pd.read_csv(
@@ -135,9 +156,12 @@ def _frame(data: bytes, suffix: str) -> pd.DataFrame | None:
                     keep_default_na=False,
                     sep="\t" if suffix == ".tsv" else ",",
                     encoding=encoding,
+                    nrows=PREVIEW_ROWS + 1,
                 )
             except UnicodeDecodeError:
                 continue
+    except InputError:  # too large to preview: the issue list says why
+        return None
     except Exception:  # an unreadable file: the issue list alone says why
         return None
     return None

@@ -12,18 +12,21 @@ import hmac
 import secrets
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ..auth import Authenticator, Principal
+from .. import security
+from ..auth import Authenticator, Principal, authenticate
 
 COOKIE = "mm_session"
 LOGIN_COOKIE = "mm_login"  # CSRF token of the login form, before there is a session
 TTL_SECONDS = 12 * 3600
 MAX_SESSIONS = 10_000
+PER_PRINCIPAL = 20  # sessions one key or token may hold; its oldest goes first
 
 
 class LoginRequired(Exception):
@@ -47,26 +50,44 @@ class _Entry:
     credential: str
     csrf: str
     expires: float
+    owner: str  # the credential's key id: sessions are capped per key, not only in total
     links: dict[str, str] = field(default_factory=dict)  # key id → personal link issued here
 
 
 class SessionStore:
-    """Session id → credential and CSRF token, in memory, expiring after `ttl` seconds."""
+    """Session id → credential and CSRF token, in memory, expiring after `ttl` seconds.
 
-    def __init__(self, ttl: float = TTL_SECONDS, limit: int = MAX_SESSIONS) -> None:
-        self.ttl, self.limit = ttl, limit
+    One key or token holds at most `per_principal` sessions (opening another closes its own
+    oldest), so a token holder opening sessions in a loop cannot push out anyone else's; when
+    the store is full anyway, the principal with the most sessions loses its oldest."""
+
+    def __init__(
+        self,
+        ttl: float = TTL_SECONDS,
+        limit: int = MAX_SESSIONS,
+        per_principal: int = PER_PRINCIPAL,
+    ) -> None:
+        self.ttl, self.limit, self.per_principal = ttl, limit, per_principal
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
 
     def open(self, credential: str) -> str:
         sid = secrets.token_urlsafe(32)
         now = time.monotonic()
+        owner = security.split(credential)[0]
         with self._lock:
+            own = [k for k, e in self._entries.items() if e.owner == owner]
+            for k in own[: max(len(own) - self.per_principal + 1, 0)]:  # oldest first
+                del self._entries[k]
             if len(self._entries) >= self.limit:
                 self._entries = {k: e for k, e in self._entries.items() if e.expires > now}
-                while len(self._entries) >= self.limit:  # still full: drop the oldest
-                    self._entries.pop(next(iter(self._entries)))
-            self._entries[sid] = _Entry(credential, secrets.token_urlsafe(24), now + self.ttl)
+            while len(self._entries) >= self.limit:  # still full: the largest holder gives way
+                counts = Counter(e.owner for e in self._entries.values())
+                largest = counts.most_common(1)[0][0]
+                del self._entries[next(k for k, e in self._entries.items() if e.owner == largest)]
+            self._entries[sid] = _Entry(
+                credential, secrets.token_urlsafe(24), now + self.ttl, owner
+            )
         return sid
 
     def get(self, sid: str | None) -> _Entry | None:
@@ -119,11 +140,11 @@ def store(request: Request) -> SessionStore:
 
 
 async def principal_for(request: Request, credential: str) -> Principal | None:
-    """The API's principal for a key or token (None if unknown or revoked)."""
-    if not credential or len(credential) > 512:
+    """The API's principal for a key or token (None if unknown or revoked; throttled as the
+    API's, TooManyAttempts after too many failures)."""
+    if not credential:
         return None
-    auth: Authenticator = request.app.state.auth
-    return auth.cached(credential) or await run_in_threadpool(auth.check, credential)
+    return await authenticate(request, credential)
 
 
 async def current_visitor(request: Request) -> Visitor | None:
@@ -131,7 +152,10 @@ async def current_visitor(request: Request) -> Visitor | None:
     entry = store(request).get(sid)
     if entry is None or sid is None:
         return None
-    principal = await principal_for(request, entry.credential)
+    auth: Authenticator = request.app.state.auth  # a stored credential is no guess: unthrottled
+    principal = auth.cached(entry.credential) or await run_in_threadpool(
+        auth.check, entry.credential
+    )
     if principal is None:  # revoked since sign-in
         store(request).close(sid)
         return None

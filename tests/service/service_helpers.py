@@ -28,6 +28,7 @@ def settings_for(folder: Path, **changes: object) -> ServiceSettings:
         ),
         "fusion": "zscore",
         "sample_dir": FIXTURES,
+        "load_sample": True,  # a named database gets the sample only when asked
         "query_batch_ms": 2.0,
     }
     values.update(changes)

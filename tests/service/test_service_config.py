@@ -25,7 +25,7 @@ def test_switches_turn_off_and_on(off):
     settings = ServiceSettings.from_env(
         {"MATCHER_QUERY_INT8": off, "MATCHER_ACCESS_LOG": "1", "MATCHER_LOAD_SAMPLE": off}
     )
-    assert not settings.query_int8 and settings.access_log and settings.sample_dir is None
+    assert not settings.query_int8 and settings.access_log and settings.sample_to_load is None
 
 
 @pytest.mark.parametrize(

@@ -140,3 +140,26 @@ def test_an_event_given_only_a_name_gets_the_events_own_defaults(client, admin):
     assert created["spec"] == from_form["spec"]
     row = type("Row", (), {"id": created["id"], "spec": created["spec"]})()
     assert event_of(row) == Event(name="默认")
+
+
+def test_a_plan_whose_event_is_deleted_mid_run_fails_with_a_clear_message(client, admin, monkeypatch):
+    import service.jobs
+
+    event_id = client.post("/api/events", json=EVENT, headers=admin).json()["id"]
+    real = service.jobs.plan_event
+
+    def deleted_meanwhile(*args, **kwargs):
+        assert client.delete(f"/api/events/{event_id}", headers=admin).status_code == 204
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service.jobs, "plan_event", deleted_meanwhile)
+    job = client.post(f"/api/events/{event_id}/plans", json={}, headers=admin).json()
+    done = _finished(client, admin, job["id"])
+    assert done["status"] == "failed" and "deleted" in done["message"], done["message"]
+    assert "IntegrityError" not in done["message"]
+
+
+def test_the_json_download_is_documented_as_json_not_binary(client):
+    content = client.get("/openapi.json").json()["paths"]["/api/plans/{plan_id}/download"]["get"]["responses"]["200"]["content"]
+    assert content["application/json"]["schema"] == {"type": "object"}
+    assert content["text/csv; charset=utf-8"]["schema"] == {"type": "string"}
