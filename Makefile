@@ -59,7 +59,7 @@ bench: setup  ## speed, memory and quality benchmarks (see bench/RESULTS.md)
 
 lint: $(STAMP)  ## ruff and mypy
 	$(VENV)/bin/ruff check matcher service tests bench data
-	$(VENV)/bin/ruff format --check matcher service
+	$(VENV)/bin/ruff format --check matcher service tests bench
 	$(VENV)/bin/mypy
 
 clean:  ## remove the venv, built models and outputs

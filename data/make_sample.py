@@ -49,24 +49,72 @@ SEED = 2025
 NOISE_RATE = 0.05  # share of judged (grade >= 1) pairs an expert would grade one step apart
 NOISE_ZERO_RATE = 0.002  # share of plausible zero pairs an expert would still call partly useful
 
-TRACK_LABEL = {"device": "医疗器械与智能制造", "drug": "创新医药与生物制品",
-               "ai": "AI医疗与健康管理", "tcm": "中医药传承创新"}
-STAGE_LABEL = {"concept": "概念/机理验证", "prototype": "原型/概念验证", "preclinical": "临床前",
-               "clinical": "临床试验", "registration": "注册申报", "market": "上市/产业化"}
-NEED_LABEL = {"funding": "融资", "clinical": "临床资源/临床试验", "registration": "注册申报",
-              "manufacturing": "生产制造/中试", "space": "场地/孵化空间", "ip": "知识产权",
-              "rnd": "研发/技术平台", "market": "市场渠道", "talent": "人才", "policy": "政策申报"}
-TYPE_LABEL = {"bank": "银行", "investor": "投资机构", "pharma": "药企", "device_maker": "器械企业",
-              "park": "产业园/孵化器", "hospital": "医院", "university": "高校/科研院所", "cro": "CRO",
-              "cdmo": "CDMO/CMO", "ip_service": "知识产权服务", "regulatory": "注册法规咨询",
-              "government": "政府/政策基金", "exchange": "股权交易市场"}
+TRACK_LABEL = {
+    "device": "医疗器械与智能制造",
+    "drug": "创新医药与生物制品",
+    "ai": "AI医疗与健康管理",
+    "tcm": "中医药传承创新",
+}
+STAGE_LABEL = {
+    "concept": "概念/机理验证",
+    "prototype": "原型/概念验证",
+    "preclinical": "临床前",
+    "clinical": "临床试验",
+    "registration": "注册申报",
+    "market": "上市/产业化",
+}
+NEED_LABEL = {
+    "funding": "融资",
+    "clinical": "临床资源/临床试验",
+    "registration": "注册申报",
+    "manufacturing": "生产制造/中试",
+    "space": "场地/孵化空间",
+    "ip": "知识产权",
+    "rnd": "研发/技术平台",
+    "market": "市场渠道",
+    "talent": "人才",
+    "policy": "政策申报",
+}
+TYPE_LABEL = {
+    "bank": "银行",
+    "investor": "投资机构",
+    "pharma": "药企",
+    "device_maker": "器械企业",
+    "park": "产业园/孵化器",
+    "hospital": "医院",
+    "university": "高校/科研院所",
+    "cro": "CRO",
+    "cdmo": "CDMO/CMO",
+    "ip_service": "知识产权服务",
+    "regulatory": "注册法规咨询",
+    "government": "政府/政策基金",
+    "exchange": "股权交易市场",
+}
 REGION_LABEL = {"beijing": "北京", "tianjin": "天津", "hebei": "河北", "other": "其他"}
 
 PROJECT_HEADERS = ["项目编号", "项目名称", "项目简介", "赛道", "阶段", "需求", "地区", "申报单位"]
-RESOURCE_HEADERS = ["资源方编号", "名称", "类型", "简介", "可提供资源", "服务赛道", "服务阶段",
-                    "地区", "接洽名额"]
-RESOURCE_KEYS = ["resource_id", "name", "type", "description", "offers", "tracks", "stages",
-                 "region", "capacity"]
+RESOURCE_HEADERS = [
+    "资源方编号",
+    "名称",
+    "类型",
+    "简介",
+    "可提供资源",
+    "服务赛道",
+    "服务阶段",
+    "地区",
+    "接洽名额",
+]
+RESOURCE_KEYS = [
+    "resource_id",
+    "name",
+    "type",
+    "description",
+    "offers",
+    "tracks",
+    "stages",
+    "region",
+    "capacity",
+]
 # Fixed timestamps keep the .xlsx byte-identical between runs.
 XLSX_TIME = (2025, 1, 1, 0, 0, 0)
 
@@ -161,8 +209,17 @@ def make_profiles(d: Draw) -> list[ProjectProfile]:
         else:
             name, region, group = d.one(pool[track])
         for _ in range(20):  # organisers only admit projects someone in the pool can help
-            p = ProjectProfile(f"P{i:03d}", track, modality, ta, stage,
-                               _true_needs(d, track, modality, stage), region, name, group)
+            p = ProjectProfile(
+                f"P{i:03d}",
+                track,
+                modality,
+                ta,
+                stage,
+                _true_needs(d, track, modality, stage),
+                region,
+                name,
+                group,
+            )
             # drawn against the strict rules, so the sample stays the same world
             if max(judge(p, r, soft=False) for r in PROVIDERS) >= 2:
                 break
@@ -215,8 +272,9 @@ def project_row(d: Draw, p: ProjectProfile) -> dict[str, str]:
     named = [x for x in TA_DISEASES[p.ta] if x in product]  # e.g. 法布雷病酶替代疗法
     disease = named[0] if named else d.one(TA_DISEASES[p.ta])
     kind = _kind(p)
-    title = d.one(ph.TITLE).format(product=product, disease=disease, label=m.label,
-                                   q=d.one(ph.QUALIFIER[kind]))
+    title = d.one(ph.TITLE).format(
+        product=product, disease=disease, label=m.label, q=d.one(ph.QUALIFIER[kind])
+    )
     column, prose_only = _stated_needs(d, p)
     style = d.weighted({"formal": 5, "casual": 2.5, "bullet": 2.5})
     intro = d.one(ph.INTRO[style]).format(product=product, disease=disease)
@@ -262,9 +320,13 @@ def project_row(d: Draw, p: ProjectProfile) -> dict[str, str]:
         i = STAGES.index(stage) + d.one([-1, 1])
         stage = STAGES[min(max(i, 0), 5)]
     return {
-        "项目编号": p.project_id, "项目名称": title, "项目简介": text,
-        "赛道": TRACK_LABEL[p.track], "阶段": STAGE_LABEL[stage],
-        "需求": ";".join(NEED_LABEL[n] for n in column), "地区": REGION_LABEL[p.region],
+        "项目编号": p.project_id,
+        "项目名称": title,
+        "项目简介": text,
+        "赛道": TRACK_LABEL[p.track],
+        "阶段": STAGE_LABEL[stage],
+        "需求": ";".join(NEED_LABEL[n] for n in column),
+        "地区": REGION_LABEL[p.region],
         "申报单位": p.institution,
     }
 
@@ -342,10 +404,14 @@ def resource_row(d: Draw, i: int, r: Provider) -> tuple[dict[str, str], dict[str
             tracks_col = []  # restriction stated only in prose
     if r.stages and d.chance(0.85):
         names = {s: [ph.STAGE_NAME[s]] for s in STAGES}
-        rng = (ph.STAGE_NAME[r.stages[0]] + "至" + ph.STAGE_NAME[r.stages[-1]]
-               if len(r.stages) > 1 else ph.STAGE_NAME[r.stages[0]])
-        scope.append(d.one(ph.STAGE_PROSE).format(
-            stages=d.one([rng, _list_prose(d, r.stages, names)])))
+        rng = (
+            ph.STAGE_NAME[r.stages[0]] + "至" + ph.STAGE_NAME[r.stages[-1]]
+            if len(r.stages) > 1
+            else ph.STAGE_NAME[r.stages[0]]
+        )
+        scope.append(
+            d.one(ph.STAGE_PROSE).format(stages=d.one([rng, _list_prose(d, r.stages, names)]))
+        )
         if d.chance(0.35):
             stages_col = []
     if r.type in REGION_MATTERS:
@@ -354,8 +420,9 @@ def resource_row(d: Draw, i: int, r: Provider) -> tuple[dict[str, str], dict[str
         if len(regions) < 4:
             scope.append(d.one(ph.REGION_PROSE[key]))
     if d.chance(0.4):
-        offers.append(d.one(ph.OFFER_SUMMARY).format(
-            w="、".join(d.one(ph.OFFER_WORD[o]) for o in r.offers)))
+        offers.append(
+            d.one(ph.OFFER_SUMMARY).format(w="、".join(d.one(ph.OFFER_WORD[o]) for o in r.offers))
+        )
     excl = _exclusion_sentence(d, r)
     middle = d.shuffle(offers + spec + blurb)
     tail = d.shuffle(scope + excl)
@@ -373,16 +440,26 @@ def resource_row(d: Draw, i: int, r: Provider) -> tuple[dict[str, str], dict[str
     rid = f"R{i:03d}"
     capacity = int(d.rng.integers(3, 16))
     zh = {
-        "资源方编号": rid, "名称": r.name, "类型": TYPE_LABEL[r.type], "简介": text,
+        "资源方编号": rid,
+        "名称": r.name,
+        "类型": TYPE_LABEL[r.type],
+        "简介": text,
         "可提供资源": ";".join(NEED_LABEL[o] for o in offer_col),
         "服务赛道": ";".join(TRACK_LABEL[t] for t in tracks_col),
         "服务阶段": ";".join(STAGE_LABEL[s] for s in stages_col),
-        "地区": REGION_LABEL[r.region], "接洽名额": str(capacity),
+        "地区": REGION_LABEL[r.region],
+        "接洽名额": str(capacity),
     }
     en = {
-        "resource_id": rid, "name": r.name, "type": r.type, "description": text,
-        "offers": ";".join(offer_col), "tracks": ";".join(tracks_col),
-        "stages": ";".join(stages_col), "region": r.region, "capacity": str(capacity),
+        "resource_id": rid,
+        "name": r.name,
+        "type": r.type,
+        "description": text,
+        "offers": ";".join(offer_col),
+        "tracks": ";".join(tracks_col),
+        "stages": ";".join(stages_col),
+        "region": r.region,
+        "capacity": str(capacity),
     }
     return zh, en
 
@@ -455,8 +532,12 @@ def judge_all(d: Draw, profiles: list[ProjectProfile], providers: list[Provider]
     grades = np.array([[judge(p, r) for r in providers] for p in profiles], dtype=int)
     noise = d.rng.random(grades.shape)
     step = np.where(d.rng.random(grades.shape) < 0.5, -1, 1)
-    plausible = np.array([[_fit(p.track, r.tracks, False) > 0 and not _excluded(p, r)
-                           for r in providers] for p in profiles])
+    plausible = np.array(
+        [
+            [_fit(p.track, r.tracks, False) > 0 and not _excluded(p, r) for r in providers]
+            for p in profiles
+        ]
+    )
     flip = (grades > 0) & (noise < NOISE_RATE)
     lift = (grades == 0) & plausible & (noise < NOISE_ZERO_RATE)
     out = grades.copy()
@@ -499,7 +580,9 @@ def _xlsx_bytes(rows: list[dict[str, str]]) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             data = src.read(name)
             if name == "docProps/core.xml":  # openpyxl stamps the save time here
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2025-01-01T00:00:00Z", data)
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2025-01-01T00:00:00Z", data
+                )
             dst.writestr(info, data)
     return fixed.getvalue()
 
@@ -529,8 +612,14 @@ def build(seed: int = SEED) -> Sample:
     projects = [project_row(d, p) for p in profiles]
     providers = d.shuffle(PROVIDERS)  # real lists are not grouped by type
     rows = [resource_row(d, i, r) for i, r in enumerate(providers, start=1)]
-    sample = Sample(profiles, providers, projects, [zh for zh, _ in rows], [en for _, en in rows],
-                    judge_all(d, profiles, providers))
+    sample = Sample(
+        profiles,
+        providers,
+        projects,
+        [zh for zh, _ in rows],
+        [en for _, en in rows],
+        judge_all(d, profiles, providers),
+    )
     for table in (sample.projects, sample.resources, sample.resources_en):
         _safe(table)
     return sample
@@ -540,8 +629,12 @@ def generate(seed: int = SEED) -> dict[str, bytes]:
     """All output files (relative path -> bytes) plus the statistics report under 'report'."""
     s = build(seed)
     ids = [row["资源方编号"] for row in s.resources]
-    qrels = [{"project_id": p.project_id, "resource_id": ids[j], "grade": str(s.grades[i, j])}
-             for i, p in enumerate(s.profiles) for j in range(len(ids)) if s.grades[i, j] > 0]
+    qrels = [
+        {"project_id": p.project_id, "resource_id": ids[j], "grade": str(s.grades[i, j])}
+        for i, p in enumerate(s.profiles)
+        for j in range(len(ids))
+        if s.grades[i, j] > 0
+    ]
     return {
         "sample/projects.csv": _csv_bytes(PROJECT_HEADERS, s.projects, bom=True),
         "sample/resources.csv": _csv_bytes(RESOURCE_HEADERS, s.resources, bom=True),
@@ -554,36 +647,55 @@ def generate(seed: int = SEED) -> dict[str, bytes]:
 def report(s: Sample) -> str:
     profiles, projects, grades = s.profiles, s.projects, s.grades
     lines = [f"projects {len(profiles)}, resources {len(s.providers)}"]
-    lines.append("tracks: " + ", ".join(f"{t} {c}" for t, c in
-                                        Counter(p.track for p in profiles).items()))
-    lines.append("stages: " + ", ".join(f"{st} {sum(p.stage == st for p in profiles)}"
-                                        for st in STAGES))
-    lines.append("types: " + ", ".join(f"{t} {c}" for t, c in
-                                       Counter(r.type for r in PROVIDERS).items()))
+    lines.append(
+        "tracks: " + ", ".join(f"{t} {c}" for t, c in Counter(p.track for p in profiles).items())
+    )
+    lines.append(
+        "stages: " + ", ".join(f"{st} {sum(p.stage == st for p in profiles)}" for st in STAGES)
+    )
+    lines.append(
+        "types: " + ", ".join(f"{t} {c}" for t, c in Counter(r.type for r in PROVIDERS).items())
+    )
     lines.append("grades: " + ", ".join(f"{g}: {int((grades == g).sum())}" for g in range(4)))
     ge2 = (grades >= 2).sum(axis=1)
     ge1 = (grades >= 1).sum(axis=1)
-    lines.append(f"per project grade>=2: min {ge2.min()}, median {np.median(ge2):.0f}, "
-                 f"mean {ge2.mean():.1f}, max {ge2.max()}; in 3..15: {((ge2 >= 3) & (ge2 <= 15)).mean():.0%}")
-    lines.append(f"per project grade>=1: mean {ge1.mean():.1f}; "
-                 f"with a grade-3 pair: {(grades == 3).any(axis=1).mean():.0%}; "
-                 f"with no grade>=2 pair: {int((ge2 == 0).sum())}")
+    lines.append(
+        f"per project grade>=2: min {ge2.min()}, median {np.median(ge2):.0f}, "
+        f"mean {ge2.mean():.1f}, max {ge2.max()}; in 3..15: {((ge2 >= 3) & (ge2 <= 15)).mean():.0%}"
+    )
+    lines.append(
+        f"per project grade>=1: mean {ge1.mean():.1f}; "
+        f"with a grade-3 pair: {(grades == 3).any(axis=1).mean():.0%}; "
+        f"with no grade>=2 pair: {int((ge2 == 0).sum())}"
+    )
     true_total = sum(len(p.needs) for p in profiles)
-    prose_only = sum(n not in row["需求"] for p, row in zip(profiles, projects, strict=True)
-                     for n in [NEED_LABEL[k] for k in p.needs])
+    prose_only = sum(
+        n not in row["需求"]
+        for p, row in zip(profiles, projects, strict=True)
+        for n in [NEED_LABEL[k] for k in p.needs]
+    )
     lines.append(f"true needs only in the description: {prose_only / true_total:.0%}")
-    stage_off = sum(row["阶段"] != STAGE_LABEL[p.stage]
-                    for p, row in zip(profiles, projects, strict=True))
-    false_need = sum(any(NEED_LABEL[n] in row["需求"].split(";") for n in NEEDS if n not in p.needs)
-                     for p, row in zip(profiles, projects, strict=True))
-    lines.append(f"阶段 column differs from the true stage: {stage_off}; "
-                 f"需求 column lists a need that is not current: {false_need}")
-    lines.append(f"providers with exclusions in prose: {sum(bool(r.excl) for r in s.providers)}; "
-                 f"服务赛道 empty: {sum(not row['服务赛道'] for row in s.resources)}; "
-                 f"服务阶段 empty: {sum(not row['服务阶段'] for row in s.resources)}")
+    stage_off = sum(
+        row["阶段"] != STAGE_LABEL[p.stage] for p, row in zip(profiles, projects, strict=True)
+    )
+    false_need = sum(
+        any(NEED_LABEL[n] in row["需求"].split(";") for n in NEEDS if n not in p.needs)
+        for p, row in zip(profiles, projects, strict=True)
+    )
+    lines.append(
+        f"阶段 column differs from the true stage: {stage_off}; "
+        f"需求 column lists a need that is not current: {false_need}"
+    )
+    lines.append(
+        f"providers with exclusions in prose: {sum(bool(r.excl) for r in s.providers)}; "
+        f"服务赛道 empty: {sum(not row['服务赛道'] for row in s.resources)}; "
+        f"服务阶段 empty: {sum(not row['服务阶段'] for row in s.resources)}"
+    )
     lengths = [len(row["项目简介"]) for row in projects]
-    lines.append(f"description length: min {min(lengths)}, max {max(lengths)}, "
-                 f"distinct {len(set(row['项目简介'] for row in projects))}/{len(projects)}")
+    lines.append(
+        f"description length: min {min(lengths)}, max {max(lengths)}, "
+        f"distinct {len(set(row['项目简介'] for row in projects))}/{len(projects)}"
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -194,7 +194,9 @@ def test_readers_always_see_a_whole_snapshot(catalogue, fixture_projects):
 def test_match_scores_are_expected_grades_scaled_for_the_planner(catalogue):
     snapshot = catalogue.current()
     scores = snapshot.match_scores()
-    assert scores.scores.shape == (3, 6) and 0.0 <= scores.scores.min() <= scores.scores.max() <= 1.0
+    assert (
+        scores.scores.shape == (3, 6) and 0.0 <= scores.scores.min() <= scores.scores.max() <= 1.0
+    )
     np.testing.assert_allclose(scores.scores, np.clip(snapshot.ranker.scores / 3.0, 0, 1))
     plan = plan_event(scores, Event(name="复赛", min_meetings=1, max_meetings=2))
     assert plan.meetings and all(m.reasons for m in plan.meetings)

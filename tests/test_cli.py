@@ -10,7 +10,11 @@ from typer.testing import CliRunner
 from matcher.cli import app
 
 FIXTURES = Path(__file__).parent / "fixtures"
-P, R, Q = str(FIXTURES / "projects.csv"), str(FIXTURES / "resources.csv"), str(FIXTURES / "qrels.csv")
+P, R, Q = (
+    str(FIXTURES / "projects.csv"),
+    str(FIXTURES / "resources.csv"),
+    str(FIXTURES / "qrels.csv"),
+)
 pytestmark = pytest.mark.slow
 runner = CliRunner()
 
@@ -22,11 +26,15 @@ def read(path: Path) -> list[dict[str, str]]:
 
 def test_rank_writes_top_k_rows_per_project(tmp_path):
     out = tmp_path / "ranked.csv"
-    result = runner.invoke(app, ["rank", "--projects", P, "--resources", R, "--top-k", "2", "--out", str(out)])
+    result = runner.invoke(
+        app, ["rank", "--projects", P, "--resources", R, "--top-k", "2", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     rows = read(out)
     assert list(rows[0]) == ["project_id", "rank", "resource_id", "score", "reasons"]
-    assert [(r["project_id"], r["rank"]) for r in rows] == [(p, k) for p in ("P1", "P2", "P3") for k in ("1", "2")]
+    assert [(r["project_id"], r["rank"]) for r in rows] == [
+        (p, k) for p in ("P1", "P2", "P3") for k in ("1", "2")
+    ]
     first = {r["project_id"]: r["resource_id"] for r in rows if r["rank"] == "1"}
     assert first["P1"] in {"R1", "R4"} and first["P2"] == "R2" and first["P3"] == "R3"
     assert all(r["reasons"] for r in rows)
@@ -34,7 +42,9 @@ def test_rank_writes_top_k_rows_per_project(tmp_path):
 
 def test_rank_type_filter(tmp_path):
     out = tmp_path / "ranked.csv"
-    result = runner.invoke(app, ["rank", "-p", P, "-r", R, "-k", "5", "--type", "银行", "--out", str(out)])
+    result = runner.invoke(
+        app, ["rank", "-p", P, "-r", R, "-k", "5", "--type", "银行", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert {r["resource_id"] for r in read(out)} == {"R5"}
 
@@ -49,7 +59,9 @@ def test_rank_projects_is_the_reverse_direction(tmp_path):
 
 
 def test_query_free_text_as_json():
-    result = runner.invoke(app, ["query", "ADC偶联药物临床前研究，需要GMP中试生产", "-r", R, "-k", "2", "--json"])
+    result = runner.invoke(
+        app, ["query", "ADC偶联药物临床前研究，需要GMP中试生产", "-r", R, "-k", "2", "--json"]
+    )
     assert result.exit_code == 0, result.output
     matches = json.loads(result.stdout)
     assert [m["rank"] for m in matches] == [1, 2]
@@ -58,16 +70,20 @@ def test_query_free_text_as_json():
 
 def test_evaluate_prints_every_signal_and_fusion(tmp_path):
     chart = tmp_path / "quality.png"
-    result = runner.invoke(app, ["evaluate", "-p", P, "-r", R, "-q", Q, "--json", "--plot", str(chart)])
+    result = runner.invoke(
+        app, ["evaluate", "-p", P, "-r", R, "-q", Q, "--json", "--plot", str(chart)]
+    )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)["given"]
     names = [r["name"] for r in rows]
-    assert "字符n-gram TF-IDF" in names and "BM25 (jieba)" in names and "字段重叠 field overlap" in names
+    assert (
+        "字符n-gram TF-IDF" in names
+        and "BM25 (jieba)" in names
+        and "字段重叠 field overlap" in names
+    )
     assert any(r["kind"] == "fusion" and "models/" in r["name"] for r in rows)
     assert "zsum" in names
-    assert all(
-        0.0 <= r[m] <= 1.0 for r in rows for m in ("ndcg10", "ndcg10_exp", "recall5")
-    )
+    assert all(0.0 <= r[m] <= 1.0 for r in rows for m in ("ndcg10", "ndcg10_exp", "recall5"))
     assert chart.read_bytes().startswith(b"\x89PNG")
 
 
@@ -76,13 +92,19 @@ def test_bad_input_exits_2_names_row_and_column_and_writes_nothing(tmp_path):
     bad = str(FIXTURES / "projects_bad.csv")
     result = runner.invoke(app, ["rank", "-p", bad, "-r", R, "--out", str(out)])
     assert result.exit_code == 2
-    assert "projects_bad.csv" in result.output and "第 3 行" in result.output and "赛道" in result.output
+    assert (
+        "projects_bad.csv" in result.output
+        and "第 3 行" in result.output
+        and "赛道" in result.output
+    )
     assert "device 医疗器械与智能制造" in result.output
     assert not out.exists()
 
 
 def test_unknown_type_is_a_usage_error(tmp_path):
-    result = runner.invoke(app, ["rank", "-p", P, "-r", R, "--type", "餐厅", "--out", str(tmp_path / "x.csv")])
+    result = runner.invoke(
+        app, ["rank", "-p", P, "-r", R, "--type", "餐厅", "--out", str(tmp_path / "x.csv")]
+    )
     assert result.exit_code == 2 and "bank 银行" in result.output
 
 

@@ -16,10 +16,28 @@ from matcher.schema import NEED, REGION, RESOURCE_TYPE, STAGE, TRACK
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PROJECT_HEADERS = ["项目编号", "项目名称", "项目简介", "赛道", "阶段", "需求", "地区", "申报单位"]
-RESOURCE_HEADERS = ["资源方编号", "名称", "类型", "简介", "可提供资源", "服务赛道", "服务阶段",
-                    "地区", "接洽名额"]
-RESOURCE_KEYS = ["resource_id", "name", "type", "description", "offers", "tracks", "stages",
-                 "region", "capacity"]
+RESOURCE_HEADERS = [
+    "资源方编号",
+    "名称",
+    "类型",
+    "简介",
+    "可提供资源",
+    "服务赛道",
+    "服务阶段",
+    "地区",
+    "接洽名额",
+]
+RESOURCE_KEYS = [
+    "resource_id",
+    "name",
+    "type",
+    "description",
+    "offers",
+    "tracks",
+    "stages",
+    "region",
+    "capacity",
+]
 
 
 def _rows(path: Path, encoding: str = "utf-8-sig") -> list[dict[str, str]]:
@@ -47,13 +65,18 @@ def qrels() -> list[dict[str, str]]:
 
 
 def test_committed_files_are_what_the_generator_makes(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, str(DATA / "make_sample.py"), "--out", str(tmp_path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(DATA / "make_sample.py"), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     for rel in ("sample/projects.csv", "sample/resources.csv", "dev/qrels.csv"):
         assert (tmp_path / rel).read_bytes() == (DATA / rel).read_bytes(), rel
     # compare the workbook by its members, so a different zlib build cannot fail the test
-    with zipfile.ZipFile(tmp_path / "sample/resources.xlsx") as new, \
-            zipfile.ZipFile(DATA / "sample/resources.xlsx") as old:
+    with (
+        zipfile.ZipFile(tmp_path / "sample/resources.xlsx") as new,
+        zipfile.ZipFile(DATA / "sample/resources.xlsx") as old,
+    ):
         assert new.namelist() == old.namelist()
         for name in old.namelist():
             assert new.read(name) == old.read(name), name
@@ -99,7 +122,8 @@ def test_excel_copy_has_english_keys_and_same_rows(resources: list[dict[str, str
 
 
 def test_qrels_refer_to_known_ids_with_valid_grades(
-    qrels: list[dict[str, str]], projects: list[dict[str, str]],
+    qrels: list[dict[str, str]],
+    projects: list[dict[str, str]],
     resources: list[dict[str, str]],
 ) -> None:
     project_ids = {p["项目编号"] for p in projects}
@@ -112,7 +136,8 @@ def test_qrels_refer_to_known_ids_with_valid_grades(
 
 
 def test_every_project_has_a_good_match(
-    qrels: list[dict[str, str]], projects: list[dict[str, str]],
+    qrels: list[dict[str, str]],
+    projects: list[dict[str, str]],
 ) -> None:
     good = {q["project_id"] for q in qrels if int(q["grade"]) >= 2}
     assert good == {p["项目编号"] for p in projects}

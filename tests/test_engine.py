@@ -11,7 +11,9 @@ from matcher.fusion import Fusion
 from matcher.settings import Settings
 
 
-def test_open_catalogue_scores_the_records_it_is_given(fixture_projects, fixture_resources, hash_encoder):
+def test_open_catalogue_scores_the_records_it_is_given(
+    fixture_projects, fixture_resources, hash_encoder
+):
     fusion = Fusion(feature_names(("hash",)), "zsum")
     catalogue = open_catalogue(
         fixture_projects, fixture_resources, fusion=fusion, encoders={"hash": hash_encoder}
@@ -27,7 +29,9 @@ def test_load_fusion_refuses_a_model_fitted_on_other_features(tmp_path, fixture_
     names = ("a", "b")
     x = np.random.default_rng(0).normal(size=(4, 5, 2)).astype(np.float32)
     Fusion(names, "linear").fit(x, (x[..., 0] > 0).astype(np.float32) * 2).save(tmp_path / "fusion")
-    settings = Settings.from_env({}, models_dir=tmp_path, cache_dir=tmp_path / "cache", encoders=("hash",))
+    settings = Settings.from_env(
+        {}, models_dir=tmp_path, cache_dir=tmp_path / "cache", encoders=("hash",)
+    )
     with pytest.raises(ModelError, match="refit"):
         load_fusion(settings)
     assert Fusion.load(tmp_path / "fusion", names).kind == "linear"

@@ -17,11 +17,15 @@ def test_names_follow_the_encoders():
     assert "excluded" not in names  # a veto, not something a fusion may weigh
 
 
-def test_a_row_does_not_depend_on_the_other_projects(fixture_projects, fixture_resources, hash_encoder):
+def test_a_row_does_not_depend_on_the_other_projects(
+    fixture_projects, fixture_resources, hash_encoder
+):
     alone = PairFeaturizer(fixture_projects[:1], fixture_resources, {"hash": hash_encoder})
     other = replace(fixture_projects[1], project_id="X", description="完全不同的眼科AI软件" * 5)
     together = PairFeaturizer(
-        [fixture_projects[0], *fixture_projects[1:], other], fixture_resources, {"hash": hash_encoder}
+        [fixture_projects[0], *fixture_projects[1:], other],
+        fixture_resources,
+        {"hash": hash_encoder},
     )
     np.testing.assert_allclose(alone.block([0]), together.block([0]), rtol=1e-5, atol=1e-6)
 

@@ -13,7 +13,12 @@ def test_reads_chinese_headers_and_labels():
     projects = read_projects(FIXTURES / "projects.csv")
     assert [p.project_id for p in projects] == ["P1", "P2", "P3"]
     p1 = projects[0]
-    assert (p1.track, p1.stage, p1.needs, p1.region) == ("device", "clinical", ("funding", "clinical"), "beijing")
+    assert (p1.track, p1.stage, p1.needs, p1.region) == (
+        "device",
+        "clinical",
+        ("funding", "clinical"),
+        "beijing",
+    )
     assert p1.institution == "首都示例医科大学"
 
 
@@ -52,12 +57,29 @@ def test_missing_required_column_is_reported_with_accepted_headers(tmp_path):
 def test_xlsx_with_chinese_headers(tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.append(["资源方编号", "名称", "类型", "简介", "可提供资源", "服务赛道", "服务阶段", "地区", "接洽名额"])
+    sheet.append(
+        [
+            "资源方编号",
+            "名称",
+            "类型",
+            "简介",
+            "可提供资源",
+            "服务赛道",
+            "服务阶段",
+            "地区",
+            "接洽名额",
+        ]
+    )
     sheet.append(["R9", "某银行", "银行", "科技贷", "融资、政策申报", "", "", "天津", 12])
     path = tmp_path / "r.xlsx"
     book.save(path)
     [resource] = read_resources(path)
-    assert (resource.type, resource.offers, resource.region, resource.capacity) == ("bank", ("funding", "policy"), "tianjin", 12)
+    assert (resource.type, resource.offers, resource.region, resource.capacity) == (
+        "bank",
+        ("funding", "policy"),
+        "tianjin",
+        12,
+    )
 
 
 def test_gbk_csv_from_excel_is_read(tmp_path):
@@ -85,7 +107,10 @@ def test_file_level_problems(tmp_path, name, content, fragment):
 
 def test_capacity_must_be_a_whole_number(tmp_path):
     path = tmp_path / "r.csv"
-    path.write_text("resource_id,name,type,capacity\nR1,a,bank,3.5\nR2,b,bank,-1\nR3,c,bank,4.0\n", encoding="utf-8")
+    path.write_text(
+        "resource_id,name,type,capacity\nR1,a,bank,3.5\nR2,b,bank,-1\nR3,c,bank,4.0\n",
+        encoding="utf-8",
+    )
     with pytest.raises(InputError) as caught:
         read_resources(path)
     assert [(i.row, i.column) for i in caught.value.issues] == [(2, "capacity"), (3, "capacity")]
@@ -100,7 +125,15 @@ def test_qrels_refuse_unknown_ids_and_bad_grades(tmp_path):
     assert read_qrels(FIXTURES / "qrels.csv")["P1"] == {"R1": 3, "R4": 2, "R6": 1}
 
 
-@pytest.mark.parametrize(("cell", "items"), [("融资;临床", ["融资", "临床"]), ("融资；临床、 人才", ["融资", "临床", "人才"]), ("a,b，c", ["a", "b", "c"]), ("", [])])
+@pytest.mark.parametrize(
+    ("cell", "items"),
+    [
+        ("融资;临床", ["融资", "临床"]),
+        ("融资；临床、 人才", ["融资", "临床", "人才"]),
+        ("a,b，c", ["a", "b", "c"]),
+        ("", []),
+    ],
+)
 def test_list_cells_accept_every_separator(cell, items):
     assert split_list(cell) == items
 
@@ -127,7 +160,10 @@ def _bomb(path, rows: int, declared_row: int | None = None) -> None:
     """A workbook whose sheet XML holds `rows` rows (tiny compressed, large expanded)."""
     import zipfile
 
-    sheet_rows = "".join(f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>x</t></is></c></row>' for i in range(1, rows + 1))
+    sheet_rows = "".join(
+        f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>x</t></is></c></row>'
+        for i in range(1, rows + 1)
+    )
     if declared_row:
         sheet_rows += f'<row r="{declared_row}"><c r="A{declared_row}"><v>1</v></c></row>'
     parts = {
@@ -143,7 +179,9 @@ def _bomb(path, rows: int, declared_row: int | None = None) -> None:
 
 
 @pytest.mark.parametrize(("rows", "declared_row"), [(60, None), (3, 1_000_000)])
-def test_an_xlsx_with_too_many_rows_is_refused_before_openpyxl_expands_it(tmp_path, rows, declared_row):
+def test_an_xlsx_with_too_many_rows_is_refused_before_openpyxl_expands_it(
+    tmp_path, rows, declared_row
+):
     path = tmp_path / "bomb.xlsx"
     _bomb(path, rows, declared_row)
     with pytest.raises(InputError, match="more than 50 rows"):

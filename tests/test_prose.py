@@ -21,7 +21,10 @@ def test_needs_stated_only_in_the_description_are_found():
         ("暂不考虑临床前项目。", {"stage:concept", "stage:prototype", "stage:preclinical"}),
         ("不接收已上市项目。", {"stage:market"}),
         ("只做小分子，不做生物药。", {"modality:biologic"}),
-        ("尚未进入临床的项目我们不参与。", {"stage:concept", "stage:prototype", "stage:preclinical"}),
+        (
+            "尚未进入临床的项目我们不参与。",
+            {"stage:concept", "stage:prototype", "stage:preclinical"},
+        ),
         ("不看仿制药。", set()),  # a kind of project, not the small-molecule modality
         ("不限赛道，不限阶段。", set()),
     ],
@@ -49,7 +52,11 @@ def test_requirements_are_separate_rules_per_kind(text, required):
 @pytest.mark.parametrize(
     ("text", "stages", "tracks"),
     [
-        ("偏好临床前至注册申报阶段项目。服务范围为医疗器械、数字医疗。", {"preclinical", "clinical", "registration"}, {"device", "ai"}),
+        (
+            "偏好临床前至注册申报阶段项目。服务范围为医疗器械、数字医疗。",
+            {"preclinical", "clinical", "registration"},
+            {"device", "ai"},
+        ),
         ("项目阶段：样机/原型、临床。主要服务中药领域。", {"prototype", "clinical"}, {"tcm"}),
         ("不限项目阶段。覆盖医疗器械、创新药、AI医疗和中医药各赛道。", set(), set()),
     ],

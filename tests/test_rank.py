@@ -30,7 +30,10 @@ def featurizer(fixture_projects, fixture_resources, hash_encoder):
 
 def test_zscore_fusion_puts_the_specific_partner_first(featurizer):
     ranker = Ranker(featurizer, Fusion(featurizer.names, "zsum"))
-    top = {featurizer.projects[i].project_id: ranker.resources_for(i, 1)[0].resource_id for i in range(3)}
+    top = {
+        featurizer.projects[i].project_id: ranker.resources_for(i, 1)[0].resource_id
+        for i in range(3)
+    }
     assert top == {"P1": "R1", "P2": "R2", "P3": "R3"}
 
 

@@ -10,7 +10,9 @@ from matcher.schema import Project, Resource
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def _project(description: str, track: str = "drug", stage: str = "preclinical", region: str = "beijing") -> Project:
+def _project(
+    description: str, track: str = "drug", stage: str = "preclinical", region: str = "beijing"
+) -> Project:
     return Project("P", "t", description, track, stage, region=region)
 
 
@@ -85,5 +87,7 @@ def test_track_fit_reads_column_and_prose_as_one_channel(column, prose, fit):
 
 def test_stage_distance_counts_steps_to_nearest_served_stage():
     p = signals.project_profiles([_project("", stage="concept"), _project("", stage="market")])
-    r = signals.resource_profiles([Resource("R", "n", "cro", stages=("clinical",)), Resource("S", "n", "bank")])
+    r = signals.resource_profiles(
+        [Resource("R", "n", "cro", stages=("clinical",)), Resource("S", "n", "bank")]
+    )
     assert signals._stage_distance(p.stages, r.stages).tolist() == [[3, 0], [2, 0]]

@@ -76,7 +76,9 @@ def test_extraction_accuracy_on_the_labelled_texts():
     """220 texts labelled independently of the cues (data/judged/facet_labels.jsonl). Floors sit
     below the figures in the README so that a real regression, not noise, fails."""
     texts = {}
-    for p in read_projects(DATA / "judged/projects.csv") + read_projects(DATA / "sample/projects.csv"):
+    for p in read_projects(DATA / "judged/projects.csv") + read_projects(
+        DATA / "sample/projects.csv"
+    ):
         texts[p.project_id] = p.text
     for r in read_resources(DATA / "judged/resources.csv") + read_resources(
         DATA / "sample/resources.csv"

@@ -11,17 +11,25 @@ from matcher.schema import Project, Resource
 from matcher.text.fold import same_organisation
 
 
-def make_scores(projects: list[Project], resources: list[Resource], matrix,
-                strong=None, threshold: float = 0.7) -> MatchScores:
+def make_scores(
+    projects: list[Project], resources: list[Resource], matrix, strong=None, threshold: float = 0.7
+) -> MatchScores:
     """MatchScores from a score matrix; strong defaults to score ≥ threshold; a resource
     serves a project's need when the need is among its offers."""
     matrix = np.asarray(matrix, dtype=float)
     strong = matrix >= threshold if strong is None else np.asarray(strong, dtype=bool)
-    needs = sorted({n for p in projects for n in p.needs} | {n for r in resources for n in r.offers})
-    serves = {n: np.array([[n in p.needs and n in r.offers for r in resources] for p in projects],
-                          dtype=bool).reshape(len(projects), len(resources)) for n in needs}
-    return MatchScores(projects, resources, matrix, strong, serves,
-                       reasons=lambda i, j: f"理由{i}-{j}")
+    needs = sorted(
+        {n for p in projects for n in p.needs} | {n for r in resources for n in r.offers}
+    )
+    serves = {
+        n: np.array(
+            [[n in p.needs and n in r.offers for r in resources] for p in projects], dtype=bool
+        ).reshape(len(projects), len(resources))
+        for n in needs
+    }
+    return MatchScores(
+        projects, resources, matrix, strong, serves, reasons=lambda i, j: f"理由{i}-{j}"
+    )
 
 
 def projects(n: int, **kw) -> list[Project]:
@@ -53,16 +61,20 @@ def assert_valid(plan: Plan, scores: MatchScores, event: Event) -> None:
     tables = Counter((m.slot, m.table) for m in plan.meetings)
     assert max(tables.values(), default=0) <= 1, "two meetings at one table"
     assert all(m.table in plan.tables and m.slot in event.slots for m in plan.meetings)
-    blocked = set(event.blocks) | {(a, b) for a, b, w in event.wishes if w == "no"} | {
-        (b, a) for a, b, w in event.wishes if w == "no"}
+    blocked = (
+        set(event.blocks)
+        | {(a, b) for a, b, w in event.wishes if w == "no"}
+        | {(b, a) for a, b, w in event.wishes if w == "no"}
+    )
     for m in plan.meetings:
         slot = event.slots.index(m.slot)
         assert slot in event.available_slots(m.resource_id), f"{m.resource_id} unavailable"
         assert slot in event.available_slots(m.project_id), f"{m.project_id} unavailable"
         assert m.pair not in blocked, f"blocked pair {m.pair} meets"
         if event.conflict_of_interest and m.pair not in pins:
-            assert not same_organisation(by_id_p[m.project_id].institution,
-                                        by_id_r[m.resource_id].name)
+            assert not same_organisation(
+                by_id_p[m.project_id].institution, by_id_r[m.resource_id].name
+            )
         if event.projects is not None:
             assert m.project_id in event.projects
         if event.resources is not None:

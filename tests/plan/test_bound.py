@@ -22,10 +22,15 @@ def problems(draw):
     some_needs = st.lists(st.sampled_from(NEEDS), unique=True, max_size=3).map(tuple)
     ps = [Project(f"P{i}", f"项目{i}", needs=draw(some_needs)) for i in range(n_p)]
     rs = [
-        Resource(f"R{j}", f"资源方{j}", "pharma", offers=draw(some_needs),
-                 capacity=draw(st.integers(0, 4)))
+        Resource(
+            f"R{j}",
+            f"资源方{j}",
+            "pharma",
+            offers=draw(some_needs),
+            capacity=draw(st.integers(0, 4)),
+        )
         for j in range(n_r)
-    ]  # fmt: skip
+    ]
     unit = st.floats(0.0, 1.0, allow_nan=False)
     matrix = draw(st.lists(st.lists(unit, min_size=n_r, max_size=n_r), min_size=n_p, max_size=n_p))
     scores = make_scores(ps, rs, np.array(matrix), threshold=draw(st.floats(0.0, 1.0)))

@@ -9,7 +9,7 @@ from matcher.schema import Project, Resource
 
 from .conftest import make_scores
 
-HOSTILE = ["=HYPERLINK(\"http://x\")", "+1+1", "-2", "@SUM(A1)", "\tTAB", "\rCR", "\0NUL"]
+HOSTILE = ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\tTAB", "\rCR", "\0NUL"]
 
 
 @pytest.mark.parametrize("text", HOSTILE)

@@ -11,7 +11,9 @@ from .conftest import make_scores, projects, resources
 
 @pytest.fixture
 def plan():
-    scores = make_scores(projects(3), resources(2, capacity=2), [[0.9, 0.1], [0.5, 0.6], [0.2, 0.8]])
+    scores = make_scores(
+        projects(3), resources(2, capacity=2), [[0.9, 0.1], [0.5, 0.6], [0.2, 0.8]]
+    )
     return plan_event(scores, Event(min_meetings=1, max_meetings=1), seed=5)
 
 

@@ -21,10 +21,16 @@ def small():
 
 @pytest.mark.parametrize("solver", ["flow", "milp", "greedy"])
 def test_a_plan_respects_every_hard_constraint(small, solver):
-    event = Event(slots=make_slots("14:00", "15:00", 15), min_meetings=1, max_meetings=2,
-                  capacity={"R3": 2}, availability={"R1": ["14:00-14:30"], "P6": [3]},
-                  pins=[("P6", "R1")], blocks=[("P1", "R2")],
-                  wishes=[("R3", "P5", "no")])
+    event = Event(
+        slots=make_slots("14:00", "15:00", 15),
+        min_meetings=1,
+        max_meetings=2,
+        capacity={"R3": 2},
+        availability={"R1": ["14:00-14:30"], "P6": [3]},
+        pins=[("P6", "R1")],
+        blocks=[("P1", "R2")],
+        wishes=[("R3", "P5", "no")],
+    )
     plan = plan_event(small, event, solver=solver)
     assert_valid(plan, small, event)
     pairs = {m.pair for m in plan.meetings}
@@ -55,8 +61,9 @@ def test_same_institution_is_blocked_by_default_and_can_be_switched_off():
 def test_mutual_want_wins_a_scarce_seat():
     # R1 has one seat; P1 scores a bit higher, but P2 and R1 want each other
     scores = make_scores(projects(2), resources(1, capacity=1), [[0.6], [0.5]])
-    event = Event(min_meetings=0, max_meetings=1,
-                  wishes=[("P2", "R1", "想见"), ("R1", "P2", "want")])
+    event = Event(
+        min_meetings=0, max_meetings=1, wishes=[("P2", "R1", "想见"), ("R1", "P2", "want")]
+    )
     plan = plan_event(scores, event)
     assert [m.pair for m in plan.meetings] == [("P2", "R1")]
     assert "双方互相想见" in plan.meetings[0].reasons
@@ -83,8 +90,10 @@ def test_infeasible_event_reports_shortfalls_instead_of_raising():
 
 def test_coverage_reported_per_project():
     ps = [Project("P1", "x", needs=("funding", "clinical", "space"))]
-    rs = [Resource("R1", "银行", "bank", offers=("funding",)),
-          Resource("R2", "医院", "hospital", offers=("clinical",))]
+    rs = [
+        Resource("R1", "银行", "bank", offers=("funding",)),
+        Resource("R2", "医院", "hospital", offers=("clinical",)),
+    ]
     plan = plan_event(make_scores(ps, rs, [[0.9, 0.8]]), Event(max_meetings=2))
     summary = plan.projects[0]
     assert set(summary.needs_covered) == {"funding", "clinical"}

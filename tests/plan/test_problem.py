@@ -10,13 +10,16 @@ from matcher.text.fold import same_organisation
 from .conftest import make_scores, projects, resources
 
 
-@pytest.mark.parametrize("institution, name, same", [
-    ("天津中医药大学", "天津中医药大学", True),
-    ("天津中医药大学", "天津中医药大学第一附属医院", True),
-    (" 北京协和医院 ", "北京协和医院（东院）", True),
-    ("清华大学", "北京大学", False),
-    ("", "北京大学", False),
-])
+@pytest.mark.parametrize(
+    "institution, name, same",
+    [
+        ("天津中医药大学", "天津中医药大学", True),
+        ("天津中医药大学", "天津中医药大学第一附属医院", True),
+        (" 北京协和医院 ", "北京协和医院（东院）", True),
+        ("清华大学", "北京大学", False),
+        ("", "北京大学", False),
+    ],
+)
 def test_same_organisation(institution, name, same):
     assert same_organisation(institution, name) is same
 

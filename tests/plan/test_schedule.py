@@ -37,15 +37,23 @@ def test_kempe_chain_frees_a_slot():
 def test_impossible_meetings_are_left_unplaced():
     mp, mr = np.array([0, 1]), np.array([0, 0])
     r_ok = np.array([[True, False]])
-    result = schedule_meetings(mp, mr, np.ones((2, 2), dtype=bool), r_ok, 1,
-                               table_per_provider=True)
+    result = schedule_meetings(
+        mp, mr, np.ones((2, 2), dtype=bool), r_ok, 1, table_per_provider=True
+    )
     assert sorted(result.slot.tolist()) == [-1, 0]
 
 
 def test_preferred_slots_are_kept_and_gaps_closed():
     mp, mr = np.array([0, 1]), np.array([0, 0])
     ok = np.ones((2, 4), dtype=bool)
-    result = schedule_meetings(mp, mr, ok, np.ones((1, 4), dtype=bool), 1,
-                               table_per_provider=True, preferred_slot=np.array([2, -1]))
+    result = schedule_meetings(
+        mp,
+        mr,
+        ok,
+        np.ones((1, 4), dtype=bool),
+        1,
+        table_per_provider=True,
+        preferred_slot=np.array([2, -1]),
+    )
     assert result.slot[0] == 2 and result.slot[1] in (1, 3)
     assert idle_gaps(result.slot, mr, 1).tolist() == [0]

@@ -16,8 +16,10 @@ EXACT = ["flow", "milp"]
 def _solve(name, scores, event, **kw):
     pb = build_problem(scores, event, PlanSettings(**kw))
     chosen = SOLVERS[name](pb, time_limit=10).solve()
-    return pb, {(pb.project_ids[p], pb.resource_ids[r])
-                for p, r in zip(pb.arc_p[chosen], pb.arc_r[chosen], strict=True)}
+    return pb, {
+        (pb.project_ids[p], pb.resource_ids[r])
+        for p, r in zip(pb.arc_p[chosen], pb.arc_r[chosen], strict=True)
+    }
 
 
 @pytest.mark.parametrize("name", sorted(SOLVERS))
@@ -37,7 +39,8 @@ def test_plain_max_sum_would_starve_a_project_ours_does_not(name):
     scores = make_scores(projects(2), resources(2, capacity=1), [[0.9, 0.9], [0.5, 0.2]])
     plain = max(
         [{("P1", "R1"), ("P1", "R2")}, {("P1", "R1"), ("P2", "R2")}, {("P1", "R2"), ("P2", "R1")}],
-        key=lambda s: sum(scores.scores[int(p[1:]) - 1, int(r[1:]) - 1] for p, r in s))
+        key=lambda s: sum(scores.scores[int(p[1:]) - 1, int(r[1:]) - 1] for p, r in s),
+    )
     assert {p for p, _ in plain} == {"P1"}
     _, pairs = _solve(name, scores, Event(min_meetings=1, max_meetings=2))
     assert pairs == {("P1", "R1"), ("P2", "R2")} or pairs == {("P1", "R2"), ("P2", "R1")}
@@ -57,9 +60,11 @@ def test_no_project_left_with_only_weak_meetings(name):
 @pytest.mark.parametrize("name", EXACT)
 def test_coverage_gets_a_strong_provider_for_each_need(name):
     p = [Project("P1", "x", needs=("funding", "clinical"))]
-    rs = [Resource("INV", "投资", "investor", offers=("funding",)),
-          Resource("BANK", "银行", "bank", offers=("funding",)),
-          Resource("HOSP", "医院", "hospital", offers=("clinical",))]
+    rs = [
+        Resource("INV", "投资", "investor", offers=("funding",)),
+        Resource("BANK", "银行", "bank", offers=("funding",)),
+        Resource("HOSP", "医院", "hospital", offers=("clinical",)),
+    ]
     scores = make_scores(p, rs, [[0.9, 0.85, 0.72]])
     _, pairs = _solve(name, scores, Event(min_meetings=1, max_meetings=2))
     assert ("P1", "HOSP") in pairs and len(pairs & {("P1", "INV"), ("P1", "BANK")}) == 1
@@ -67,11 +72,16 @@ def test_coverage_gets_a_strong_provider_for_each_need(name):
 
 def test_flow_and_milp_agree_on_a_small_random_event():
     rng = np.random.default_rng(7)
-    ps = [Project(f"P{i}", "x", needs=tuple(rng.choice(["funding", "clinical", "ip"], 2,
-                                                        replace=False)))
-          for i in range(12)]
-    rs = [Resource(f"R{j}", "r", "cro", capacity=3,
-                   offers=(("funding", "clinical", "ip")[j % 3],)) for j in range(6)]
+    ps = [
+        Project(
+            f"P{i}", "x", needs=tuple(rng.choice(["funding", "clinical", "ip"], 2, replace=False))
+        )
+        for i in range(12)
+    ]
+    rs = [
+        Resource(f"R{j}", "r", "cro", capacity=3, offers=(("funding", "clinical", "ip")[j % 3],))
+        for j in range(6)
+    ]
     scores = make_scores(ps, rs, rng.uniform(size=(12, 6)))
     event = Event(min_meetings=1, max_meetings=3)
     values = {}

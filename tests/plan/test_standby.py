@@ -5,8 +5,12 @@ from .conftest import make_scores, resources
 
 
 def test_standby_lists_rank_free_unblocked_projects_by_score():
-    ps = [Project("P1", "a"), Project("P2", "b"), Project("P3", "c", institution="资源方1"),
-          Project("P4", "d")]
+    ps = [
+        Project("P1", "a"),
+        Project("P2", "b"),
+        Project("P3", "c", institution="资源方1"),
+        Project("P4", "d"),
+    ]
     rs = resources(1, capacity=1)
     scores = make_scores(ps, rs, [[0.9], [0.5], [0.95], [0.7]])
     event = Event(slots=["s1", "s2"], max_meetings=1, availability={"P4": ["s2"]})

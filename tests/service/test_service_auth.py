@@ -23,8 +23,15 @@ def test_a_project_sees_its_own_matches_and_nothing_else(client, admin):
     assert client.get("/api/projects/P1/matches", headers=token).status_code == 200
     assert client.get("/api/projects/P1", headers=token).status_code == 200
     assert client.get("/api/projects/P1/agenda", headers=token).status_code == 200
-    for path in ("/api/projects/P2/matches", "/api/projects/P2", "/api/projects/P404/matches",
-                 "/api/resources/R1/matches", "/api/projects", "/api/tokens", "/api/events"):
+    for path in (
+        "/api/projects/P2/matches",
+        "/api/projects/P2",
+        "/api/projects/P404/matches",
+        "/api/resources/R1/matches",
+        "/api/projects",
+        "/api/tokens",
+        "/api/events",
+    ):
         assert client.get(path, headers=token).status_code == 403, path
     assert client.post("/api/projects", json={}, headers=token).status_code in (403, 422)
     assert client.delete("/api/projects/P1", headers=token).status_code == 403

@@ -50,8 +50,13 @@ def _write_until_killed(
     with httpx.Client(base_url=url, headers=HEADERS, timeout=10) as client:
         for i in range(10_000):
             project_id = f"{prefix}{i}"
-            body = {"title": f"第{i}号可降解支架", "description": f"冠脉介入器械，批次{i}，需要临床试验",
-                    "track": "device", "stage": "clinical", "needs": ["clinical"]}  # fmt: skip
+            body = {
+                "title": f"第{i}号可降解支架",
+                "description": f"冠脉介入器械，批次{i}，需要临床试验",
+                "track": "device",
+                "stage": "clinical",
+                "needs": ["clinical"],
+            }
             try:
                 if client.put(f"/api/projects/{project_id}", json=body).status_code == 200:
                     acked.append(project_id)
@@ -71,7 +76,9 @@ def test_sigkill_during_writes_loses_nothing_committed(tmp_path):
     tried: list[str] = []
     for round_, kill_after in enumerate((0.8, 1.7)):
         process, url = _start(tmp_path)
-        writer = threading.Thread(target=_write_until_killed, args=(url, f"K{round_}-", acked, deleted, tried))
+        writer = threading.Thread(
+            target=_write_until_killed, args=(url, f"K{round_}-", acked, deleted, tried)
+        )
         writer.start()
         time.sleep(kill_after)
         process.kill()  # SIGKILL: no shutdown hooks, possibly mid-commit or mid-index-save
@@ -88,8 +95,12 @@ def test_sigkill_during_writes_loses_nothing_committed(tmp_path):
                 assert client.get(f"/api/projects/{project_id}/matches?k=1").status_code == 200
             for project_id in deleted:
                 assert client.get(f"/api/projects/{project_id}").status_code == 404
-            stored = {p["project_id"] for p in client.get("/api/projects?limit=1000").json()["data"]}
-            reverse = {m["id"] for m in client.get("/api/resources/R1/matches?k=100").json()["data"]}
+            stored = {
+                p["project_id"] for p in client.get("/api/projects?limit=1000").json()["data"]
+            }
+            reverse = {
+                m["id"] for m in client.get("/api/resources/R1/matches?k=100").json()["data"]
+            }
     finally:
         process.kill()
         process.wait()

@@ -36,7 +36,9 @@ def test_bad_queries_are_422(client, admin, body):
 
 
 def test_malformed_json_is_422_not_500(client, admin):
-    response = client.post("/api/query", content=b"{not json", headers={**admin, "content-type": "application/json"})
+    response = client.post(
+        "/api/query", content=b"{not json", headers={**admin, "content-type": "application/json"}
+    )
     assert response.status_code == 422
 
 
@@ -50,7 +52,9 @@ def test_a_chunked_body_over_the_limit_is_413(client, admin):
         for _ in range(100):
             yield b"x" * 10_000
 
-    response = client.post("/api/query", content=chunks(), headers={**admin, "content-type": "application/json"})
+    response = client.post(
+        "/api/query", content=chunks(), headers={**admin, "content-type": "application/json"}
+    )
     assert response.status_code == 413
 
 
@@ -78,12 +82,21 @@ def test_the_configured_limits_on_k_and_free_text_are_enforced(tmp_path, hash_en
         assert client.get("/api/projects/P1/matches?k=5", headers=admin).json()["count"] == 5
         for path in ("/api/projects/P1/matches?k=6", "/api/resources/R1/matches?k=6"):
             response = client.get(path, headers=admin)
-            assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "k"]
+            assert response.status_code == 422 and response.json()["detail"][0]["loc"] == [
+                "query",
+                "k",
+            ]
         too_many = client.post("/api/query", json={"text": "需要融资", "k": 6}, headers=admin)
         assert too_many.status_code == 422 and too_many.json()["detail"][0]["loc"] == ["body", "k"]
         too_long = client.post("/api/query", json={"text": "长" * 21}, headers=admin)
-        assert too_long.status_code == 422 and too_long.json()["detail"][0]["loc"] == ["body", "text"]
-        assert client.post("/api/query", json={"text": "长" * 20, "k": 5}, headers=admin).status_code == 200
+        assert too_long.status_code == 422 and too_long.json()["detail"][0]["loc"] == [
+            "body",
+            "text",
+        ]
+        assert (
+            client.post("/api/query", json={"text": "长" * 20, "k": 5}, headers=admin).status_code
+            == 200
+        )
 
 
 ODD_JSON = {
@@ -98,8 +111,15 @@ ODD_JSON = {
 
 
 @pytest.mark.parametrize("body", ODD_JSON.values(), ids=ODD_JSON.keys())
-@pytest.mark.parametrize(("method", "path"), [("post", "/api/query"), ("put", "/api/projects/P1"),
-                                              ("post", "/api/outcomes"), ("put", "/api/resources/R1")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/query"),
+        ("put", "/api/projects/P1"),
+        ("post", "/api/outcomes"),
+        ("put", "/api/resources/R1"),
+    ],
+)
 def test_odd_json_is_4xx_not_500(client, admin, method, path, body):
     headers = {**admin, "content-type": "application/json"}
     response = client.request(method, path, content=body.encode(), headers=headers)
@@ -109,7 +129,11 @@ def test_odd_json_is_4xx_not_500(client, admin, method, path, body):
 
 @pytest.mark.parametrize("path", ["/api/projects/a%5Cb", "/api/resources/a%5Cb"])
 def test_put_refuses_an_id_post_would_refuse(client, admin, path):
-    body = {"title": "t", "track": "device", "stage": "clinical"} if "projects" in path else {"name": "n", "type": "bank"}
+    body = (
+        {"title": "t", "track": "device", "stage": "clinical"}
+        if "projects" in path
+        else {"name": "n", "type": "bank"}
+    )
     response = client.put(path, json=body, headers=admin)
     assert response.status_code == 422, response.text
     assert client.get(path, headers=admin).status_code in (404, 422)
@@ -127,8 +151,15 @@ def test_personal_link_tokens_never_reach_the_access_log(client):
     from service.logs import RedactTokens
 
     assert any(isinstance(f, RedactTokens) for f in logging.getLogger("uvicorn.access").filters)
-    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-                               ("127.0.0.1:5", "GET", "/me?token=mk_ab.secret&x=1", "1.1", 200), None)  # fmt: skip
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", "/me?token=mk_ab.secret&x=1", "1.1", 200),
+        None,
+    )
     assert RedactTokens().filter(record)
     assert "secret" not in record.getMessage() and "/me?token=…&x=1" in record.getMessage()
 
@@ -136,13 +167,17 @@ def test_personal_link_tokens_never_reach_the_access_log(client):
 def test_the_schema_states_the_control_character_rules(client):
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
     project = schemas["ProjectCreate"]["properties"]
-    assert "\\u0000" in project["title"]["pattern"] and "\\u0000" in project["description"]["pattern"]
+    assert (
+        "\\u0000" in project["title"]["pattern"] and "\\u0000" in project["description"]["pattern"]
+    )
     assert "/" in project["project_id"]["pattern"]
 
 
 def test_a_malformed_upload_is_a_documented_400(client, admin):
     headers = {**admin, "content-type": "multipart/form-data; boundary=zz"}
-    assert client.post("/api/projects/import", content=b"garbage", headers=headers).status_code == 400
+    assert (
+        client.post("/api/projects/import", content=b"garbage", headers=headers).status_code == 400
+    )
     paths = client.get("/openapi.json").json()["paths"]
     for kind in ("projects", "resources"):
         assert "400" in paths[f"/api/{kind}/import"]["post"]["responses"]

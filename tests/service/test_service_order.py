@@ -11,8 +11,13 @@ from service_helpers import ADMIN_KEY, FIXTURES, bearer, fake_models, settings_f
 from service.main import create_app
 
 ADMIN = bearer(ADMIN_KEY)
-CARDIO = {"title": "冠脉介入球囊导管", "description": "药物涂层球囊，需要临床资源。",
-          "track": "device", "stage": "clinical", "needs": ["clinical"]}  # fmt: skip
+CARDIO = {
+    "title": "冠脉介入球囊导管",
+    "description": "药物涂层球囊，需要临床资源。",
+    "track": "device",
+    "stage": "clinical",
+    "needs": ["clinical"],
+}
 
 
 def _empty(tmp_path: Path) -> object:

@@ -9,8 +9,14 @@ import time
 import openpyxl
 from service_helpers import bearer
 
-EVENT = {"name": "天津中医药大学复赛", "start": "14:00", "end": "15:00", "minutes": 15,
-         "min_meetings": 1, "max_meetings": 2}  # fmt: skip
+EVENT = {
+    "name": "天津中医药大学复赛",
+    "start": "14:00",
+    "end": "15:00",
+    "minutes": 15,
+    "min_meetings": 1,
+    "max_meetings": 2,
+}
 
 
 def _finished(client, admin, job_id: int) -> dict:
@@ -41,10 +47,14 @@ def test_plan_job_download_publish_and_agenda(client, admin):
     assert openpyxl.load_workbook(io.BytesIO(xlsx.content)).sheetnames
     csv = client.get(f"/api/plans/{plan_id}/download?format=csv", headers=admin)
     assert csv.status_code == 200 and "project_id" in csv.content.decode("utf-8-sig")
-    as_json = json.loads(client.get(f"/api/plans/{plan_id}/download?format=json", headers=admin).content)
+    as_json = json.loads(
+        client.get(f"/api/plans/{plan_id}/download?format=json", headers=admin).content
+    )
     assert len(as_json["meetings"]) == plan["meetings"]
 
-    token = bearer(client.post("/api/tokens", json={"project_id": "P1"}, headers=admin).json()["token"])
+    token = bearer(
+        client.post("/api/tokens", json={"project_id": "P1"}, headers=admin).json()["token"]
+    )
     assert client.get("/api/projects/P1/agenda", headers=token).json()["count"] == 0  # draft only
     published = client.post(f"/api/plans/{plan_id}/publish", headers=admin)
     assert published.json()["status"] == "published"
@@ -64,7 +74,9 @@ def test_a_plan_for_an_unknown_event_is_404_and_a_bad_event_is_422(client, admin
 
 
 def test_a_plan_that_names_unknown_ids_fails_with_a_message(client, admin):
-    event = client.post("/api/events", json={**EVENT, "pins": [["P1", "R404"]]}, headers=admin).json()
+    event = client.post(
+        "/api/events", json={**EVENT, "pins": [["P1", "R404"]]}, headers=admin
+    ).json()
     job = client.post(f"/api/events/{event['id']}/plans", json={}, headers=admin).json()
     done = _finished(client, admin, job["id"])
     assert done["status"] == "failed" and "R404" in done["message"]
@@ -74,8 +86,16 @@ def test_outcomes_are_recorded_and_listed(client, admin):
     body = {"project_id": "P1", "resource_id": "R1", "outcome": "follow_up", "note": "约定二次会谈"}
     response = client.post("/api/outcomes", json=body, headers=admin)
     assert response.status_code == 201 and response.json()["outcome"] == "follow_up"
-    assert client.post("/api/outcomes", json={**body, "outcome": "married"}, headers=admin).status_code == 422
-    assert client.post("/api/outcomes", json={**body, "resource_id": "R404"}, headers=admin).status_code == 404
+    assert (
+        client.post("/api/outcomes", json={**body, "outcome": "married"}, headers=admin).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/api/outcomes", json={**body, "resource_id": "R404"}, headers=admin
+        ).status_code
+        == 404
+    )
     listed = client.get("/api/outcomes?project_id=P1", headers=admin).json()
     assert listed["count"] == 1 and listed["data"][0]["note"] == "约定二次会谈"
 
@@ -84,33 +104,45 @@ def _plan_pairs(client, admin, event_id: int) -> set[tuple[str, str]]:
     job = client.post(f"/api/events/{event_id}/plans", json={"seed": 1}, headers=admin).json()
     done = _finished(client, admin, job["id"])
     assert done["status"] == "done", done["message"]
-    body = json.loads(client.get(f"/api/plans/{done['plan_id']}/download?format=json", headers=admin).content)
+    body = json.loads(
+        client.get(f"/api/plans/{done['plan_id']}/download?format=json", headers=admin).content
+    )
     return {(m["project_id"], m["resource_id"]) for m in body["meetings"]}
 
 
 def test_an_event_replaced_with_put_is_what_the_next_plan_follows(client, admin):
     event_id = client.post("/api/events", json=EVENT, headers=admin).json()["id"]
     blocked = sorted(_plan_pairs(client, admin, event_id))[0]
-    changed = client.put(f"/api/events/{event_id}", json={**EVENT, "blocks": [list(blocked)]}, headers=admin)
+    changed = client.put(
+        f"/api/events/{event_id}", json={**EVENT, "blocks": [list(blocked)]}, headers=admin
+    )
     assert changed.status_code == 200 and changed.json()["spec"]["blocks"] == [list(blocked)]
-    assert client.get(f"/api/events/{event_id}", headers=admin).json()["spec"]["blocks"] == [list(blocked)]
+    assert client.get(f"/api/events/{event_id}", headers=admin).json()["spec"]["blocks"] == [
+        list(blocked)
+    ]
     assert blocked not in _plan_pairs(client, admin, event_id)
 
     assert client.put("/api/events/999", json=EVENT, headers=admin).status_code == 404
     inverted = {**EVENT, "min_meetings": 3, "max_meetings": 1}
     assert client.put(f"/api/events/{event_id}", json=inverted, headers=admin).status_code == 422
-    token = bearer(client.post("/api/tokens", json={"project_id": "P1"}, headers=admin).json()["token"])
+    token = bearer(
+        client.post("/api/tokens", json={"project_id": "P1"}, headers=admin).json()["token"]
+    )
     assert client.put(f"/api/events/{event_id}", json=EVENT, headers=token).status_code == 403
 
 
-def test_a_plan_job_uses_the_configured_time_limit_unless_it_sets_its_own(tmp_path, hash_encoder, admin):
+def test_a_plan_job_uses_the_configured_time_limit_unless_it_sets_its_own(
+    tmp_path, hash_encoder, admin
+):
     # MATCHER_PLAN_TIME_LIMIT was a setting no code read: jobs always got 60 s
     from fastapi.testclient import TestClient
     from service_helpers import fake_models, settings_for, wait_ready
 
     from service.main import create_app
 
-    with TestClient(create_app(settings_for(tmp_path, plan_time_limit=7), fake_models(hash_encoder))) as client:
+    with TestClient(
+        create_app(settings_for(tmp_path, plan_time_limit=7), fake_models(hash_encoder))
+    ) as client:
         wait_ready(client)
         event_id = client.post("/api/events", json=EVENT, headers=admin).json()["id"]
         limits = []
@@ -135,14 +167,18 @@ def test_an_event_given_only_a_name_gets_the_events_own_defaults(client, admin):
 
     created = client.post("/api/events", json={"name": "默认"}, headers=admin).json()
     from_form = client.post(
-        "/api/events", json=spec_from_form({"name": "默认", "conflict_of_interest": "on"}), headers=admin
+        "/api/events",
+        json=spec_from_form({"name": "默认", "conflict_of_interest": "on"}),
+        headers=admin,
     ).json()
     assert created["spec"] == from_form["spec"]
     row = type("Row", (), {"id": created["id"], "spec": created["spec"]})()
     assert event_of(row) == Event(name="默认")
 
 
-def test_a_plan_whose_event_is_deleted_mid_run_fails_with_a_clear_message(client, admin, monkeypatch):
+def test_a_plan_whose_event_is_deleted_mid_run_fails_with_a_clear_message(
+    client, admin, monkeypatch
+):
     import service.jobs
 
     event_id = client.post("/api/events", json=EVENT, headers=admin).json()["id"]
@@ -160,6 +196,8 @@ def test_a_plan_whose_event_is_deleted_mid_run_fails_with_a_clear_message(client
 
 
 def test_the_json_download_is_documented_as_json_not_binary(client):
-    content = client.get("/openapi.json").json()["paths"]["/api/plans/{plan_id}/download"]["get"]["responses"]["200"]["content"]
+    content = client.get("/openapi.json").json()["paths"]["/api/plans/{plan_id}/download"]["get"][
+        "responses"
+    ]["200"]["content"]
     assert content["application/json"]["schema"] == {"type": "object"}
     assert content["text/csv; charset=utf-8"]["schema"] == {"type": "string"}

@@ -24,9 +24,16 @@ QUERIES = [
 @pytest.mark.slow
 def test_free_text_queries_with_the_built_encoders(tmp_path, admin):
     models = models_dir()
-    if not all((models / ENCODERS[n].folder / ENCODERS[n].stamp_file).is_file() for n in DEFAULT_ENCODERS):
+    if not all(
+        (models / ENCODERS[n].folder / ENCODERS[n].stamp_file).is_file() for n in DEFAULT_ENCODERS
+    ):
         pytest.skip("encoders not built (run `make setup`)")
-    settings = settings_for(tmp_path, models=ModelSettings.from_env({}, models_dir=models, cache_dir=tmp_path / "cache", encoders=DEFAULT_ENCODERS))
+    settings = settings_for(
+        tmp_path,
+        models=ModelSettings.from_env(
+            {}, models_dir=models, cache_dir=tmp_path / "cache", encoders=DEFAULT_ENCODERS
+        ),
+    )
     with TestClient(create_app(settings)) as client:  # real encoders, z-score fusion
         wait_ready(client, timeout=300)
         first = client.post("/api/query", json={"text": QUERIES[0], "k": 3}, headers=admin)
@@ -34,10 +41,14 @@ def test_free_text_queries_with_the_built_encoders(tmp_path, admin):
         assert first.json()["data"][0]["id"] == "R1" and first.json()["track"] == "device"
 
         with ThreadPoolExecutor(8) as pool:
-            answers = list(pool.map(
-                lambda text: client.post("/api/query", json={"text": text, "k": 1}, headers=admin),
-                QUERIES * 4,
-            ))  # fmt: skip
+            answers = list(
+                pool.map(
+                    lambda text: client.post(
+                        "/api/query", json={"text": text, "k": 1}, headers=admin
+                    ),
+                    QUERIES * 4,
+                )
+            )
         assert [a.json()["data"][0]["id"] for a in answers[:3]] == ["R1", "R3", "R2"]
         batches = client.app.state.metrics.batch.collect()[0].samples
         count = next(s.value for s in batches if s.name.endswith("_count"))

@@ -49,17 +49,30 @@ def test_a_created_project_is_matchable_at_once(client, admin):
 
 
 def test_an_edit_changes_the_matches(client, admin):
-    tcm = {**CARDIO, "title": "经典名方配方颗粒", "description": "中药配方颗粒，需要中药提取生产。",
-           "track": "中医药传承创新", "stage": "注册申报", "needs": ["生产制造/中试"]}  # fmt: skip
+    tcm = {
+        **CARDIO,
+        "title": "经典名方配方颗粒",
+        "description": "中药配方颗粒，需要中药提取生产。",
+        "track": "中医药传承创新",
+        "stage": "注册申报",
+        "needs": ["生产制造/中试"],
+    }
     response = client.put("/api/projects/P1", json=tcm, headers=admin)
     assert response.status_code == 200 and response.json()["track"] == "tcm"
     assert _ids(client.get("/api/projects/P1/matches?k=1", headers=admin)) == ["R3"]
 
 
 def test_a_new_provider_is_matchable_at_once_and_a_deleted_one_is_gone(client, admin):
-    provider = {"resource_id": "R9", "name": "示例冠脉介入专科医院", "type": "hospital",
-                "description": "冠脉介入与心血管支架临床试验", "offers": ["clinical"],
-                "tracks": ["device"], "region": "beijing", "capacity": 3}  # fmt: skip
+    provider = {
+        "resource_id": "R9",
+        "name": "示例冠脉介入专科医院",
+        "type": "hospital",
+        "description": "冠脉介入与心血管支架临床试验",
+        "offers": ["clinical"],
+        "tracks": ["device"],
+        "region": "beijing",
+        "capacity": 3,
+    }
     assert client.post("/api/resources", json=provider, headers=admin).status_code == 201
     assert "R9" in _ids(client.get("/api/projects/P1/matches?k=3", headers=admin))
     assert client.delete("/api/resources/R9", headers=admin).status_code == 204
@@ -117,7 +130,10 @@ def test_a_bad_sheet_is_rejected_whole_with_every_row_and_column(client, admin):
 def test_an_unsupported_file_type_is_a_clear_422(client, admin):
     files = {"file": ("notes.pdf", b"%PDF-1.4", "application/pdf")}
     response = client.post("/api/projects/import", files=files, headers=admin)
-    assert response.status_code == 422 and "unsupported file type" in response.json()["detail"][0]["msg"]
+    assert (
+        response.status_code == 422
+        and "unsupported file type" in response.json()["detail"][0]["msg"]
+    )
 
 
 def test_unknown_vocabulary_is_422_with_the_allowed_values(client, admin):

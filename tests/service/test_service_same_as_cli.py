@@ -15,8 +15,18 @@ from matcher.fusion import Fusion
 from matcher.ingest import read_projects, read_resources
 from matcher.plan import Event, plan_event
 
-EVENT = {"name": "复赛", "start": "14:00", "end": "15:00", "minutes": 15, "min_meetings": 1, "max_meetings": 2}
-TEXTS = ["可降解冠脉支架，正在开展多中心临床试验，需要临床资源", "经典名方中药配方颗粒，希望对接中药提取生产"]
+EVENT = {
+    "name": "复赛",
+    "start": "14:00",
+    "end": "15:00",
+    "minutes": 15,
+    "min_meetings": 1,
+    "max_meetings": 2,
+}
+TEXTS = [
+    "可降解冠脉支架，正在开展多中心临床试验，需要临床资源",
+    "经典名方中药配方颗粒，希望对接中药提取生产",
+]
 
 
 @pytest.fixture

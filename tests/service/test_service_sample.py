@@ -27,7 +27,9 @@ def _ids_after_bootstrap(settings: ServiceSettings) -> tuple[list[str], list[str
 
 
 def test_the_default_embedded_database_gets_the_sample(tmp_path):
-    settings = ServiceSettings.from_env({"MATCHER_DATA_DIR": str(tmp_path), "MATCHER_ADMIN_KEY": KEY})
+    settings = ServiceSettings.from_env(
+        {"MATCHER_DATA_DIR": str(tmp_path), "MATCHER_ADMIN_KEY": KEY}
+    )
     assert settings.sample_to_load is not None
     projects, resources = _ids_after_bootstrap(settings)
     assert projects and resources
@@ -48,7 +50,11 @@ def test_a_named_database_starts_empty(tmp_path, how):
 
 def test_asked_explicitly_a_named_database_gets_the_sample(tmp_path):
     settings = ServiceSettings.from_env(
-        {"MATCHER_ADMIN_KEY": KEY, "MATCHER_LOAD_SAMPLE": "1", "MATCHER_SAMPLE_DIR": str(Path(__file__).parents[1] / "fixtures")}
+        {
+            "MATCHER_ADMIN_KEY": KEY,
+            "MATCHER_LOAD_SAMPLE": "1",
+            "MATCHER_SAMPLE_DIR": str(Path(__file__).parents[1] / "fixtures"),
+        }
     ).with_db(f"sqlite:///{tmp_path / 'demo.db'}")
     assert _ids_after_bootstrap(settings) == (["P1", "P2", "P3"], [f"R{n}" for n in range(1, 7)])
 

@@ -17,8 +17,12 @@ from schemathesis.checks import (
 from service_helpers import ADMIN_KEY, bearer
 from test_service_crash import _start
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]  # fmt: skip
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 EXAMPLES = 30
 
 
@@ -42,8 +46,12 @@ def test_no_server_errors_and_no_schema_violations(live_url):
         operations += 1
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))  # fmt: skip
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def check(case: schemathesis.Case) -> None:
             case.call_and_validate(headers=bearer(ADMIN_KEY), checks=CHECKS, timeout=30)
 

@@ -37,7 +37,9 @@ def test_a_throttle_counts_failures_per_client_and_per_key():
 
 
 def test_wrong_api_tokens_are_throttled_then_429_even_for_the_right_key(client):
-    statuses = [client.get("/api/me", headers=bearer(f"mk_{n:04x}.guess")).status_code for n in range(40)]
+    statuses = [
+        client.get("/api/me", headers=bearer(f"mk_{n:04x}.guess")).status_code for n in range(40)
+    ]
     assert statuses[0] == 401 and statuses[-1] == 429
     refused = client.get("/api/me", headers=bearer(f"mk_{99:04x}.guess"))
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
@@ -64,8 +66,14 @@ def test_a_short_organiser_key_is_refused(key):
 
 def test_serve_refuses_a_short_key_at_start_with_a_clear_message(tmp_path):
     env = {**os.environ, "MATCHER_ADMIN_KEY": "a", "MATCHER_DATA_DIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "service", "--port", "1"], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "service", "--port", "1"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert "MATCHER_ADMIN_KEY" in done.stderr and "16 characters" in done.stderr
     assert "Traceback" not in done.stderr

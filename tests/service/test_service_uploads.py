@@ -88,7 +88,9 @@ def test_one_mib_string_in_100_cells_gets_a_small_4xx(client):
 def test_a_million_row_xlsx_bomb_is_refused_fast_and_never_stalls_healthz(client):
     data = _xlsx_bomb(1_000_000)
     assert len(data) < 1_000_000
-    response, seconds, slowest = _while_polling_healthz(client, lambda: _post(client, "bomb.xlsx", data))
+    response, seconds, slowest = _while_polling_healthz(
+        client, lambda: _post(client, "bomb.xlsx", data)
+    )
     assert response.status_code == 422 and "more than" in response.text, response.text[:500]
     assert seconds < 60 and slowest < 1.0, (seconds, slowest)
 
@@ -100,10 +102,15 @@ def test_a_big_csv_is_parsed_off_the_event_loop(tmp_path, hash_encoder):
     assert len(data) < 10 * 1024 * 1024
     with TestClient(create_app(settings, fake_models(hash_encoder))) as client:
         wait_ready(client)
-        response, seconds, slowest = _while_polling_healthz(client, lambda: _post(client, "big.csv", data))
+        response, seconds, slowest = _while_polling_healthz(
+            client, lambda: _post(client, "big.csv", data)
+        )
     assert response.status_code == 422
     assert len(response.content) < 1_000_000
-    assert seconds > 1.0 and slowest < 1.0, (seconds, slowest)  # the parse took long; /healthz did not
+    assert seconds > 1.0 and slowest < 1.0, (
+        seconds,
+        slowest,
+    )  # the parse took long; /healthz did not
 
 
 def test_rows_over_the_cap_are_refused_up_front(tmp_path, hash_encoder):
@@ -142,8 +149,11 @@ def test_the_import_page_answers_hostile_files_small_and_fast(client, kind):
     data = _xlsx_with_a_huge_string_in_100_cells() if kind == "huge" else _xlsx_bomb(1_000_000)
 
     def upload():
-        return client.post("/import", data={"csrf": csrf, "kind": "projects", "mode": "upsert"},
-                           files={"file": (f"{kind}.xlsx", data)})  # fmt: skip
+        return client.post(
+            "/import",
+            data={"csrf": csrf, "kind": "projects", "mode": "upsert"},
+            files={"file": (f"{kind}.xlsx", data)},
+        )
 
     response, seconds, slowest = _while_polling_healthz(client, upload)
     assert response.status_code == 422 and "未导入" in response.text

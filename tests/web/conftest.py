@@ -60,14 +60,16 @@ def organiser(page):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def api(base_url: str) -> Iterator[httpx.Client]:
     """The JSON API as an organiser, for setting the stage quickly."""
-    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {ADMIN_KEY}"},
-                      timeout=30) as client:  # fmt: skip
+    with httpx.Client(
+        base_url=base_url, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30
+    ) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
 def api_module(base_url: str) -> Iterator[httpx.Client]:
     """The organiser's API client for module-scoped setup."""
-    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {ADMIN_KEY}"},
-                      timeout=30) as client:  # fmt: skip
+    with httpx.Client(
+        base_url=base_url, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30
+    ) as client:
         yield client

@@ -13,8 +13,14 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def plan_id(api_module) -> int:  # type: ignore[no-untyped-def]
-    body = {"name": "无障碍测试", "start": "14:00", "end": "15:00", "minutes": 15,
-            "min_meetings": 1, "max_meetings": 2}  # fmt: skip
+    body = {
+        "name": "无障碍测试",
+        "start": "14:00",
+        "end": "15:00",
+        "minutes": 15,
+        "min_meetings": 1,
+        "max_meetings": 2,
+    }
     event = api_module.post("/api/events", json=body).json()["id"]
     job = api_module.post(f"/api/events/{event}/plans", json={}).json()
     deadline = time.monotonic() + 60
@@ -27,15 +33,34 @@ def plan_id(api_module) -> int:  # type: ignore[no-untyped-def]
     raise AssertionError("the plan did not finish")
 
 
-PAGES = ["/login", "/projects", "/projects/P1", "/resources", "/resources/R1", "/import",
-         "/events", "/plans/{plan}", "/dashboard", "/links", "/no-such-page"]  # fmt: skip
+PAGES = [
+    "/login",
+    "/projects",
+    "/projects/P1",
+    "/resources",
+    "/resources/R1",
+    "/import",
+    "/events",
+    "/plans/{plan}",
+    "/dashboard",
+    "/links",
+    "/no-such-page",
+]
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_the_main_pages_have_no_serious_accessibility_violations(browser, base_url, plan_id, viewport):
+def test_the_main_pages_have_no_serious_accessibility_violations(
+    browser, base_url, plan_id, viewport
+):
     phone = viewport == PHONE
-    context = browser.new_context(base_url=base_url, viewport=viewport, is_mobile=phone,
-                                  has_touch=phone, locale="zh-CN", bypass_csp=True)  # fmt: skip
+    context = browser.new_context(
+        base_url=base_url,
+        viewport=viewport,
+        is_mobile=phone,
+        has_touch=phone,
+        locale="zh-CN",
+        bypass_csp=True,
+    )
     try:
         page = context.new_page()
         found = {}
@@ -47,8 +72,16 @@ def test_the_main_pages_have_no_serious_accessibility_violations(browser, base_u
                 page.goto(path.format(plan=plan_id))
             found[path] = axe_violations(page)
         page.goto("/import")  # the import page with its error table and marked sheet
-        page.set_input_files("input[name=file]", files=[{"name": "坏表.csv", "mimeType": "text/csv",
-            "buffer": "项目编号,项目名称,赛道,阶段\nP1,,器械,临床\n".encode()}])  # fmt: skip
+        page.set_input_files(
+            "input[name=file]",
+            files=[
+                {
+                    "name": "坏表.csv",
+                    "mimeType": "text/csv",
+                    "buffer": "项目编号,项目名称,赛道,阶段\nP1,,器械,临床\n".encode(),
+                }
+            ],
+        )
         page.click("#import-form button[type=submit]")
         found["/import (errors)"] = axe_violations(page)
         assert {path: v for path, v in found.items() if v} == {}

@@ -16,8 +16,15 @@ HEADER = "项目编号,项目名称,项目简介,赛道,阶段,需求,地区,申
 
 
 def _event(api, name: str, **changes: object) -> int:
-    body = {"name": name, "start": "14:00", "end": "15:00", "minutes": 15,
-            "min_meetings": 1, "max_meetings": 2, **changes}  # fmt: skip
+    body = {
+        "name": name,
+        "start": "14:00",
+        "end": "15:00",
+        "minutes": 15,
+        "min_meetings": 1,
+        "max_meetings": 2,
+        **changes,
+    }
     response = api.post("/api/events", json=body)
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
@@ -60,9 +67,11 @@ def test_an_upload_with_errors_shows_them_in_place_and_the_fixed_sheet_imports(o
     assert page.locator(".issues tbody tr").count() == 6
 
     fixed = tmp_path / "projects_fixed.csv"
-    fixed.write_text(HEADER + "P9,无创血糖监测手环,可穿戴无创血糖监测，原型已完成，需要融资与临床资源。,"
-                     "医疗器械与智能制造,原型/概念验证,融资;临床资源/临床试验,天津,示例大学\n",
-                     encoding="utf-8")  # fmt: skip
+    fixed.write_text(
+        HEADER + "P9,无创血糖监测手环,可穿戴无创血糖监测，原型已完成，需要融资与临床资源。,"
+        "医疗器械与智能制造,原型/概念验证,融资;临床资源/临床试验,天津,示例大学\n",
+        encoding="utf-8",
+    )
     page.set_input_files("input[name=file]", str(fixed))
     page.click("#import-form button[type=submit]")
     assert "新增 1" in page.locator("#import-result").inner_text()
@@ -185,8 +194,16 @@ def test_the_main_pages_fit_a_phone_screen(browser, base_url, api):
         page = phone.new_page()
         sign_in(page)
         page.wait_for_url("**/projects")
-        for path in ("/projects", "/projects/P1", "/resources", "/resources/R1", "/import",
-                     "/events", f"/plans/{plan_id}", "/dashboard"):  # fmt: skip
+        for path in (
+            "/projects",
+            "/projects/P1",
+            "/resources",
+            "/resources/R1",
+            "/import",
+            "/events",
+            f"/plans/{plan_id}",
+            "/dashboard",
+        ):
             page.goto(path)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= PHONE["width"], f"{path} is {width}px wide on a phone"
@@ -299,8 +316,10 @@ def test_pages_speak_chinese_for_errors_progress_and_imports(organiser):
 
     page.goto("/import")
     missing_track = "项目编号,项目名称,项目简介,阶段,需求\nP8,某项目,简介,临床试验,融资\n"
-    page.set_input_files("input[name=file]", files=[{"name": "缺列.csv", "mimeType": "text/csv",
-                                                    "buffer": missing_track.encode()}])  # fmt: skip
+    page.set_input_files(
+        "input[name=file]",
+        files=[{"name": "缺列.csv", "mimeType": "text/csv", "buffer": missing_track.encode()}],
+    )
     page.click("#import-form button[type=submit]")
     assert page.locator(".issues td", has_text="赛道（track）").count() == 1
     page.set_input_files("input[name=file]", str(FIXTURES / "projects.csv"))

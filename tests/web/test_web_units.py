@@ -49,17 +49,31 @@ def test_sessions_expire_and_the_oldest_goes_when_full():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("/projects?q=1", "/projects?q=1"), ("//evil.example/x", "/"), ("https://evil.example", "/"),
-     ("/\\evil.example", "/"), ("", "/"), (None, "/")],
-)  # fmt: skip
+    [
+        ("/projects?q=1", "/projects?q=1"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("", "/"),
+        (None, "/"),
+    ],
+)
 def test_after_login_only_paths_on_this_site_are_followed(value, expected):
     assert local_path(value) == expected
 
 
 def test_the_event_form_becomes_the_apis_event_body():
-    form = {"name": "复赛", "start": "09:00", "end": "10:00", "minutes": "20", "tables": "A1, A2",
-            "projects": "P1 P2\nP3", "capacity": "R1=3\nR2：2",
-            "availability": "R1 = 09:00-09:40", "conflict_of_interest": "on"}  # fmt: skip
+    form = {
+        "name": "复赛",
+        "start": "09:00",
+        "end": "10:00",
+        "minutes": "20",
+        "tables": "A1, A2",
+        "projects": "P1 P2\nP3",
+        "capacity": "R1=3\nR2：2",
+        "availability": "R1 = 09:00-09:40",
+        "conflict_of_interest": "on",
+    }
     body = EventCreate.model_validate(spec_from_form(form))
     assert body.tables == ["A1", "A2"] and body.projects == ["P1", "P2", "P3"]
     assert body.capacity == {"R1": 3, "R2": 2} and body.availability == {"R1": ["09:00-09:40"]}
@@ -98,10 +112,16 @@ def test_the_event_page_shows_the_progress_of_a_plan_job(client):
 
 @pytest.mark.parametrize(
     ("english", "chinese"),
-    [("assigning and scheduling meetings", "正在分配并排定会面"), ("12 meetings planned", "已排 12 场会面"),
-     ("Value error, slots need end after start and a positive length", "结束时间应晚于开始时间，且每场时长应为正数"),
-     ("something new", "something new")],
-)  # fmt: skip
+    [
+        ("assigning and scheduling meetings", "正在分配并排定会面"),
+        ("12 meetings planned", "已排 12 场会面"),
+        (
+            "Value error, slots need end after start and a positive length",
+            "结束时间应晚于开始时间，且每场时长应为正数",
+        ),
+        ("something new", "something new"),
+    ],
+)
 def test_job_progress_and_event_messages_read_in_chinese(english, chinese):
     assert messages.chinese(english) == chinese
 

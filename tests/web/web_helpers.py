@@ -18,8 +18,16 @@ sys.path.insert(0, str(HERE.parent / "service"))  # service_helpers: the organis
 from service_helpers import ADMIN_KEY  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 AXE_VERSION = "4.10.3"
@@ -31,8 +39,20 @@ def axe_script() -> Path:
     (`make test` installs it during setup; nothing is fetched from anywhere but the registry)."""
     script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
     if not script.exists():
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(AXE_DIR),
-                        f"axe-core@{AXE_VERSION}"], check=True, capture_output=True, timeout=300)  # fmt: skip
+        subprocess.run(
+            [
+                "npm",
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(AXE_DIR),
+                f"axe-core@{AXE_VERSION}",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     return script
 
 
@@ -41,9 +61,12 @@ def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> 
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=axe_script().read_text(encoding="utf-8"))
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['impact']} {v['id']}: {v['help']} — "
-            + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:5])
-            for v in result["violations"] if v["impact"] in impacts]  # fmt: skip
+    return [
+        f"{v['impact']} {v['id']}: {v['help']} — "
+        + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:5])
+        for v in result["violations"]
+        if v["impact"] in impacts
+    ]
 
 
 def _free_port() -> int:
@@ -57,8 +80,12 @@ def start_server(folder: Path, sample: Path | None = None) -> tuple[subprocess.P
     port = _free_port()
     command = [sys.executable, str(HERE / "web_server.py"), str(folder), str(port)]
     log = open(folder / "server.log", "wb")  # noqa: SIM115  (closed with the process)
-    process = subprocess.Popen([*command, *([str(sample)] if sample else [])], stdout=log,
-                               stderr=subprocess.STDOUT, env={**os.environ, "MATCHER_THREADS": "1"})  # fmt: skip
+    process = subprocess.Popen(
+        [*command, *([str(sample)] if sample else [])],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "MATCHER_THREADS": "1"},
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
