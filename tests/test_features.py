@@ -11,9 +11,10 @@ from matcher.features import PairFeaturizer, feature_names
 
 
 def test_names_follow_the_encoders():
-    names = feature_names(("e5-small",))
+    names = feature_names(("e5-small", "use-m3"))
     assert names[:3] == ("bm25", "tfidf", "need_bm25")
-    assert "dense_e5_small" in names and "need_dense_e5_small" in names
+    assert "dense_e5_small" in names and "need_dense_use_m3" in names
+    assert "need_dense_e5_small" not in names  # e5 on need clauses: latency for no gain
     assert "excluded" not in names  # a veto, not something a fusion may weigh
 
 
