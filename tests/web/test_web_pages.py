@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 from web_helpers import PHONE, sign_in
 
 pytestmark = pytest.mark.slow
@@ -238,7 +239,7 @@ def test_a_personal_link_is_issued_once_and_the_page_keeps_working(organiser, ap
     fresh = page.locator("#personal-link").input_value()
     assert fresh != link and len(_live_links(api, "P2")) == 1
     page.click("button[data-copy='#personal-link']")
-    assert page.locator("button[data-copy='#personal-link']").inner_text() == "已复制"
+    expect(page.locator("button[data-copy='#personal-link']")).to_have_text("已复制")
     page.click("text=撤销链接")
     assert _live_links(api, "P2") == [] and page.locator("text=生成个人链接").count() == 1
 

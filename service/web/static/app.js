@@ -24,16 +24,17 @@ document.addEventListener("DOMContentLoaded", () => {
 
   // a copy button copies its field (and says so, for screen readers too)
   document.querySelectorAll("button[data-copy]").forEach((button) => {
-    button.addEventListener("click", async () => {
+    button.addEventListener("click", () => {
       const input = document.querySelector(button.dataset.copy);
       input.select();
-      try {
-        await navigator.clipboard.writeText(input.value);
-      } catch (error) {
+      // say so at once: the asynchronous clipboard API may wait on a permission prompt
+      button.setAttribute("aria-live", "polite");
+      button.textContent = "已复制";
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(input.value).catch(() => document.execCommand("copy"));
+      } else {
         document.execCommand("copy");
       }
-      button.textContent = "已复制";
-      button.setAttribute("aria-live", "polite");
     });
   });
 
