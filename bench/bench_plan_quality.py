@@ -36,7 +36,7 @@ def mean_grade(source: datasets.Source, scores_by: dict[str, np.ndarray], data) 
     for name, scores in scores_by.items():
         ranker = Ranker.from_scores(
             data.featurizer,
-            _Given(data.featurizer.names),
+            selection.GivenScores(data.featurizer.names),
             scores,
             data.featurizer.excluded(slice(None)),
         )
@@ -45,13 +45,6 @@ def mean_grade(source: datasets.Source, scores_by: dict[str, np.ndarray], data) 
         grades = [data.grades[row[m.project_id], column[m.resource_id]] for m in plan.meetings]
         out[name] = (float(np.mean(grades)), len(grades))
     return out
-
-
-class _Given:
-    strong_threshold = 1.5
-
-    def __init__(self, names):
-        self.names = names
 
 
 def main() -> None:

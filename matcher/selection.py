@@ -17,6 +17,7 @@ import numpy as np
 
 from . import datasets, evaluate
 from .datasets import Source
+from .engine import all_features
 from .features import PairFeaturizer, Progress
 from .fusion import KINDS, Fusion, file_digest
 from .rank import Ranker, veto
@@ -64,11 +65,7 @@ def featurise(
 ) -> Labelled:
     projects = source.judged_projects
     featurizer = PairFeaturizer(projects, source.resources, encoders, progress)
-    features = np.empty(
-        (len(projects), len(source.resources), len(featurizer.names)), dtype=np.float32
-    )
-    for rows, block in featurizer.blocks(progress=progress):
-        features[rows] = block
+    features = all_features(featurizer, progress)
     grades = evaluate.grade_matrix(source.qrels, projects, source.resources)
     return Labelled(source, featurizer, features, grades)
 
@@ -80,7 +77,7 @@ def final_scores(data: Labelled, scores: np.ndarray, coverage: bool) -> np.ndarr
     vetoed = veto(scores, excluded)
     if not coverage:
         return vetoed
-    fusion = _Given(data.featurizer.names)
+    fusion = GivenScores(data.featurizer.names)
     ranker = Ranker.from_scores(data.featurizer, fusion, vetoed, excluded)
     out = vetoed - 1000.0  # below any listed provider, in score order
     for i in range(len(vetoed)):
@@ -90,8 +87,8 @@ def final_scores(data: Labelled, scores: np.ndarray, coverage: bool) -> np.ndarr
 
 
 @dataclass
-class _Given:
-    """A stand-in fusion for rankers whose scores are already computed."""
+class GivenScores:
+    """A stand-in fusion for rankers whose scores are already computed (`Ranker.from_scores`)."""
 
     names: tuple[str, ...]
     strong_threshold: float = 1.5

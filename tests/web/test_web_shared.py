@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from service_helpers import ADMIN_KEY, bearer, fake_models, settings_for, wait_ready
+from web_helpers import organiser_session
 
 from service.main import create_app
 
@@ -23,10 +24,7 @@ def client(tmp_path: Path, hash_encoder: object) -> Iterator[TestClient]:
     app = create_app(settings_for(tmp_path), fake_models(hash_encoder))
     with TestClient(app, follow_redirects=False) as test_client:
         wait_ready(test_client)
-        form = test_client.get("/login").text
-        csrf = re.search(r'name="csrf" value="([^"]+)"', form)
-        assert csrf is not None
-        test_client.post("/login", data={"key": ADMIN_KEY, "csrf": csrf.group(1)})
+        organiser_session(test_client)
         yield test_client
 
 

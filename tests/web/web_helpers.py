@@ -4,6 +4,7 @@ tests/web is not a package, so `conftest` would be ambiguous next to tests/servi
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -108,3 +109,11 @@ def sign_in(page, key: str = ADMIN_KEY) -> None:  # type: ignore[no-untyped-def]
     page.goto("/login")
     page.fill("input[name=key]", key)
     page.click("form[action='/login'] button[type=submit]")
+
+
+def organiser_session(test_client) -> None:  # type: ignore[no-untyped-def]
+    """Sign a TestClient in as the organiser through the login form (CSRF included)."""
+    form = test_client.get("/login").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert csrf is not None
+    test_client.post("/login", data={"key": ADMIN_KEY, "csrf": csrf.group(1)})
