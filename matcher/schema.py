@@ -18,11 +18,11 @@ class Vocabulary:
 
     def parse(self, value: str) -> str | None:
         """The key for a key, label or alias (case- and width-insensitive), else None."""
-        text = _fold(value)
+        text = fold_key(value)
         if not text:
             return None
         for key, label in self.labels.items():
-            if text in (_fold(key), _fold(label)):
+            if text in (fold_key(key), fold_key(label)):
                 return key
         return self.aliases.get(text)
 
@@ -38,11 +38,8 @@ class Vocabulary:
         return tuple(self.labels)
 
 
-_fold = fold_key
-
-
 def _aliases(pairs: dict[str, str]) -> dict[str, str]:
-    return {_fold(k): v for k, v in pairs.items()}
+    return {fold_key(k): v for k, v in pairs.items()}
 
 
 TRACK = Vocabulary(
