@@ -265,7 +265,7 @@ class Catalogue:
         shape = (len(projects), len(f.resources))
         if projects:
             excluded = f.excluded(slice(None))
-            scores = veto(self.fusion.predict(f.block(slice(None))), excluded)
+            scores = veto(self.fusion.predict(f.block(slice(None)), base.resource_ids), excluded)
         else:
             excluded, scores = np.zeros(shape, bool), np.zeros(shape, np.float32)
         stats = base.explain.words

@@ -342,12 +342,40 @@ def fit(
             "--out", help="写入此目录 write the fitted fusion here (default models/fusion)"
         ),
     ] = None,
+    projects: Annotated[
+        Path | None, typer.Option("--projects", "-p", help="评分涉及的项目表 projects of --qrels")
+    ] = None,
+    resources: Annotated[
+        Path | None,
+        typer.Option("--resources", "-r", help="评分涉及的资源方表 providers of --qrels"),
+    ] = None,
+    qrels: Annotated[
+        Path | None,
+        typer.Option(
+            "--qrels",
+            "-q",
+            help="组织方评分 organiser grades project_id,resource_id,grade (0–3); a listed "
+            "project is fully judged (unlisted pairs count 0)",
+        ),
+    ] = None,
+    model: ModelOpt = None,
 ) -> None:
     """选择并拟合融合模型 — choose the fusion on judged data and fit it (models/fusion).
 
     Candidates are chosen by cross-validation on the judged training projects; the locked test
     projects are only scored. See README "Ranking quality".
+
+    With --projects/--resources/--qrels (and --out): the organiser's grades are added to the
+    project's own judged data, a challenger is fitted and compared with the current model
+    (--model, default models/fusion) on held-out graded projects, and the winner is written.
     """
+    if qrels is None and (projects or resources):
+        raise typer.BadParameter(
+            "give --qrels with --projects and --resources", param_hint="--qrels"
+        )
+    if qrels is not None:
+        _refit_from_grades(projects, resources, qrels, out_dir, model)
+        return
     from .engine import Settings, load_encoders
     from .selection import Protocol, fit_shipped
 
@@ -369,6 +397,63 @@ def fit(
     )
     if meta["note"]:
         console.print(meta["note"])
+
+
+def _refit_from_grades(
+    projects: Path | None,
+    resources: Path | None,
+    qrels: Path,
+    out_dir: Path | None,
+    model: Path | None,
+) -> None:
+    if projects is None or resources is None:
+        raise typer.BadParameter(
+            "--qrels needs --projects and --resources (the records it grades)",
+            param_hint="--qrels",
+        )
+    if out_dir is None:
+        raise typer.BadParameter(
+            "with --qrels give --out DIR: the shipped model is never replaced silently",
+            param_hint="--out",
+        )
+    from .engine import Settings, load_encoders
+    from .learning import adopted, base_data, refit
+
+    def action():
+        settings = Settings.from_env()
+        champion = _fusion(model)
+        encoders = load_encoders(settings)
+        with _progress() as progress:
+            event = featurise_files(projects, resources, qrels, encoders, progress)
+            result = refit(champion, base_data(encoders, progress), event, progress=progress)
+        winner = adopted(champion, result)
+        winner.save(out_dir)
+        return result.comparison
+
+    comparison = _run(action)
+    table = Table(title=f"组织方评分的留出项目 held-out graded projects ({comparison.projects})")
+    for column in ("model", "nDCG@10 (exp)", "nDCG@10 (linear)", "Recall@5"):
+        table.add_column(column)
+    for name, r in (
+        ("当前 champion", comparison.champion),
+        ("新 challenger", comparison.challenger),
+    ):
+        table.add_row(name, f"{r.ndcg10_exp:.4f}", f"{r.ndcg10:.4f}", f"{r.recall5:.4f}")
+    console.print(table)
+    verdict = (
+        f"新模型胜出，已写入 challenger wins ({comparison.recipe}, +{comparison.gain:.4f})"
+        if comparison.wins
+        else "新模型未胜出，写入的是当前模型 challenger did not win; the current model was "
+        f"written unchanged (gain {comparison.gain:+.4f} ≤ margin)"
+    )
+    console.print(f"{verdict} → {out_dir}")
+
+
+def featurise_files(projects: Path, resources: Path, qrels: Path, encoders, progress):
+    from .datasets import from_files
+    from .selection import featurise
+
+    return featurise(from_files("organiser", projects, resources, qrels), encoders, progress)
 
 
 @app.command()

@@ -46,6 +46,14 @@ def grade_matrix(
     return grades
 
 
+def condensed(scores: np.ndarray, grades: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and grades with unjudged pairs (grade NaN, from pooled judging) moved below every
+    judged one at gain 0: metrics then read each list as its judged pairs only."""
+    unjudged = np.isnan(grades)
+    floor = np.nanmin(scores) - 1.0 if scores.size else 0.0
+    return np.where(unjudged, floor, scores), np.where(unjudged, 0.0, grades)
+
+
 def ndcg_at(
     scores: np.ndarray, grades: np.ndarray, k: int = 10, exponential: bool = False
 ) -> float:

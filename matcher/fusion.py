@@ -19,9 +19,9 @@ from typing import Any
 
 import joblib
 import numpy as np
+from scipy.optimize import nnls
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import Ridge
 
 from .errors import ModelError
 from .files import staged_folder
@@ -69,6 +69,9 @@ class Fusion:
     kind: str = "zsum"
     random_state: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
+    # What an organiser's grades taught about single providers of their catalogue, in grades
+    # (`learning.provider_offsets`); added for providers with these ids, 0 for any other.
+    provider_offsets: dict[str, float] = field(default_factory=dict)
 
     @property
     def strong_threshold(self) -> float:
@@ -106,6 +109,8 @@ class Fusion:
         flat_x = np.concatenate([x.reshape(-1, x.shape[-1]) for x in designs])
         flat_g = np.concatenate([g.reshape(-1) for _, g, _ in blocks])
         flat_w = np.concatenate([np.full(g.size, w, dtype=np.float64) for _, g, w in blocks])
+        judged = ~np.isnan(flat_g)  # pooled grades leave pairs unjudged (NaN): they teach nothing
+        flat_x, flat_g, flat_w = flat_x[judged], flat_g[judged], flat_w[judged]
         if self.kind == "linear":
             self.coef_ = _pairwise_linear(
                 [(x, g, w) for x, (_, g, w) in zip(designs, blocks, strict=True)]
@@ -120,16 +125,20 @@ class Fusion:
                 monotonic_cst=[1] * len(self.names),  # features are signed: all push up
                 random_state=self.random_state,
             ).fit(flat_x, gains(flat_g), sample_weight=flat_w)
-        raw = np.concatenate([self.raw(x).reshape(-1) for x, _, _ in blocks])
+        raw = np.concatenate([self.raw(x).reshape(-1) for x, _, _ in blocks])[judged]
         self.calibration_ = IsotonicRegression(y_min=0.0, y_max=MAX_GRADE, out_of_bounds="clip")
         self.calibration_.fit(raw, flat_g, sample_weight=flat_w)
         self.raw_scale_ = float(np.std(raw)) or 1.0
         return self
 
-    def predict(self, features: np.ndarray) -> np.ndarray:
+    def predict(
+        self, features: np.ndarray, resource_ids: Sequence[str] | None = None
+    ) -> np.ndarray:
         """Expected grade 0–3; strictly increasing in the raw score, so ties keep raw order.
 
         An unfitted z-score sum needs no data: its sum is mapped onto 0–3 by a fixed logistic.
+        With `resource_ids` (the providers along the last axis of the scores), the provider
+        offsets learned from an organiser's grades are added, clipped to the scale.
         """
         raw = self.raw(features)
         if not hasattr(self, "calibration_"):  # only a z-sum gets here unfitted
@@ -137,7 +146,11 @@ class Fusion:
             return (MAX_GRADE / (1.0 + np.exp(-raw / width))).astype(np.float32)
         calibrated = self.calibration_.predict(raw.reshape(-1)).reshape(raw.shape)
         tie_break = 1e-3 * np.tanh(raw / self.raw_scale_)
-        return np.asarray(calibrated + tie_break, dtype=np.float32)
+        scores = calibrated + tie_break
+        if resource_ids is not None and self.provider_offsets:
+            offsets = np.array([self.provider_offsets.get(r, 0.0) for r in resource_ids])
+            scores = np.clip(scores + offsets, 0.0, MAX_GRADE + 1e-3)
+        return np.asarray(scores, dtype=np.float32)
 
     # -- files ----------------------------------------------------------------------------------
 
@@ -162,6 +175,8 @@ class Fusion:
             ) from exc
         if not isinstance(fusion, cls):
             raise ModelError(f"{folder} holds a ranker of an older format; refit it")
+        if not hasattr(fusion, "provider_offsets"):  # saved before offsets existed
+            fusion.provider_offsets = {}
         if names is not None and tuple(fusion.names) != tuple(names):
             raise ModelError(
                 f"ranker in {folder} was fitted on features {fusion.names}, not {names}; refit it"
@@ -171,7 +186,8 @@ class Fusion:
 
 def _pairwise_linear(blocks: Sequence[tuple[np.ndarray, np.ndarray, float]]) -> np.ndarray:
     """Non-negative weights w so that, within a project, w·(x_a − x_b) ≈ gain_a − gain_b for
-    every pair of providers with different grades (a least-squares pairwise ranker)."""
+    every pair of judged providers with different grades (a least-squares pairwise ranker);
+    unjudged pairs (NaN) compare false with everything and drop out."""
     diffs, targets, pair_weights = [], [], []
     for x, grades, weight in blocks:
         g = gains(grades)
@@ -185,11 +201,24 @@ def _pairwise_linear(blocks: Sequence[tuple[np.ndarray, np.ndarray, float]]) -> 
     width = blocks[0][0].shape[-1]
     if not diffs:
         return np.ones(width, dtype=np.float32)
-    model = Ridge(alpha=1.0, positive=True, fit_intercept=False).fit(
-        np.concatenate(diffs), np.concatenate(targets), sample_weight=np.concatenate(pair_weights)
+    coef = _nonnegative_ridge(
+        np.concatenate(diffs), np.concatenate(targets), np.concatenate(pair_weights), alpha=1.0
     )
-    coef = np.asarray(model.coef_, dtype=np.float32)
     return coef if coef.any() else np.ones(width, dtype=np.float32)
+
+
+def _nonnegative_ridge(
+    x: np.ndarray, y: np.ndarray, weights: np.ndarray, alpha: float
+) -> np.ndarray:
+    """argmin over c ≥ 0 of Σ w (x·c − y)² + α‖c‖², solved on the small normal equations
+    (features × features) with NNLS: the same optimum as scikit-learn's
+    `Ridge(positive=True, fit_intercept=False)`, ~50× faster, which refits cross-validate on."""
+    x64 = x.astype(np.float64)
+    gram = x64.T @ (x64 * weights[:, None]) + alpha * np.eye(x.shape[1])
+    moment = x64.T @ (weights * y)
+    lower = np.linalg.cholesky(gram)  # gram = L Lᵀ, so cᵀ gram c − 2 mᵀc = ‖Lᵀc − L⁻¹m‖² − const
+    coef, _ = nnls(lower.T, np.linalg.solve(lower, moment))
+    return coef.astype(np.float32)
 
 
 def file_digest(*paths: Path) -> str:

@@ -24,7 +24,9 @@ class Fusion(Protocol):
     @property
     def strong_threshold(self) -> float: ...
 
-    def predict(self, features: np.ndarray) -> np.ndarray: ...
+    def predict(
+        self, features: np.ndarray, resource_ids: Sequence[str] | None = None
+    ) -> np.ndarray: ...
 
 
 VETOED = -1.0  # the score of a pair the provider's own rules exclude: below any expected grade
@@ -88,6 +90,10 @@ class Ranker:
     def resources(self) -> list[Resource]:
         return self.featurizer.resources
 
+    @cached_property
+    def resource_ids(self) -> list[str]:
+        return [r.resource_id for r in self.resources]
+
     def with_progress(self, progress: Progress | None) -> Ranker:
         self._progress = progress
         return self
@@ -109,7 +115,7 @@ class Ranker:
         excluded = np.empty(shape, dtype=bool)
         for rows, block in self.featurizer.blocks(self.block_size, self._progress):
             excluded[rows] = self.featurizer.excluded(rows)
-            scores[rows] = veto(self.fusion.predict(block), excluded[rows])
+            scores[rows] = veto(self.fusion.predict(block, self.resource_ids), excluded[rows])
         return scores, excluded
 
     def strong(self, rows: slice | int = slice(None)) -> np.ndarray:

@@ -59,6 +59,10 @@ class Labelled:
     def block(self) -> tuple[np.ndarray, np.ndarray]:
         return self.features, self.grades
 
+    @property
+    def resource_ids(self) -> list[str]:
+        return [r.resource_id for r in self.featurizer.resources]
+
 
 def featurise(
     source: Source, encoders: Mapping[str, Encoder], progress: Progress | None = None
@@ -93,7 +97,9 @@ class GivenScores:
     names: tuple[str, ...]
     strong_threshold: float = 1.5
 
-    def predict(self, features: np.ndarray) -> np.ndarray:  # pragma: no cover - never called
+    def predict(  # pragma: no cover - never called
+        self, features: np.ndarray, resource_ids: Sequence[str] | None = None
+    ) -> np.ndarray:
         raise NotImplementedError
 
 

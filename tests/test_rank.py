@@ -18,7 +18,7 @@ class FixedScores:
     table: np.ndarray
     strong_threshold: float | None = 1.0
 
-    def predict(self, features: np.ndarray) -> np.ndarray:
+    def predict(self, features: np.ndarray, resource_ids=None) -> np.ndarray:
         # Blocks arrive in project order; the tests use one block.
         return self.table[: features.shape[0]]
 
