@@ -52,7 +52,7 @@ class Recipe:
         )
 
 
-RECIPES = tuple(Recipe(w, o) for w in (1.0, 3.0) for o in (False, True))
+RECIPES = tuple(Recipe(w, o) for w in (1.0, 3.0, 10.0) for o in (False, True))
 
 
 class NotEnoughGrades(UsageError):

@@ -33,16 +33,36 @@ MEDIA = {
 # -- events ---------------------------------------------------------------------------------------
 
 
-def event_spec(body: EventCreate) -> dict[str, Any]:
-    """The stored form of an event, checked the way the planner reads it (Invalid otherwise)."""
+def event_spec(session: Session, body: EventCreate) -> dict[str, Any]:
+    """The stored form of an event, checked the way the planner reads it and against the
+    records on file; every problem at once (Invalid)."""
     spec = body.model_dump(mode="json")
+    problems = _unknown_ids(session, body)
     try:
         Event.from_mapping(spec)
     except InputError as exc:
-        raise Invalid(
-            [issue(["body", i.column or "event"], i.message) for i in exc.issues]
-        ) from exc
+        problems += [issue(["body", i.column or "event"], i.message) for i in exc.issues]
+    if problems:
+        raise Invalid(problems)
     return spec
+
+
+def _unknown_ids(session: Session, body: EventCreate) -> list[dict[str, Any]]:
+    """Issues for ids the event names that are neither a project nor a provider on file."""
+    project_ids, resource_ids = (set(ids) for ids in crud.record_ids(session))
+    named = {
+        "projects": (body.projects or [], project_ids, "项目"),
+        "resources": (body.resources or [], resource_ids, "资源方"),
+        "capacity": (list(body.capacity), resource_ids, "资源方"),
+        "availability": (list(body.availability), project_ids | resource_ids, "项目或资源方"),
+    }
+    out = []
+    for field_name, (ids, known, what) in named.items():
+        unknown = [x for x in ids if x not in known]
+        if unknown:
+            shown = "、".join(unknown[:10]) + (f" 等 {len(unknown)} 个" if len(unknown) > 10 else "")
+            out.append(issue(["body", field_name], f"未知的{what}编号 unknown id: {shown}"))
+    return out
 
 
 def event_of(row: EventRow) -> Event:
@@ -51,12 +71,12 @@ def event_of(row: EventRow) -> Event:
 
 
 def create_event(session: Session, body: EventCreate) -> EventRow:
-    return crud.add_event(session, body.name, event_spec(body))
+    return crud.add_event(session, body.name, event_spec(session, body))
 
 
 def replace_event(session: Session, event_id: int, body: EventCreate) -> EventRow:
     """Replace an event's description; plans made from the old one are kept."""
-    row = crud.update_event(session, event_id, body.name, event_spec(body))
+    row = crud.update_event(session, event_id, body.name, event_spec(session, body))
     if row is None:
         raise NotFound("event", event_id)
     return row

@@ -126,3 +126,30 @@ def test_the_installed_script_starts_without_the_web_layer_or_the_models():
     probe = "import sys, service.cli; print(sorted(m for m in ('fastapi', 'torch', 'sklearn') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_fit_with_organiser_grades_writes_the_held_out_winner(tmp_path):
+    judged = Path(__file__).parents[1] / "data" / "judged"
+    rows = read(judged / "qrels.csv")
+    graded = sorted({r["project_id"] for r in rows})[:12]
+    qrels = tmp_path / "grades.csv"
+    with open(qrels, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["项目编号", "资源方编号", "评分"])  # Chinese headers are accepted
+        writer.writerows(
+            (r["project_id"], r["resource_id"], r["grade"]) for r in rows if r["project_id"] in graded
+        )
+    args = ["fit", "-p", str(judged / "projects.csv"), "-r", str(judged / "resources.csv")]
+    refused = runner.invoke(app, [*args, "-q", str(qrels)])
+    assert refused.exit_code == 2 and "--out" in refused.output
+    result = runner.invoke(app, [*args, "-q", str(qrels), "--out", str(tmp_path / "model")])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "model" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["refit"]["projects"] == 12
+    assert "held-out graded projects (12)" in result.output
+    ranked = tmp_path / "ranked.csv"
+    ranked_with = runner.invoke(
+        app, ["rank", "-p", P, "-r", R, "-o", str(ranked), "--model", str(tmp_path / "model")]
+    )
+    assert ranked_with.exit_code == 0, ranked_with.output
+    assert read(ranked)

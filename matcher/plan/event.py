@@ -268,10 +268,25 @@ def _from_mapping(data: Mapping[str, Any], name: str, folder: Path | None) -> Ev
         raise InputError(issues)
     try:
         event = Event(**kwargs)
-        for who in event.availability:
-            event.available_slots(who)  # a slot that does not exist
     except ValueError as exc:
         raise InputError([InputIssue(name, None, None, str(exc))]) from exc
+    for who in event.availability:  # every problem at once: slots that do not exist or none
+        try:
+            if not event.available_slots(who):
+                issues.append(
+                    InputIssue(
+                        name,
+                        None,
+                        "availability",
+                        f"{who} 的可参会时间不在活动时段内 availability of {who} names no slot "
+                        f"of the event ({event.slots[0].split('-')[0]}–"
+                        f"{event.slots[-1].split('-')[-1]})",
+                    )
+                )
+        except ValueError as exc:
+            issues.append(InputIssue(name, None, "availability", f"{who}: {exc}"))
+    if issues:
+        raise InputError(issues)
     return event
 
 

@@ -157,7 +157,7 @@ def test_a_plan_job_uses_the_configured_time_limit_unless_it_sets_its_own(
 def test_a_bad_event_names_the_key_at_fault(client, admin):
     bad = {**EVENT, "availability": {"R1": ["09:00-10:00", "slot-that-is-not"]}}
     detail = client.post("/api/events", json=bad, headers=admin).json()["detail"]
-    assert detail[0]["loc"] == ["body", "event"] and "slot-that-is-not" in detail[0]["msg"]
+    assert detail[0]["loc"] == ["body", "availability"] and "slot-that-is-not" in detail[0]["msg"]
 
 
 def test_an_event_given_only_a_name_gets_the_events_own_defaults(client, admin):
@@ -201,3 +201,18 @@ def test_the_json_download_is_documented_as_json_not_binary(client):
     ]["200"]["content"]
     assert content["application/json"]["schema"] == {"type": "object"}
     assert content["text/csv; charset=utf-8"]["schema"] == {"type": "string"}
+
+
+def test_an_event_naming_unknown_ids_or_hours_outside_it_lists_every_problem(client, admin):
+    bad = {
+        **EVENT,
+        "projects": ["P1", "P9999", "X1"],
+        "capacity": {"R404": 2},
+        "availability": {"P1": ["18:00-19:00"]},
+    }
+    response = client.post("/api/events", json=bad, headers=admin)
+    assert response.status_code == 422
+    detail = json.dumps(response.json()["detail"], ensure_ascii=False)
+    assert "P9999" in detail and "X1" in detail and "R404" in detail
+    assert "P1 的可参会时间不在活动时段内" in detail  # all at once, not the first only
+    assert client.get("/api/events", headers=admin).json()["count"] == 0
