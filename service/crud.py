@@ -6,7 +6,7 @@ They raise the service's errors (service/errors.py), never HTTPException.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -121,6 +121,23 @@ def page_resources(session: Session, offset: int, limit: int) -> tuple[list[Reso
 def get_project(session: Session, project_id: str) -> Project | None:
     row = session.get(ProjectRow, project_id)
     return project_of(row) if row else None
+
+
+def record_names(
+    session: Session, project_ids: Iterable[str], resource_ids: Iterable[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Project titles and provider names of the given ids that exist (missing ids are absent)."""
+    projects = session.execute(
+        select(ProjectRow.project_id, ProjectRow.title).where(
+            ProjectRow.project_id.in_(sorted(set(project_ids)))
+        )
+    )
+    resources = session.execute(
+        select(ResourceRow.resource_id, ResourceRow.name).where(
+            ResourceRow.resource_id.in_(sorted(set(resource_ids)))
+        )
+    )
+    return {k: v for k, v in projects.tuples()}, {k: v for k, v in resources.tuples()}
 
 
 def get_resource(session: Session, resource_id: str) -> Resource | None:

@@ -60,7 +60,9 @@ def _unknown_ids(session: Session, body: EventCreate) -> list[dict[str, Any]]:
     for field_name, (ids, known, what) in named.items():
         unknown = [x for x in ids if x not in known]
         if unknown:
-            shown = "、".join(unknown[:10]) + (f" 等 {len(unknown)} 个" if len(unknown) > 10 else "")
+            shown = "、".join(unknown[:10]) + (
+                f" 等 {len(unknown)} 个" if len(unknown) > 10 else ""
+            )
             out.append(issue(["body", field_name], f"未知的{what}编号 unknown id: {shown}"))
     return out
 

@@ -124,8 +124,28 @@ def event_page(
     row = planning.get_event(session, event_id)
     plans = [PlanSummary.of(r) for r in crud.list_plans(session, event_id)]
     running = JobPublic.of(planning.get_job(session, job)) if job else None
-    slots = planning.event_of(row).slots
-    return page(request, "event.html", visitor, event=row, slots=slots, plans=plans, job=running)
+    event = planning.event_of(row)
+    pairs = [*event.pins, *event.blocks]
+    named = {*event.availability}
+    project_names, resource_names = crud.record_names(
+        session, {p for p, _ in pairs} | named, {r for _, r in pairs} | named
+    )
+    availability = [
+        (who, project_names.get(who) or resource_names.get(who), event.available_slots(who))
+        for who in event.availability
+    ]
+    return page(
+        request,
+        "event.html",
+        visitor,
+        event=row,
+        slots=event.slots,
+        plans=plans,
+        job=running,
+        project_names=project_names,
+        resource_names=resource_names,
+        availability=availability,
+    )
 
 
 @router.post("/events/{event_id}/pairs")

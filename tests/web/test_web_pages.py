@@ -326,3 +326,24 @@ def test_pages_speak_chinese_for_errors_progress_and_imports(organiser):
     page.set_input_files("input[name=file]", str(FIXTURES / "projects.csv"))
     page.click("#import-form button[type=submit]")
     assert "未变化" in page.locator("#import-result").inner_text()
+
+
+def test_an_events_pairs_and_availability_show_names_and_flag_deleted_records(organiser, api):
+    project = api.get("/api/projects/P1").json()
+    created = api.put(
+        "/api/projects/PGONE",
+        json={k: v for k, v in project.items() if k not in ("project_id", "updated_at")},
+    )
+    assert created.status_code in (200, 201), created.text
+    event_id = _event(
+        api, "名称显示", pins=[["P1", "R1"], ["PGONE", "R1"]], availability={"R1": ["14:00-14:30"]}
+    )
+    assert api.delete("/api/projects/PGONE").status_code == 204
+    page = organiser
+    page.goto(f"/events/{event_id}")
+    rows = page.locator("#pairs tbody tr")
+    assert f"P1 · {project['title']}" in rows.nth(0).inner_text()
+    assert "已删除" in rows.nth(1).inner_text()  # a pin left dangling by a deletion is flagged
+    available = page.locator("#availability tbody tr").first.inner_text()
+    assert "R1 ·" in available and "14:00-14:15、14:15-14:30" in available
+    assert "14:30-14:45" not in available
