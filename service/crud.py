@@ -123,6 +123,12 @@ def get_project(session: Session, project_id: str) -> Project | None:
     return project_of(row) if row else None
 
 
+def resource_capacities(session: Session) -> dict[str, int]:
+    """{provider id: 接洽名额} of every provider on file."""
+    rows = session.execute(select(ResourceRow.resource_id, ResourceRow.capacity))
+    return {rid: capacity for rid, capacity in rows.tuples()}
+
+
 def record_names(
     session: Session, project_ids: Iterable[str], resource_ids: Iterable[str]
 ) -> tuple[dict[str, str], dict[str, str]]:

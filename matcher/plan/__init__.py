@@ -4,6 +4,7 @@ plan = plan_event(match_scores, load_event("event.yaml"), seed=0)
 write_plan(plan, "plan.xlsx")
 """
 
+from matcher.plan.capacity import CapacityCheck, check_capacity
 from matcher.plan.event import Event, load_event, make_slots, read_wishes, slots_from
 from matcher.plan.export import neutralise, write_plan
 from matcher.plan.inputs import MatchScores
@@ -24,6 +25,7 @@ from matcher.plan.standby import Standby, standby_lists
 
 __all__ = [
     "SOLVERS",
+    "CapacityCheck",
     "Event",
     "MatchScores",
     "Meeting",
@@ -34,6 +36,7 @@ __all__ = [
     "ProjectSummary",
     "ResourceSummary",
     "Standby",
+    "check_capacity",
     "diff_plans",
     "load_event",
     "make_slots",

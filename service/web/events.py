@@ -12,6 +12,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from matcher.plan.capacity import check_capacity
 from matcher.plan.event import (
     DEFAULT_END,
     DEFAULT_MAX_MEETINGS,
@@ -134,6 +135,7 @@ def event_page(
         (who, project_names.get(who) or resource_names.get(who), event.available_slots(who))
         for who in event.availability
     ]
+    capacity = check_capacity(event, crud.record_ids(session)[0], crud.resource_capacities(session))
     return page(
         request,
         "event.html",
@@ -145,6 +147,7 @@ def event_page(
         project_names=project_names,
         resource_names=resource_names,
         availability=availability,
+        capacity=capacity,
     )
 
 

@@ -347,3 +347,12 @@ def test_an_events_pairs_and_availability_show_names_and_flag_deleted_records(or
     available = page.locator("#availability tbody tr").first.inner_text()
     assert "R1 ·" in available and "14:00-14:15、14:15-14:30" in available
     assert "14:30-14:45" not in available
+
+
+def test_the_event_page_checks_capacity_before_planning(organiser, api):
+    event_id = _event(api, "容量不足", tables=1, min_meetings=2)  # 4 slots × 1 table
+    page = organiser
+    page.goto(f"/events/{event_id}")
+    first = page.locator("#capacity li").first
+    assert first.inner_text().startswith("时段×桌数最多容纳 4 场，少于最少需求")
+    assert "warning" in (first.get_attribute("class") or "")
