@@ -76,6 +76,12 @@ class Invalid(ServiceError):
         self.issues = issues
 
 
+class Conflict(ServiceError):
+    """409: the request contradicts the current state (e.g. deleting a published plan)."""
+
+    status = 409
+
+
 class TooLarge(ServiceError):
     status = 413
 

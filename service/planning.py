@@ -15,13 +15,20 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from matcher.errors import InputError
-from matcher.plan import Event, Plan, write_plan
+from matcher.plan import Event, Meeting, Plan, PlanDiff, diff_plans, write_plan
 
 from . import crud
 from .db import EventRow, JobRow, PlanRow
-from .errors import Invalid, NotFound, issue
+from .errors import Conflict, Invalid, NotFound, issue
 from .jobs import PlanJobs
-from .schemas import AgendaItem, AgendaPublic, EventCreate, PlanRequest
+from .schemas import (
+    AgendaItem,
+    AgendaPublic,
+    EventCreate,
+    MeetingRef,
+    PlanComparison,
+    PlanRequest,
+)
 
 PlanFormat = Literal["xlsx", "csv", "json"]
 MEDIA = {
@@ -135,12 +142,69 @@ def get_plan(session: Session, plan_id: int) -> PlanRow:
 
 
 def publish_plan(session: Session, plan_id: int) -> PlanRow:
-    """Publish a plan: its meetings become the agenda projects and providers see."""
+    """Publish a plan: its meetings become the agenda projects and providers see. An event has
+    one published plan: one published before it goes back to draft."""
     row = get_plan(session, plan_id)
-    row.status = "published"
-    row.body = {**row.body, "status": "published"}
+    for other in crud.list_plans(session, row.event_id):
+        if other.id != row.id and other.status == "published":
+            _set_status(other, "draft")
+    _set_status(row, "published")
     session.commit()
     return row
+
+
+def unpublish_plan(session: Session, plan_id: int) -> PlanRow:
+    """Withdraw a published plan: participants' agendas for its event are empty again."""
+    row = get_plan(session, plan_id)
+    _set_status(row, "draft")
+    session.commit()
+    return row
+
+
+def delete_plan(session: Session, plan_id: int) -> None:
+    """Delete a draft plan; a published one must be withdrawn first (Conflict)."""
+    row = get_plan(session, plan_id)
+    if row.status == "published":
+        raise Conflict(
+            f"plan {plan_id} is published; unpublish it first",
+            "该排期已发布，请先撤回发布再删除。",
+        )
+    session.delete(row)
+    session.commit()
+
+
+def published_plan_of(session: Session, event_id: int) -> PlanRow | None:
+    return next((p for p in crud.list_plans(session, event_id) if p.status == "published"), None)
+
+
+def compare_plans(session: Session, old_id: int, new_id: int) -> PlanDiff:
+    """Meetings added, moved and cancelled from plan `old_id` to plan `new_id`."""
+    old, new = get_plan(session, old_id), get_plan(session, new_id)
+    return diff_plans(Plan.from_dict(old.body), Plan.from_dict(new.body))
+
+
+def comparison(session: Session, old_id: int, new_id: int) -> PlanComparison:
+    diff = compare_plans(session, old_id, new_id)
+
+    def ref(m: Meeting) -> MeetingRef:
+        return MeetingRef(
+            project_id=m.project_id, resource_id=m.resource_id, slot=m.slot, table=m.table
+        )
+
+    return PlanComparison(
+        old=old_id,
+        new=new_id,
+        summary=diff.summary(),
+        added=[ref(m) for m in diff.added],
+        moved=[(ref(a), ref(b)) for a, b in diff.moved],
+        cancelled=[ref(m) for m in diff.cancelled],
+        unchanged=diff.unchanged,
+    )
+
+
+def _set_status(row: PlanRow, status: str) -> None:
+    row.status = status
+    row.body = {**row.body, "status": status}
 
 
 @dataclass(frozen=True)

@@ -473,6 +473,25 @@ class PlanSummary(BaseModel):
         )
 
 
+class MeetingRef(BaseModel):
+    project_id: str
+    resource_id: str
+    slot: str
+    table: str
+
+
+class PlanComparison(BaseModel):
+    """What changed from plan `old` to plan `new`."""
+
+    old: int
+    new: int
+    summary: str
+    added: list[MeetingRef]
+    moved: list[tuple[MeetingRef, MeetingRef]]  # (before, after)
+    cancelled: list[MeetingRef]
+    unchanged: int
+
+
 class PlansPublic(BaseModel):
     data: list[PlanSummary]
     count: int

@@ -15,6 +15,7 @@ from ..schemas import (
     EventPublic,
     EventsPublic,
     JobPublic,
+    PlanComparison,
     PlanPublic,
     PlanRequest,
     PlansPublic,
@@ -98,6 +99,30 @@ def get_plan(plan_id: Id, _: OrganiserDep, session: SessionDep) -> PlanPublic:
 def publish_plan(plan_id: Id, _: OrganiserDep, session: SessionDep) -> PlanSummary:
     """Publish a plan: its meetings become the agenda projects and providers see."""
     return PlanSummary.of(planning.publish_plan(session, plan_id))
+
+
+@router.post("/plans/{plan_id}/unpublish", response_model=PlanSummary, responses=errors(404))
+def unpublish_plan(plan_id: Id, _: OrganiserDep, session: SessionDep) -> PlanSummary:
+    """Withdraw a published plan: participants no longer see its meetings."""
+    return PlanSummary.of(planning.unpublish_plan(session, plan_id))
+
+
+@router.delete("/plans/{plan_id}", status_code=204, responses=errors(404, 409))
+def delete_plan(plan_id: Id, _: OrganiserDep, session: SessionDep) -> Response:
+    """Delete a draft plan (409 for a published one: unpublish it first)."""
+    planning.delete_plan(session, plan_id)
+    return Response(status_code=204)
+
+
+@router.get("/plans/{plan_id}/compare", response_model=PlanComparison, responses=errors(404))
+def compare_plans(
+    plan_id: Id,
+    _: OrganiserDep,
+    session: SessionDep,
+    other: Annotated[int, Query(alias="with", ge=1, le=2**31 - 1)],
+) -> PlanComparison:
+    """Meetings added, moved and cancelled from plan `with` to this plan."""
+    return planning.comparison(session, other, plan_id)
 
 
 @router.get(

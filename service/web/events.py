@@ -31,6 +31,7 @@ from .session import OrganiserForm, OrganiserPage
 
 router = APIRouter(include_in_schema=False)
 Id = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
+Confirm = Annotated[str, Form()]  # "on" when a confirmation box is ticked
 _SEPARATORS = re.compile(r"[\s,;，；、]+")
 _LINE = re.compile(r"^([^=:：]+?)\s*[=:：]\s*(.*)$")
 # what a new event's form shows before anything is typed
@@ -219,10 +220,12 @@ def plan_page(
     row = planning.get_plan(session, plan_id)
     event = crud.get_event(session, row.event_id)
     shortfalls = [p for p in row.body.get("projects", []) if p["meetings"] < p["min_meetings"]]
+    published = planning.published_plan_of(session, row.event_id)
     return page(
         request,
         "plan.html",
         visitor,
+        published=published.id if published is not None and published.id != plan_id else None,
         plan=PlanSummary.of(row),
         body=row.body,
         event=event,
@@ -232,9 +235,63 @@ def plan_page(
 
 
 @router.post("/plans/{plan_id}/publish")
-def publish(plan_id: Id, visitor: OrganiserForm, session: SessionDep) -> Response:
+def publish(
+    plan_id: Id, visitor: OrganiserForm, session: SessionDep, confirm: Confirm = ""
+) -> Response:
+    row = planning.get_plan(session, plan_id)
+    current = planning.published_plan_of(session, row.event_id)
+    if current is not None and current.id != plan_id:
+        _confirmed(confirm, f"发布将取代已发布的排期 #{current.id}，请勾选确认。")
     planning.publish_plan(session, plan_id)
     return RedirectResponse(f"/plans/{plan_id}", 303)
+
+
+@router.post("/plans/{plan_id}/unpublish")
+def unpublish(
+    plan_id: Id, visitor: OrganiserForm, session: SessionDep, confirm: Confirm = ""
+) -> Response:
+    _confirmed(confirm, "撤回发布后项目方和资源方将看不到这份日程，请勾选确认。")
+    planning.unpublish_plan(session, plan_id)
+    return RedirectResponse(f"/plans/{plan_id}", 303)
+
+
+@router.post("/plans/{plan_id}/delete")
+def delete_plan(
+    plan_id: Id, visitor: OrganiserForm, session: SessionDep, confirm: Confirm = ""
+) -> Response:
+    _confirmed(confirm, "删除排期不可恢复，请勾选确认。")
+    event_id = planning.get_plan(session, plan_id).event_id
+    planning.delete_plan(session, plan_id)
+    return RedirectResponse(f"/events/{event_id}", 303)
+
+
+@router.post("/events/{event_id}/delete")
+def delete_event(
+    event_id: Id, visitor: OrganiserForm, session: SessionDep, confirm: Confirm = ""
+) -> Response:
+    _confirmed(confirm, "删除活动会同时删除它的全部排期，请勾选确认。")
+    planning.delete_event(session, event_id)
+    return RedirectResponse("/events", 303)
+
+
+@router.get("/plans/{plan_id}/compare")
+def compare_page(
+    request: Request,
+    plan_id: Id,
+    visitor: OrganiserPage,
+    session: SessionDep,
+    other: Annotated[int, Query(alias="with", ge=1, le=2**31 - 1)],
+) -> Response:
+    row = planning.get_plan(session, plan_id)
+    diff = planning.compare_plans(session, other, plan_id)
+    event = crud.get_event(session, row.event_id)
+    return page(request, "compare.html", visitor, plan=row, other=other, diff=diff, event=event)
+
+
+def _confirmed(confirm: str, message: str) -> None:
+    """A destructive or replacing action goes ahead only with its confirmation box ticked."""
+    if confirm != "on":
+        raise Invalid([{"loc": ["form", "confirm"], "msg": message, "type": "confirm"}])
 
 
 @router.get("/plans/{plan_id}/download")

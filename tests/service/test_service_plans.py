@@ -216,3 +216,30 @@ def test_an_event_naming_unknown_ids_or_hours_outside_it_lists_every_problem(cli
     assert "P9999" in detail and "X1" in detail and "R404" in detail
     assert "P1 的可参会时间不在活动时段内" in detail  # all at once, not the first only
     assert client.get("/api/events", headers=admin).json()["count"] == 0
+
+
+def test_one_published_plan_per_event_unpublish_delete_and_compare(client, admin):
+    event_id = client.post("/api/events", json=EVENT, headers=admin).json()["id"]
+    plans = []
+    for seed in (1, 2):
+        job = client.post(f"/api/events/{event_id}/plans", json={"seed": seed}, headers=admin)
+        plans.append(_finished(client, admin, job.json()["id"])["plan_id"])
+    first, second = plans
+    client.post(f"/api/plans/{first}/publish", headers=admin)
+    client.post(f"/api/plans/{second}/publish", headers=admin)
+    status = {p["id"]: p["status"] for p in client.get("/api/plans", headers=admin).json()["data"]}
+    assert status[first] == "draft" and status[second] == "published"  # the second replaced it
+
+    compared = client.get(f"/api/plans/{second}/compare?with={first}", headers=admin).json()
+    assert compared["old"] == first and compared["new"] == second
+    total = len(compared["added"]) + len(compared["moved"]) + compared["unchanged"]
+    assert total == client.get(f"/api/plans/{second}", headers=admin).json()["meetings"]
+
+    assert client.delete(f"/api/plans/{second}", headers=admin).status_code == 409
+    assert client.post(f"/api/plans/{second}/unpublish", headers=admin).json()["status"] == "draft"
+    token = bearer(
+        client.post("/api/tokens", json={"project_id": "P1"}, headers=admin).json()["token"]
+    )
+    assert client.get("/api/projects/P1/agenda", headers=token).json()["count"] == 0
+    assert client.delete(f"/api/plans/{second}", headers=admin).status_code == 204
+    assert client.get(f"/api/plans/{second}", headers=admin).status_code == 404

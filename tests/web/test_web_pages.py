@@ -356,3 +356,32 @@ def test_the_event_page_checks_capacity_before_planning(organiser, api):
     first = page.locator("#capacity li").first
     assert first.inner_text().startswith("时段×桌数最多容纳 4 场，少于最少需求")
     assert "warning" in (first.get_attribute("class") or "")
+
+
+def test_a_second_plan_replaces_the_published_one_only_when_confirmed(organiser, api):
+    event_id = _event(api, "发布确认")
+    first, second = _plan(api, event_id), _plan(api, event_id)
+    api.post(f"/api/plans/{first}/publish")
+    page = organiser
+    page.goto(f"/plans/{second}")
+    assert "取代已发布的排期" in page.locator("#publish-form").inner_text()
+    unconfirmed = page.request.post(
+        f"/plans/{second}/publish",
+        form={"csrf": page.locator("#publish-form input[name=csrf]").input_value()},
+    )
+    assert unconfirmed.status == 422  # without the box ticked nothing changes
+    assert api.get(f"/api/plans/{first}").json()["status"] == "published"
+    page.click("#compare-published")
+    assert page.locator("#diff-summary").inner_text().startswith("新增")
+    page.go_back()
+    page.check("#publish-form input[name=confirm]")
+    page.click("#publish-form button[type=submit]")
+    assert page.locator("#plan-status").inner_text() == "已发布"
+    assert api.get(f"/api/plans/{first}").json()["status"] == "draft"
+    page.check("#unpublish-form input[name=confirm]")
+    page.click("#unpublish-form button[type=submit]")
+    assert page.locator("#plan-status").inner_text() == "草稿"
+    page.check("#delete-form input[name=confirm]")
+    page.click("#delete-form button[type=submit]")
+    page.wait_for_url(f"**/events/{event_id}")
+    assert api.get(f"/api/plans/{second}").status_code == 404
