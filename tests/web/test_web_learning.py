@@ -80,3 +80,41 @@ def test_a_project_rates_its_published_meeting_on_its_personal_page(browser, bas
     pairs = api.get("/api/judgments").json()["data"]
     pair = next(p for p in pairs if (p["project_id"], p["resource_id"]) == ("P3", resource_id))
     assert pair["counts"] == {"rating": 1} and pair["grade"] == 2  # 4★ with follow-up
+
+
+def test_the_model_page_lists_versions_with_their_comparison_and_activates_one(
+    tmp_path, hash_encoder
+):
+    """Without a browser: a refit started from the page, its version listed with the held-out
+    comparison and chart, then activated with 启用."""
+    import re
+
+    from fastapi.testclient import TestClient
+    from learning_helpers import grades, write_catalogue
+    from service_helpers import ADMIN_KEY, bearer, fake_models, settings_for, wait_ready
+    from web_helpers import organiser_session
+
+    from matcher.features import feature_names
+    from matcher.fusion import Fusion
+    from service.main import create_app
+
+    settings = settings_for(tmp_path, sample_dir=write_catalogue(tmp_path / "sample"))
+    with TestClient(create_app(settings, fake_models(hash_encoder))) as client:
+        wait_ready(client)
+        names = feature_names(("hash",))
+        client.app.state.refits.fit = lambda rows: Fusion(names, "zsum")  # type: ignore[attr-defined]
+        client.post("/api/judgments", json=grades(), headers=bearer(ADMIN_KEY))
+        organiser_session(client)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/models").text).group(1)
+        started = client.post("/models/refit", data={"csrf": csrf}, follow_redirects=False)
+        assert started.status_code == 303 and "/models?job=" in started.headers["location"]
+        deadline = time.monotonic() + 120
+        while 'data-version="1"' not in (html := client.get(started.headers["location"]).text):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert "未胜出" in html and 'role="img"' in html  # the comparison chart
+        assert "已完成" in html and "未胜过当前模型" in html
+        activated = client.post("/models/1/activate", data={"csrf": csrf}, follow_redirects=False)
+        assert activated.status_code == 303
+        row = re.search(r'<tr data-version="1"[^>]*>.*?</tr>', client.get("/models").text, re.S)
+        assert row is not None and "使用中" in row.group(0)
