@@ -60,7 +60,10 @@ _BODY = {
     "",
     response_model=JudgmentsSaved,
     status_code=201,
-    responses=errors(400, 413),
+    responses={
+        **errors(400, 413),
+        422: {"description": "unknown ids or bad rows, each named (row and column for sheets)"},
+    },
     openapi_extra={"requestBody": _BODY},
 )
 async def add_judgments(
