@@ -204,6 +204,13 @@ class Catalogue:
 
     replace_all = load
 
+    def use_fusion(self, fusion: Fusion) -> Snapshot:
+        """Score every pair with `fusion` from now on (a new model version, or a rollback)."""
+        with self._write_lock:
+            self.fusion = fusion
+            snapshot = self.current()
+            return self._rebuild(snapshot.projects, snapshot.resources)
+
     def update_projects(
         self, upserts: Sequence[Project] = (), removed: Iterable[str] = ()
     ) -> Snapshot:

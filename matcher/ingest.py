@@ -143,9 +143,14 @@ def read_qrels(
     path: str | Path,
     project_ids: Iterable[str] | None = None,
     resource_ids: Iterable[str] | None = None,
+    max_rows: int | None = None,
+    max_unzipped: int = MAX_UNZIPPED,
 ) -> dict[str, dict[str, int]]:
-    """Graded judgments {project_id: {resource_id: grade 0–3}}; unknown ids are errors."""
-    table = _read_table(path, QRELS_COLUMNS, ("project_id", "resource_id", "grade"))
+    """Graded judgments {project_id: {resource_id: grade 0–3}}; unknown ids are errors. Sheets
+    over the limits are refused before they are parsed (as in `read_projects`)."""
+    table = _read_table(
+        path, QRELS_COLUMNS, ("project_id", "resource_id", "grade"), max_rows, max_unzipped
+    )
     known = {
         "project_id": set(project_ids) if project_ids is not None else None,
         "resource_id": set(resource_ids) if resource_ids is not None else None,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     create_engine,
     event,
 )
@@ -111,7 +112,7 @@ class JobRow(Base):
     __tablename__ = "jobs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(16))  # plan
+    kind: Mapped[str] = mapped_column(String(16))  # plan | refit
     event_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|running|done|failed
     progress: Mapped[float] = mapped_column(default=0.0)
@@ -134,6 +135,52 @@ class OutcomeRow(Base):
     outcome: Mapped[str] = mapped_column(String(16))  # met | follow_up | signed
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class JudgmentRow(Base):
+    """An organiser's grade of one pair; a pair may be graded again (the latest counts)."""
+
+    __tablename__ = "judgments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(String(128), index=True)
+    resource_id: Mapped[str] = mapped_column(String(128), index=True)
+    grade: Mapped[int] = mapped_column(Integer)  # 0–3
+    source: Mapped[str] = mapped_column(String(16), default="organiser")
+    who: Mapped[str] = mapped_column(String(64), default="")  # the organiser key id
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RatingRow(Base):
+    """One side's rating of a meeting in an event's published plan; re-rating updates it."""
+
+    __tablename__ = "meeting_ratings"
+    __table_args__ = (UniqueConstraint("event_id", "project_id", "resource_id", "side"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[str] = mapped_column(String(128), index=True)
+    resource_id: Mapped[str] = mapped_column(String(128), index=True)
+    side: Mapped[str] = mapped_column(String(16))  # project | resource
+    stars: Mapped[int] = mapped_column(Integer)  # 1–5
+    follow_up: Mapped[bool] = mapped_column(default=False)
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ModelVersionRow(Base):
+    """A fusion fitted by a refit, saved in its own folder; version 0 (the shipped model) has
+    no row. At most one row is active; none active means the shipped model is."""
+
+    __tablename__ = "model_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    folder: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(24))  # active | challenger-lost | inactive
+    label_counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    labels_sha256: Mapped[str] = mapped_column(String(64), default="")
+    comparison: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(default=False, index=True)
 
 
 def make_engine(url: str) -> Engine:

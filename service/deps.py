@@ -13,6 +13,7 @@ from .db import get_session
 from .errors import Invalid, NotReady, issue
 from .jobs import PlanJobs
 from .matching import Matching
+from .refits import RefitJobs
 from .schemas import ErrorMessage, clean_text, identifier
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -32,6 +33,11 @@ async def get_jobs(request: Request) -> PlanJobs:
     return jobs
 
 
+async def get_refits(request: Request) -> RefitJobs:
+    refits: RefitJobs = request.app.state.refits
+    return refits
+
+
 async def top_k(
     settings: SettingsDep,
     k: Annotated[int, Query(ge=1, le=MAX_K, description="how many matches (MATCHER_MAX_K)")] = 10,
@@ -49,6 +55,7 @@ def check_k(k: int, settings: ServiceSettings, loc: list[str | int]) -> None:
 TopK = Annotated[int, Depends(top_k)]
 MatchingDep = Annotated[Matching, Depends(get_matching)]
 JobsDep = Annotated[PlanJobs, Depends(get_jobs)]
+RefitsDep = Annotated[RefitJobs, Depends(get_refits)]
 RecordId = Annotated[str, Path(min_length=1, max_length=128), AfterValidator(identifier)]
 
 

@@ -17,7 +17,7 @@ from matcher.catalogue import Catalogue, Snapshot
 from matcher.rank import Fusion
 from matcher.text.encoders import Encoder
 
-from . import crud, web
+from . import crud, versions, web
 from .auth import Authenticator
 from .batcher import QueryBatcher
 from .config import ServiceSettings
@@ -28,7 +28,20 @@ from .limits import BodyLimit
 from .logs import redact_access_log
 from .matching import Matching
 from .metrics import Metrics, MetricsMiddleware
-from .routes import admin, events, health, outcomes, projects, query, resources, tokens
+from .refits import RefitJobs
+from .routes import (
+    admin,
+    events,
+    health,
+    judgments,
+    meetings,
+    model_versions,
+    outcomes,
+    projects,
+    query,
+    resources,
+    tokens,
+)
 from .throttle import Throttle
 
 log = logging.getLogger(__name__)
@@ -141,6 +154,7 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
             on_finish=lambda status: metrics.jobs.labels(status).inc(),
             time_limit=settings.plan_time_limit,
         )
+        app.state.refits = RefitJobs(holder.matching, sessions, settings.data_dir)
         app.state.batcher = QueryBatcher(
             holder.matching.query,
             settings.query_batch_ms,
@@ -155,6 +169,7 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
         finally:
             await app.state.batcher.close()
             app.state.jobs.close()
+            app.state.refits.close()
             engine.dispose()
 
     app = FastAPI(
@@ -169,7 +184,8 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
     app.state.metrics = metrics
     app.add_exception_handler(ServiceError, api_error)  # web.install adds pages for non-API paths
     app.add_exception_handler(RequestValidationError, validation_error)
-    for module in (health, projects, resources, query, tokens, events, outcomes, admin):
+    routers = (health, projects, resources, query, tokens, events, outcomes, admin)
+    for module in (*routers, judgments, meetings, model_versions):
         app.include_router(module.router)
     web.install(app)  # the Chinese web UI: pages, /static, error pages
     app.add_middleware(
@@ -199,7 +215,10 @@ class _Loader:
     def _load(self, app: FastAPI) -> None:
         try:
             models = self.models or load_models(self.settings)
-            catalogue = Catalogue(models.encoders, models.fusion, models.query_encoders)
+            with self.matching.sessions() as session:
+                fusion = versions.fusion_at_start(session, models.fusion)
+            catalogue = Catalogue(models.encoders, fusion, models.query_encoders)
+            self.matching.shipped = models.fusion
             self.matching.load(catalogue)
         except Exception as exc:
             log.exception("could not load the catalogue")

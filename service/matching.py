@@ -19,7 +19,7 @@ from cachetools import LRUCache
 from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.catalogue import Catalogue, Snapshot
-from matcher.rank import Match
+from matcher.rank import Fusion, Match
 from matcher.schema import RESOURCE_TYPE, TRACK, Project, Resource
 
 from . import crud
@@ -39,6 +39,7 @@ class Matching:
         self._answers: LRUCache[tuple[Any, ...], Answer] = LRUCache(maxsize=ANSWER_CACHE)
         self._answers_lock = threading.Lock()
         self.on_change: Callable[[Snapshot], None] | None = None
+        self.shipped: Fusion | None = None  # the model the service started with (version 0)
 
     # -- loading --------------------------------------------------------------------------------
 
@@ -126,6 +127,14 @@ class Matching:
         """Rebuild from the database: refit lexical models, re-score everything, repair indexes."""
         with self._write:
             return self._reload()
+
+    def use_fusion(self, fusion: Fusion) -> Snapshot:
+        """Re-score everything with `fusion` (a model version activated); answers cached from
+        the old model are dropped."""
+        with self._write:
+            snapshot = self.catalogue.use_fusion(fusion)
+            self._changed(snapshot)
+            return snapshot
 
     def _apply(self, change: Callable[[], Snapshot]) -> None:
         try:

@@ -548,3 +548,100 @@ class Readiness(BaseModel):
     resources: int = 0
     version: int = 0
     problems: list[str] = []
+
+
+# -- learning from the organisers ----------------------------------------------------------------
+
+Grade = Annotated[int, Field(ge=0, le=3, description="0 不合适 · 1 一般 · 2 合适 · 3 非常合适")]
+
+
+class JudgmentCreate(Strict):
+    project_id: Identifier
+    resource_id: Identifier
+    grade: Grade
+
+
+class JudgmentsSaved(BaseModel):
+    saved: int
+
+
+class GradedPair(BaseModel):
+    """A pair's grade from all its labels (`matcher.labels.combine`), and its labels' count per
+    source (organiser, rating, outcome)."""
+
+    project_id: str
+    resource_id: str
+    grade: int
+    counts: dict[str, int]
+
+
+class LabelPublic(BaseModel):
+    source: str
+    grade: int
+    at: datetime | None
+
+
+class ContradictionPublic(BaseModel):
+    project_id: str
+    resource_id: str
+    labels: list[LabelPublic]
+    description: str
+
+
+class JudgmentsPublic(BaseModel):
+    data: list[GradedPair]
+    count: int
+    by_source: dict[str, int]
+    contradictions: list[ContradictionPublic]
+
+
+class QueuedPair(BaseModel):
+    project_id: str
+    project_title: str
+    resource_id: str
+    resource_name: str
+    rankers: list[str]  # which rankers put it in their top 5 ("random" if none)
+    score: float  # the expected grade users see
+
+
+class QueuePublic(BaseModel):
+    data: list[QueuedPair]
+    count: int
+
+
+class RatingCreate(Strict):
+    """A side's rating of its own meeting in an event's published plan."""
+
+    event_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    project_id: Identifier
+    resource_id: Identifier
+    stars: Annotated[int, Field(ge=1, le=5)]
+    follow_up: bool = Field(False, description="是否后续跟进: the side wants to follow up")
+
+
+class RatingPublic(BaseModel):
+    event_id: int
+    project_id: str
+    resource_id: str
+    side: str
+    stars: int
+    follow_up: bool
+    rated_at: datetime
+
+
+class ModelVersionPublic(BaseModel):
+    """A model version; id 0 is the shipped model (`models/fusion`)."""
+
+    id: int
+    created_at: datetime | None
+    status: str  # shipped | active | challenger-lost | inactive
+    active: bool
+    label_counts: dict[str, int]
+    labels_sha256: str
+    comparison: dict[str, Any]
+
+
+class ModelVersionsPublic(BaseModel):
+    data: list[ModelVersionPublic]
+    count: int
+    active: int

@@ -9,8 +9,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from fastapi import UploadFile
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile  # FastAPI's is a subclass
 
 from matcher.errors import InputError, InputIssue
 from matcher.ingest import read_projects, read_resources

@@ -11,7 +11,7 @@ import html
 import io
 import re
 import threading
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from functools import cache
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
@@ -183,3 +183,30 @@ def score_heatmap(
         f"热力图：{n_rows} 个项目 × {n_cols} 家资源方的预计专家评分，颜色越深越匹配，红点为已排会面"
     )
     return _svg(figure, text(name, "score heatmap"))
+
+
+def refit_comparison(versions: Sequence[tuple[int, Mapping[str, Any]]]) -> str:
+    """Per refit version: the champion's and the challenger's held-out nDCG@10 (exponential
+    gains) and Recall@5, side by side."""
+    figure = _figure(6.4, 2.6)
+    panels = (("ndcg10_exp", "nDCG@10"), ("recall5", "Recall@5"))
+    x = np.arange(len(versions))
+    for k, (key, title) in enumerate(panels):
+        axes = figure.add_subplot(1, 2, k + 1)
+        for offset, side, color, label in (
+            (-0.2, "champion", "#9db4c8", text("当前模型", "champion")),
+            (0.2, "challenger", "#2f6f9f", text("新模型", "challenger")),
+        ):
+            values = [float(c[side][key]) for _, c in versions]
+            axes.bar(x + offset, values, width=0.4, color=color, label=label)
+        axes.set_xticks(x, [text(f"版本 {v}", f"v{v}") for v, _ in versions])
+        axes.set_ylim(0, 1)
+        axes.set_title(title)
+        axes.spines[["top", "right"]].set_visible(False)
+        if k == 0:
+            axes.legend(frameon=False, fontsize=8)
+    name = text(
+        "柱状图：各版本训练时当前模型与新模型在留出项目上的 nDCG@10 与 Recall@5",
+        "refit comparison",
+    )
+    return _svg(figure, name)

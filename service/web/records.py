@@ -19,6 +19,7 @@ from ..auth import allow_project, allow_resource
 from ..db import EventRow
 from ..deps import MatchingDep, SessionDep, SettingsDep
 from ..matching import Matching
+from .learning import record_extras
 from .links import link_state
 from .render import page
 from .session import OrganiserPage, PageError, Visitor, VisitorDep
@@ -140,6 +141,7 @@ def _record_page(
         agenda=agenda.data,
         personal=not visitor.principal.is_organiser,
         link=link,
+        **record_extras(visitor, session, kind, record_id),
         **extra,
     )
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from matcher.fusion import MAX_GRADE
+from matcher.labels import GRADE_NAMES
 from matcher.schema import NEED, REGION, RESOURCE_TYPE, STAGE, TRACK, Vocabulary
 
 from .messages import chinese
@@ -66,6 +67,7 @@ templates.env.filters.update(
     label=label, labels=labels, percent=percent, grade=grade, plan_grade=plan_grade, zh=chinese
 )
 templates.env.globals["vocab"] = VOCABULARIES
+templates.env.globals["grade_names"] = GRADE_NAMES  # 不合适 0 … 非常合适 3
 
 
 def page(

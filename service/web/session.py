@@ -207,6 +207,17 @@ async def checked_form(
     request: Request, visitor: Annotated[Visitor, Depends(organiser)]
 ) -> Visitor:
     """An organiser's form post carrying this session's CSRF token."""
+    return await _with_csrf(request, visitor)
+
+
+async def visitor_form(
+    request: Request, visitor: Annotated[Visitor, Depends(signed_in)]
+) -> Visitor:
+    """Anyone signed in (a personal link too): a form post carrying this session's CSRF token."""
+    return await _with_csrf(request, visitor)
+
+
+async def _with_csrf(request: Request, visitor: Visitor) -> Visitor:
     form = await request.form()  # cached by Starlette: the route's own Form/File params reuse it
     if not same_token(form.get("csrf"), visitor.csrf):
         raise PageError(403, "表单已过期或来源不明，请刷新页面后重试。")
@@ -216,3 +227,4 @@ async def checked_form(
 VisitorDep = Annotated[Visitor, Depends(signed_in)]
 OrganiserPage = Annotated[Visitor, Depends(organiser)]
 OrganiserForm = Annotated[Visitor, Depends(checked_form)]
+VisitorForm = Annotated[Visitor, Depends(visitor_form)]

@@ -1,4 +1,5 @@
-"""The real app under uvicorn with the fake encoder: `python fake_server.py DATA_DIR PORT`.
+"""The real app under uvicorn with the fake encoder:
+`python fake_server.py DATA_DIR PORT [SAMPLE_DIR]` (default sample: tests/fixtures).
 
 Started as a separate process by the crash test, so it can be killed with SIGKILL.
 """
@@ -19,5 +20,6 @@ from service.main import create_app  # noqa: E402
 
 if __name__ == "__main__":
     folder, port = Path(sys.argv[1]), int(sys.argv[2])
-    app = create_app(settings_for(folder), fake_models(HashEncoder()))
+    changes = {"sample_dir": Path(sys.argv[3])} if len(sys.argv) > 3 else {}
+    app = create_app(settings_for(folder, **changes), fake_models(HashEncoder()))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

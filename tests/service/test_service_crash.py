@@ -12,7 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from service_helpers import ADMIN_KEY, bearer
+from learning_helpers import grades, write_catalogue
+from service_helpers import ADMIN_KEY, bearer, settings_for
 
 SERVER = Path(__file__).with_name("fake_server.py")
 HEADERS = bearer(ADMIN_KEY)
@@ -24,9 +25,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start(folder: Path) -> tuple[subprocess.Popen, str]:
+def _start(folder: Path, *sample: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    process = subprocess.Popen([sys.executable, str(SERVER), str(folder), str(port)])
+    process = subprocess.Popen([sys.executable, str(SERVER), str(folder), str(port), *sample])
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -106,3 +107,67 @@ def test_sigkill_during_writes_loses_nothing_committed(tmp_path):
         process.wait()
     assert not set(deleted) & stored and not set(deleted) & reverse
     assert set(acked) - set(tried) <= stored
+
+
+def _active_version(folder: Path) -> bytes:
+    """Before the first start: a fitted fusion saved as version 1 and made active, as a refit
+    that won would leave it. Returns its model file's bytes."""
+    import numpy as np
+    from sqlalchemy.orm import sessionmaker
+
+    from matcher.features import feature_names
+    from matcher.fusion import Fusion
+    from service import versions
+    from service.db import make_engine
+    from service.main import bootstrap
+
+    settings = settings_for(folder, sample_dir=write_catalogue(folder / "sample"))
+    engine = make_engine(settings.database_url)
+    bootstrap(settings, engine)
+    rng = np.random.default_rng(0)
+    names = feature_names(("hash",))
+    fusion = Fusion(names, "linear").fit(
+        rng.random((6, 10, len(names))), rng.integers(0, 4, (6, 10)).astype(float)
+    )
+    with sessionmaker(engine, expire_on_commit=False)() as session:
+        row = versions.save_version(
+            session, folder, fusion, label_counts={}, labels_sha256="", comparison={"wins": True}
+        )
+        row.active, row.status = True, "active"
+        session.commit()
+    engine.dispose()
+    return (folder / "models" / "1" / "model.joblib").read_bytes()
+
+
+@pytest.mark.slow
+def test_sigkill_during_a_refit_leaves_the_champion_active_and_intact(tmp_path):
+    saved = _active_version(tmp_path)
+    sample = str(tmp_path / "sample")
+    process, url = _start(tmp_path, sample)
+    try:
+        with httpx.Client(base_url=url, headers=HEADERS, timeout=30) as client:
+            before = client.get("/api/projects/P00/matches?k=10").json()["data"]
+            assert client.get("/api/models").json()["active"] == 1
+            assert client.post("/api/judgments", json=grades()).status_code == 201
+            job = client.post("/api/models/refit").json()
+            deadline = time.monotonic() + 60
+            while client.get(f"/api/jobs/{job['id']}").json()["status"] == "queued":
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+    finally:
+        process.kill()  # SIGKILL in the middle of the refit
+        process.wait()
+
+    process, url = _start(tmp_path, sample)
+    try:
+        with httpx.Client(base_url=url, headers=HEADERS, timeout=30) as client:
+            listed = client.get("/api/models").json()
+            after = client.get("/api/projects/P00/matches?k=10").json()["data"]
+            job = client.get(f"/api/jobs/{job['id']}").json()
+    finally:
+        process.kill()
+        process.wait()
+    assert listed["active"] == 1 and [v["id"] for v in listed["data"]] == [0, 1]
+    assert after == before
+    assert (tmp_path / "models" / "1" / "model.joblib").read_bytes() == saved
+    assert job["status"] == "failed"

@@ -44,6 +44,8 @@ PAGES = [
     "/plans/{plan}",
     "/dashboard",
     "/links",
+    "/judging",
+    "/models",
     "/no-such-page",
 ]
 

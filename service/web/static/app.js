@@ -69,7 +69,9 @@ document.addEventListener("DOMContentLoaded", () => {
       bar.value = state.progress;
       job.dataset.status = state.status;
       message.textContent = `${words[state.status] || state.status}：${state.message}`;
-      if (state.status === "done" && state.plan_id) {
+      if (job.dataset.done && (state.status === "done" || state.status === "failed")) {
+        window.location.replace(job.dataset.done);  // a refit: the page lists the new version
+      } else if (state.status === "done" && state.plan_id) {
         link.hidden = false;
         link.querySelector("a").href = `/plans/${state.plan_id}`;
         window.location.replace(`/plans/${state.plan_id}`);

@@ -1,0 +1,160 @@
+"""Refit jobs: a challenger fitted on the organisers' labels in the background, judged against
+the active model (`matcher.learning.refit`), saved as a new version either way and activated
+only when it wins. Progress is kept in the jobs table, like plan jobs."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session, sessionmaker
+
+from matcher import learning
+from matcher.catalogue import Snapshot
+from matcher.datasets import Source
+from matcher.engine import all_features
+from matcher.errors import MatcherError, UsageError
+from matcher.fusion import Fusion
+from matcher.selection import Labelled
+
+from . import crud, labels, versions
+from .db import JobRow
+from .errors import ServiceError
+from .matching import Matching
+
+log = logging.getLogger(__name__)
+
+
+class NotEnoughGraded(ServiceError):
+    """409: too few graded projects to refit (the job would only fail)."""
+
+    status = 409
+
+    def __init__(self, graded: int) -> None:
+        message = (
+            f"只有 {graded} 个项目有评分，至少需要 {learning.MIN_PROJECTS} 个才能训练并检验新模型；"
+            "请继续评分。"
+        )
+        super().__init__(
+            f"only {graded} graded projects; grade at least {learning.MIN_PROJECTS} "
+            f"before refitting — {message}",
+            message,
+        )
+
+
+def event_data(snapshot: Snapshot, combined: labels.Combined) -> Labelled:
+    """Every project × provider of the snapshot with its features and pooled grades (NaN where
+    nobody judged the pair)."""
+    ranker = snapshot.ranker
+    if ranker is None:
+        raise learning.NotEnoughGrades("没有资源方，无法训练 — no providers to learn about")
+    project_ids = [p.project_id for p in snapshot.projects]
+    grades = learning.grades_from(combined.grades, project_ids, ranker.resource_ids, complete=False)
+    source = Source("organiser", snapshot.projects, snapshot.resources, combined.grades)
+    return Labelled(source, ranker.featurizer, all_features(ranker.featurizer), grades)
+
+
+class RefitJobs:
+    """Runs one refit at a time off the request path."""
+
+    def __init__(
+        self,
+        matching: Matching,
+        sessions: sessionmaker[Session],
+        data_dir: Path,
+        on_finish: Callable[[str], None] | None = None,
+    ) -> None:
+        self.matching = matching
+        self.sessions = sessions
+        self.data_dir = Path(data_dir)
+        self.on_finish = on_finish
+        # rows → fusion instead of the recipe search (tests); see `learning.refit`
+        self.fit: Callable[[np.ndarray], Fusion] | None = None
+        self._base: list[Labelled] | None = None
+        self._base_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="refit")
+
+    def check(self, session: Session) -> None:
+        """NotEnoughGraded unless enough of the catalogue's projects have a grade."""
+        snapshot = self.matching.catalogue.current()
+        graded = labels.combined(session).graded_projects(
+            snapshot.project_row, snapshot.resource_col
+        )
+        if graded < learning.MIN_PROJECTS:
+            raise NotEnoughGraded(graded)
+
+    def start(self, session: Session) -> JobRow:
+        self.check(session)
+        row = JobRow(kind="refit", event_id=None, params={}, message="排队中")
+        session.add(row)
+        session.commit()
+        self._pool.submit(self._run, row.id)
+        return row
+
+    def base(self) -> Sequence[Labelled]:
+        """The project's own judged data the organisers' grades are added to (once a process)."""
+        with self._base_lock:
+            if self._base is None:
+                self._base = learning.base_data(self.matching.catalogue.encoders)
+            return self._base
+
+    def _progress(self, job_id: int, progress: float, message: str, **values: Any) -> None:
+        with self.sessions() as session:
+            crud.update_job(session, job_id, progress=progress, message=message, **values)
+
+    def _run(self, job_id: int) -> None:
+        try:
+            self._progress(job_id, 0.05, "正在汇总评分", status="running")
+            with self.sessions() as session:
+                combined = labels.combined(session)
+            snapshot = self.matching.catalogue.current()
+            champion = self.matching.catalogue.fusion
+            if not isinstance(champion, Fusion):
+                raise UsageError("当前模型不能重新训练 the active model cannot be refitted")
+            self._progress(job_id, 0.15, "正在计算全部配对的特征")
+            event = event_data(snapshot, combined)
+            self._progress(job_id, 0.3, "正在载入基础训练数据")
+            base = self.base()
+            self._progress(job_id, 0.4, "正在训练新模型并在留出项目上与当前模型比较")
+            result = learning.refit(champion, base, event, fit=self.fit)
+            self._progress(job_id, 0.9, "正在保存模型版本")
+            message = self._save(result, combined, event)
+            self._progress(job_id, 1.0, message, status="done")
+            if self.on_finish:
+                self.on_finish("done")
+        except (MatcherError, ValueError) as exc:
+            self._fail(job_id, str(exc))
+        except Exception as exc:
+            log.exception("refit job %s failed", job_id)
+            self._fail(job_id, f"内部错误 internal error: {type(exc).__name__}")
+
+    def _save(self, result: learning.Refit, combined: labels.Combined, event: Labelled) -> str:
+        """Store the challenger as a version; activate it if it won. Returns the job's message."""
+        comparison = result.comparison
+        counts = {**combined.by_source, "projects": comparison.projects, "pairs": comparison.pairs}
+        with self.sessions() as session:
+            row = versions.save_version(
+                session,
+                self.data_dir,
+                result.challenger,
+                label_counts=counts,
+                labels_sha256=learning.labels_digest(event),
+                comparison=comparison.as_dict(),
+            )
+            if comparison.wins:
+                versions.activate(session, self.matching, row.id)
+                return f"新模型（版本 {row.id}）在留出项目上胜出，已启用"
+        return f"新模型（版本 {row.id}）未胜过当前模型，已保存但未启用"
+
+    def _fail(self, job_id: int, message: str) -> None:
+        self._progress(job_id, 1.0, message[:2000], status="failed")
+        if self.on_finish:
+            self.on_finish("failed")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
