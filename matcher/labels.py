@@ -9,9 +9,10 @@ Every label is a (project, provider, grade) with where it came from. The mapping
 | `rating` with 是否后续跟进 = yes | the side wants to follow up | at least 2 |
 | `outcome` met / follow_up / signed | what the organiser recorded after the meeting | 1 / 2 / 3 |
 
-For one pair, an organiser's grade wins over what meetings imply (their latest one counts);
-without one, the pair gets the mean of its meeting-derived grades, rounded. A pair whose labels
-differ by two grades or more is reported as a contradiction (it still gets the grade above).
+For one pair, an organiser's grade wins over what meetings imply (their latest one counts: a
+re-grade replaces the earlier one); without one, the pair gets the mean of its meeting-derived
+grades, rounded half up. A pair whose standing labels differ by two grades or more is reported
+as a contradiction (it still gets the grade above).
 """
 
 from __future__ import annotations
@@ -73,15 +74,18 @@ def combine(labels: Iterable[Label]) -> tuple[dict[str, dict[str, int]], list[Co
     contradictions = []
     for (pid, rid), found in by_pair.items():
         organiser = [lab for lab in found if lab.source == "organiser"]
+        derived = [lab for lab in found if lab.source != "organiser"]
         if organiser:
             latest = max(enumerate(organiser), key=lambda x: (_when(x[1]), x[0]))[1]
             grade = latest.grade
+            standing = [latest, *derived]  # a re-grade replaces the organiser's earlier grade
         else:
             grade = round(sum(lab.grade for lab in found) / len(found) + 1e-9)
+            standing = derived
         grades.setdefault(pid, {})[rid] = grade
-        values = [lab.grade for lab in found]
+        values = [lab.grade for lab in standing]
         if max(values) - min(values) >= CONTRADICTION:
-            contradictions.append(Contradiction(pid, rid, tuple(found)))
+            contradictions.append(Contradiction(pid, rid, tuple(standing)))
     return grades, contradictions
 
 

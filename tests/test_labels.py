@@ -44,8 +44,18 @@ def test_the_latest_organiser_grade_wins_over_meetings():
         ]
     )
     assert grades == {"P1": {"R1": 1}}
-    assert [c.resource_id for c in contradictions] == ["R1"]  # 1 vs 3: reported
-    assert "organiser 1" in contradictions[0].describe()
+    assert [c.resource_id for c in contradictions] == ["R1"]  # 1 vs the outcome's 3: reported
+    assert contradictions[0].describe() == "P1 ↔ R1: organiser 1；outcome 3"
+
+
+def test_an_organiser_regrading_a_pair_is_no_contradiction():
+    grades, contradictions = combine(
+        [
+            Label("P1", "R1", 0, "organiser", T0),
+            Label("P1", "R1", 3, "organiser", T0 + timedelta(1)),
+        ]
+    )
+    assert grades == {"P1": {"R1": 3}} and contradictions == []
 
 
 def test_meeting_labels_alone_are_averaged_and_close_ones_do_not_contradict():

@@ -155,22 +155,42 @@ def show_project(
     k: int = 10,
     types: Sequence[str] = (),
     event: int | None = None,
+    try_text: str = "",
 ) -> Response:
     allow_project(visitor.principal, project_id)  # Forbidden: the error page says why
     project = crud.get_project(session, project_id)
     if project is None:
         raise PageError(404, f"没有编号为 {project_id} 的项目。")
     answer = matching.resources_for(project_id, k, tuple(sorted(set(types))))
+    matches = shown(answer.data if answer else [])
+    tried = shown(_try(matching, try_text, types)) if try_text.strip() else []
     return _record_page(
         request,
         visitor,
         session,
         kind="project",
         record=project,
-        matches=shown(answer.data if answer else []),
+        matches=matches,
         event=event,
-        extra={"k": k, "types": list(types)},
+        extra={
+            "k": k,
+            "types": list(types),
+            "try_text": try_text,
+            "tried": tried,
+            "counterparts": _providers(session, [m["id"] for m in [*matches, *tried]]),
+        },
     )
+
+
+def _try(matching: Matching, text: str, types: Sequence[str], k: int = 5) -> list[dict[str, Any]]:
+    """试一试: providers for a free-text description (another idea, a changed plan)."""
+    return matching.query([text.strip()], [k], [tuple(types)])[0]
+
+
+def _providers(session: Session, ids: Sequence[str]) -> dict[str, Resource]:
+    """The providers behind a list of matches, for their detail cards."""
+    found = {rid: crud.get_resource(session, rid) for rid in dict.fromkeys(ids)}
+    return {rid: r for rid, r in found.items() if r is not None}
 
 
 def show_resource(
@@ -210,11 +230,14 @@ def project_page(
     k: K = 10,
     event: EventChoice = None,
     type: Annotated[list[str] | None, Query(max_length=13)] = None,
+    try_text: Annotated[str, Query(alias="try", max_length=5000)] = "",
 ) -> Response:
-    """A project and its ranked providers with reasons (organisers, or the project itself)."""
+    """A project and its ranked providers with reasons (organisers, or the project itself);
+    `try`: providers for a free-text description too (试一试)."""
     types = [t for t in type or () if t in RESOURCE_TYPE.labels]
     k = min(k, settings.max_k)
-    return show_project(request, project_id, visitor, session, matching, k, types, event)
+    text = try_text[: settings.max_text_chars]
+    return show_project(request, project_id, visitor, session, matching, k, types, event, text)
 
 
 # -- providers -------------------------------------------------------------------------------------

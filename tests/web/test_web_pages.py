@@ -385,3 +385,16 @@ def test_a_second_plan_replaces_the_published_one_only_when_confirmed(organiser,
     page.click("#delete-form button[type=submit]")
     page.wait_for_url(f"**/events/{event_id}")
     assert api.get(f"/api/plans/{second}").status_code == 404
+
+
+def test_a_project_page_tries_another_description_and_details_each_partner(organiser):
+    page = organiser
+    page.goto("/projects/P1")
+    card = page.locator("#matches details.card-detail").first
+    card.locator("summary").click()
+    assert "可提供" in card.inner_text() and "服务阶段" in card.inner_text()
+    page.fill("#try textarea[name=try]", "中药配方颗粒，需要中试生产和注册申报")
+    page.click("#try button[type=submit]")
+    rows = page.locator("#tried tbody tr")
+    assert rows.count() >= 1 and rows.first.locator("td.reasons").inner_text().strip()
+    assert page.locator("#try textarea[name=try]").input_value().startswith("中药配方颗粒")

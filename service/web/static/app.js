@@ -82,3 +82,12 @@ document.addEventListener("DOMContentLoaded", () => {
     poll();
   }
 });
+
+// 打印日程: print the agenda section alone
+document.querySelectorAll("button[data-print]").forEach((button) => {
+  button.addEventListener("click", () => {
+    document.body.classList.add("print-agenda");
+    window.print();
+    document.body.classList.remove("print-agenda");
+  });
+});
