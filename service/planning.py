@@ -122,6 +122,37 @@ def set_pair(
     return replace_event(session, event_id, body)
 
 
+def set_wish(
+    session: Session,
+    event_id: int,
+    from_id: str,
+    to_id: str,
+    wish: Literal["want", "no", "clear"],
+) -> EventRow:
+    """A participant's wish about one counterpart at an event: 想见 (want), 不考虑 (no) or none.
+    The planner honours them (mutual wants are boosted, a 不考虑 is never planned)."""
+    row = get_event(session, event_id)
+    spec = dict(row.spec)
+    spec["wishes"] = [w for w in spec.get("wishes", []) if [w[0], w[1]] != [from_id, to_id]]
+    if wish != "clear":
+        spec["wishes"].append([from_id, to_id, wish])
+    try:
+        body = EventCreate.model_validate(spec)
+    except ValidationError as exc:
+        raise Invalid([issue(list(e["loc"]), e["msg"]) for e in exc.errors()]) from exc
+    return replace_event(session, event_id, body)
+
+
+def attended_events(session: Session, role: str, subject_id: str) -> list[EventRow]:
+    """Events a project or provider takes part in (listed, or every record attends), newest first."""
+    key = "projects" if role == "project" else "resources"
+    return [
+        row
+        for row in reversed(crud.list_events(session))
+        if row.spec.get(key) is None or subject_id in row.spec[key]
+    ]
+
+
 # -- plan jobs and plans --------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from .learning import record_extras
 from .links import link_state
 from .render import page
 from .session import OrganiserPage, PageError, Visitor, VisitorDep
+from .wishes import wish_extras
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -142,6 +143,7 @@ def _record_page(
         personal=not visitor.principal.is_organiser,
         link=link,
         **record_extras(visitor, session, kind, record_id),
+        **wish_extras(visitor.principal, session),
         **extra,
     )
 

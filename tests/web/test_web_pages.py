@@ -398,3 +398,30 @@ def test_a_project_page_tries_another_description_and_details_each_partner(organ
     rows = page.locator("#tried tbody tr")
     assert rows.count() >= 1 and rows.first.locator("td.reasons").inner_text().strip()
     assert page.locator("#try textarea[name=try]").input_value().startswith("中药配方颗粒")
+
+
+def test_a_participant_says_whom_it_wants_to_meet(organiser, browser, base_url, api):
+    event_id = _event(api, "意愿测试")
+    elsewhere = _event(api, "别的活动", projects=["P1"])  # P2 does not attend this one
+    page = organiser
+    page.goto("/projects/P2")
+    page.click("text=生成个人链接")
+    link = page.locator("#personal-link").input_value()
+    holder = browser.new_context(base_url=base_url)
+    try:
+        mine = holder.new_page()
+        mine.goto(link)
+        mine.wait_for_url("**/projects/P2")
+        first = mine.locator("#matches tbody tr").first
+        wanted = first.get_attribute("data-id")
+        first.locator("button[value=want]").click()
+        assert mine.locator("#matches tbody tr").first.locator(".badge.pin").inner_text() == "想见"
+        wishes = api.get(f"/api/events/{event_id}").json()["spec"]["wishes"]
+        assert wishes == [["P2", wanted, "want"]]
+        csrf = mine.locator("#matches input[name=csrf]").first.input_value()
+        form = {"csrf": csrf, "event_id": str(elsewhere), "target_id": wanted, "wish": "want"}
+        assert mine.request.post("/me/wishes", form=form).status == 403
+        mine.locator("#matches tbody tr").first.locator("button[value=clear]").click()
+        assert api.get(f"/api/events/{event_id}").json()["spec"]["wishes"] == []
+    finally:
+        holder.close()
