@@ -58,8 +58,10 @@ class PlanJobs:
                     raise ValueError("the event was deleted")
                 spec, event_id = dict(event_row.spec), event_row.id
             self._progress(job_id, 0.1, "preparing scores", status="running")
-            event = Event.from_mapping(spec, f"event {event_id}")
-            scores = self.matching.catalogue.current().match_scores()
+            snapshot = self.matching.catalogue.current()
+            known = set(snapshot.project_row) | set(snapshot.resource_col)
+            event, dropped = Event.from_mapping(spec, f"event {event_id}").restricted_to(known)
+            scores = snapshot.match_scores()
             self._progress(job_id, 0.3, "assigning and scheduling meetings")
             settings = PlanSettings(time_limit=float(params.get("time_limit") or self.time_limit))
             plan = plan_event(
@@ -70,10 +72,12 @@ class PlanJobs:
                 settings=settings,
             )
             self._progress(job_id, 0.9, "saving the plan")
+            body = plan.to_dict()
+            body["diagnostics"] = [*dropped, *body["diagnostics"]]
             with self.sessions() as session:
                 if session.get(EventRow, event_id) is None:
                     raise ValueError(EVENT_DELETED)
-                stored = PlanRow(event_id=event_id, status="draft", body=plan.to_dict())
+                stored = PlanRow(event_id=event_id, status="draft", body=body)
                 session.add(stored)
                 try:
                     session.commit()

@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile  # FastAPI's is a subclass
 
 from matcher.errors import InputError, InputIssue
 from matcher.ingest import read_projects, read_resources
+from matcher.schema import Project, Resource
 
 from .config import ServiceSettings
 from .errors import Invalid, TooLarge, issue
@@ -96,15 +97,28 @@ def _issue(found: InputIssue, name: str, temp_path: str) -> dict[str, Any]:
     return issue(loc, message, "input_error", row=found.row, column=found.column, file=name)
 
 
+async def parse_projects(upload: UploadFile, settings: ServiceSettings) -> list[Project]:
+    """Every project of an uploaded sheet (TooLarge, Invalid); nothing is saved."""
+    parse = partial(
+        read_projects, max_rows=settings.max_import_rows, max_unzipped=settings.max_unzipped_bytes
+    )
+    return await read_sheet(upload, settings.max_upload_bytes, parse, lambda p: p.project_id)
+
+
+async def parse_resources(upload: UploadFile, settings: ServiceSettings) -> list[Resource]:
+    """Every provider of an uploaded sheet (TooLarge, Invalid); nothing is saved."""
+    parse = partial(
+        read_resources, max_rows=settings.max_import_rows, max_unzipped=settings.max_unzipped_bytes
+    )
+    return await read_sheet(upload, settings.max_upload_bytes, parse, lambda r: r.resource_id)
+
+
 async def import_projects(
     matching: Matching, upload: UploadFile, settings: ServiceSettings, replace: bool = False
 ) -> ImportResult:
     """Save every project of an uploaded sheet, or none (TooLarge, Invalid); with `replace`,
     projects not in the sheet are deleted."""
-    parse = partial(
-        read_projects, max_rows=settings.max_import_rows, max_unzipped=settings.max_unzipped_bytes
-    )
-    projects = await read_sheet(upload, settings.max_upload_bytes, parse, lambda p: p.project_id)
+    projects = await parse_projects(upload, settings)
     counts = await run_in_threadpool(matching.save_projects, projects, replace)
     return ImportResult(imported=len(projects), **counts)
 
@@ -113,9 +127,6 @@ async def import_resources(
     matching: Matching, upload: UploadFile, settings: ServiceSettings, replace: bool = False
 ) -> ImportResult:
     """Save every provider of an uploaded sheet, or none (TooLarge, Invalid)."""
-    parse = partial(
-        read_resources, max_rows=settings.max_import_rows, max_unzipped=settings.max_unzipped_bytes
-    )
-    resources = await read_sheet(upload, settings.max_upload_bytes, parse, lambda r: r.resource_id)
+    resources = await parse_resources(upload, settings)
     counts = await run_in_threadpool(matching.save_resources, resources, replace)
     return ImportResult(imported=len(resources), **counts)

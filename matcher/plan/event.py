@@ -30,7 +30,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +108,34 @@ class Event:
         not allowed). Raises InputError naming every key at fault.
         """
         return _from_mapping(data, source, folder)
+
+    def restricted_to(self, known: set[str]) -> tuple[Event, list[str]]:
+        """This event without the ids `known` lacks (records deleted since it was set up), and a
+        Chinese line per kind of thing dropped (empty when nothing was)."""
+        dropped: dict[str, int] = {}
+
+        def keep(items: list, kind: str, ids) -> list:
+            kept = [x for x in items if all(i in known for i in ids(x))]
+            if len(kept) < len(items):
+                dropped[kind] = len(items) - len(kept)
+            return kept
+
+        event = replace(
+            self,
+            projects=None
+            if self.projects is None
+            else keep(self.projects, "参会项目", lambda x: [x]),
+            resources=None
+            if self.resources is None
+            else keep(self.resources, "参会资源方", lambda x: [x]),
+            pins=keep(self.pins, "必见", lambda x: x),
+            blocks=keep(self.blocks, "屏蔽", lambda x: x),
+            wishes=keep(self.wishes, "意愿", lambda x: x[:2]),
+            capacity={k: v for k, v in self.capacity.items() if k in known},
+            availability={k: v for k, v in self.availability.items() if k in known},
+        )
+        notes = [f"已忽略指向已删除记录的{kind} {n} 条" for kind, n in dropped.items()]
+        return event, notes
 
     def table_names(self, n_providers: int) -> list[str]:
         """Table names; one per provider when the event does not say."""

@@ -19,13 +19,17 @@ from starlette.datastructures import Headers
 
 from matcher.errors import InputError
 from matcher.ingest import PROJECT_COLUMNS, RESOURCE_COLUMNS, check_workbook
+from matcher.schema import Project, Resource
 
-from .. import crud, uploads
+from .. import crud, replacing, uploads
 from ..config import ServiceSettings
 from ..deps import MatchingDep, SessionDep, SettingsDep
-from ..errors import Invalid, TooLarge
+from ..errors import Invalid, TooLarge, issue
+from ..matching import Matching
+from ..replacing import Kind
+from ..schemas import ImportResult
 from .render import page
-from .session import OrganiserForm, OrganiserPage
+from .session import OrganiserForm, OrganiserPage, Visitor
 
 router = APIRouter(include_in_schema=False)
 PREVIEW_ROWS = 200
@@ -47,27 +51,102 @@ async def import_sheet(
     matching: MatchingDep,
     session: SessionDep,
     file: Annotated[UploadFile, File()],
-    kind: Annotated[Literal["projects", "resources"], Form()] = "projects",
+    kind: Annotated[Kind, Form()] = "projects",
     mode: Annotated[Literal["upsert", "replace"], Form()] = "upsert",
 ) -> Response:
     data = await file.read(settings.max_upload_bytes + 1)
     name = Path(file.filename or "upload.csv").name
-    upload = UploadFile(io.BytesIO(data), filename=name, headers=Headers({}))
     context: dict[str, Any] = {"kind": kind, "mode": mode, "filename": name}
+    if mode == "replace":  # nothing is deleted before the organiser has seen what would be
+        parse = uploads.parse_projects if kind == "projects" else uploads.parse_resources
+        try:
+            incoming = await parse(_upload(data, name), settings)
+        except (Invalid, TooLarge) as exc:
+            return await _refused(request, visitor, exc, data, settings, context)
+        change = replacing.diff(list(_records(session, kind).values()), incoming)
+        if change.deleted:
+            token = replacing.stash(settings.data_dir, data, Path(name).suffix.lower())
+            return page(request, "import.html", visitor, pending=token, change=change, **context)
+    return await _import(request, visitor, settings, matching, session, data, context)
+
+
+@router.post("/import/confirm")
+async def confirm_replace(
+    request: Request,
+    visitor: OrganiserForm,
+    settings: SettingsDep,
+    matching: MatchingDep,
+    session: SessionDep,
+    token: Annotated[str, Form(max_length=64)],
+    filename: Annotated[str, Form(max_length=255)],
+    kind: Annotated[Kind, Form()] = "projects",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    """The replacing import the organiser saw the deletions of and confirmed."""
+    if confirm != "on":
+        raise Invalid([issue(["form", "confirm"], "请勾选确认后再整表替换。")])
+    data, suffix = replacing.take(settings.data_dir, token)
+    name = Path(filename).stem + suffix
+    context: dict[str, Any] = {"kind": kind, "mode": "replace", "filename": name}
+    return await _import(request, visitor, settings, matching, session, data, context)
+
+
+@router.post("/import/restore")
+async def restore_backup(
+    request: Request,
+    visitor: OrganiserForm,
+    matching: MatchingDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    number: Annotated[int, Form(ge=1, le=10**9)],
+    kind: Annotated[Kind, Form()] = "projects",
+) -> Response:
+    """Undo a replacing import: the records it replaced come back (and today's are backed up)."""
+    records = replacing.restore(settings.data_dir, kind, number)
+    backup = replacing.back_up(settings.data_dir, kind, list(_records(session, kind).values()))
+    save = matching.save_projects if kind == "projects" else matching.save_resources
+    counts = await run_in_threadpool(save, records, True)  # type: ignore[arg-type]
+    result = ImportResult(imported=len(records), **counts)
+    context: dict[str, Any] = {
+        "kind": kind,
+        "mode": "replace",
+        "filename": f"备份 {number}",
+        "restored": number,
+    }
+    return page(
+        request,
+        "import.html",
+        visitor,
+        result=result,
+        changed=result.updated,
+        unchanged=0,
+        backup=backup,
+        **context,
+    )
+
+
+def _upload(data: bytes, name: str) -> UploadFile:
+    return UploadFile(io.BytesIO(data), filename=name, headers=Headers({}))
+
+
+async def _import(
+    request: Request,
+    visitor: Visitor,
+    settings: ServiceSettings,
+    matching: Matching,
+    session: Session,
+    data: bytes,
+    context: dict[str, Any],
+) -> Response:
+    """Import a sheet (all or nothing); a replacing import backs up what it replaces first."""
+    kind, replace = context["kind"], context["mode"] == "replace"
     load = uploads.import_projects if kind == "projects" else uploads.import_resources
     before = _records(session, kind)
+    backup = replacing.back_up(settings.data_dir, kind, list(before.values())) if replace else None
     try:
-        result = await load(matching, upload, settings, mode == "replace")
+        result = await load(matching, _upload(data, context["filename"]), settings, replace)
     except (Invalid, TooLarge) as exc:
-        found = (
-            exc.issues
-            if isinstance(exc, Invalid)
-            else [{"row": None, "column": None, "msg": exc.page_message}]
-        )
-        context["errors"] = [in_chinese(i, kind) for i in found]
-        # off the event loop, and only for a sheet that passed the expansion caps
-        context["preview"] = await run_in_threadpool(preview, data, name, found, settings)
-        return page(request, "import.html", visitor, 422, **context)
+        return await _refused(request, visitor, exc, data, settings, context)
     session.expire_all()  # the import wrote through another session
     after = _records(session, kind)
     changed = sum(1 for key, record in before.items() if key in after and after[key] != record)
@@ -79,11 +158,35 @@ async def import_sheet(
         result=result,
         changed=result.updated - unchanged,
         unchanged=unchanged,
+        backup=backup,
         **context,
     )
 
 
-def _records(session: Session, kind: str) -> dict[str, object]:
+async def _refused(
+    request: Request,
+    visitor: Visitor,
+    exc: Invalid | TooLarge,
+    data: bytes,
+    settings: ServiceSettings,
+    context: dict[str, Any],
+) -> Response:
+    """The page for a refused sheet: every problem, and the sheet with the faulty cells marked."""
+    kind = context["kind"]
+    found = (
+        exc.issues
+        if isinstance(exc, Invalid)
+        else [{"row": None, "column": None, "msg": exc.page_message}]
+    )
+    context["errors"] = [in_chinese(i, kind) for i in found]
+    # off the event loop, and only for a sheet that passed the expansion caps
+    context["preview"] = await run_in_threadpool(
+        preview, data, context["filename"], found, settings
+    )
+    return page(request, "import.html", visitor, 422, **context)
+
+
+def _records(session: Session, kind: str) -> dict[str, Project | Resource]:
     if kind == "projects":
         return {p.project_id: p for p in crud.all_projects(session)}
     return {r.resource_id: r for r in crud.all_resources(session)}

@@ -243,3 +243,21 @@ def test_one_published_plan_per_event_unpublish_delete_and_compare(client, admin
     assert client.get("/api/projects/P1/agenda", headers=token).json()["count"] == 0
     assert client.delete(f"/api/plans/{second}", headers=admin).status_code == 204
     assert client.get(f"/api/plans/{second}", headers=admin).status_code == 404
+
+
+def test_a_plan_ignores_pins_of_records_deleted_since_and_says_so(client, admin):
+    body = {"title": "将被删除的项目", "track": "中医药传承创新", "stage": "注册申报", "needs": []}
+    assert client.put("/api/projects/PGONE", json=body, headers=admin).status_code in (200, 201)
+    event = {**EVENT, "pins": [["PGONE", "R1"]], "wishes": [["PGONE", "R2", "想见"]]}
+    event_id = client.post("/api/events", json=event, headers=admin).json()["id"]
+    assert client.delete("/api/projects/PGONE", headers=admin).status_code == 204
+    job = client.post(f"/api/events/{event_id}/plans", json={"seed": 1}, headers=admin).json()
+    done = _finished(client, admin, job["id"])
+    assert done["status"] == "done", done["message"]
+    plan = json.loads(
+        client.get(f"/api/plans/{done['plan_id']}/download?format=json", headers=admin).content
+    )
+    assert plan["diagnostics"][:2] == [
+        "已忽略指向已删除记录的必见 1 条",
+        "已忽略指向已删除记录的意愿 1 条",
+    ]

@@ -425,3 +425,26 @@ def test_a_participant_says_whom_it_wants_to_meet(organiser, browser, base_url, 
         assert api.get(f"/api/events/{event_id}").json()["spec"]["wishes"] == []
     finally:
         holder.close()
+
+
+def test_a_replacing_import_shows_what_it_deletes_waits_for_confirmation_and_can_be_undone(
+    organiser, api
+):
+    project = api.get("/api/projects/P1").json()
+    body = {k: v for k, v in project.items() if k not in ("project_id", "updated_at")}
+    assert api.put("/api/projects/PREPL", json={**body, "title": "将被替换掉的项目"}).is_success
+    page = organiser
+    page.goto("/import")
+    page.check("input[name=mode][value=replace]")
+    page.set_input_files("input[name=file]", str(FIXTURES / "projects.csv"))
+    page.click("#import-form button[type=submit]")
+    assert "PREPL · 将被替换掉的项目" in page.locator("#to-delete").inner_text()
+    assert api.get("/api/projects/PREPL").status_code == 200  # nothing happened yet
+    page.check("#replace-confirm input[name=confirm]")
+    page.click("#replace-confirm button[type=submit]")
+    assert "删除" in page.locator("#import-result").inner_text()
+    assert api.get("/api/projects/PREPL").status_code == 404
+    page.click("#restore-form button[type=submit]")
+    assert "已恢复备份" in page.locator("#import-result").inner_text()
+    assert api.get("/api/projects/PREPL").json()["title"] == "将被替换掉的项目"
+    api.delete("/api/projects/PREPL")
