@@ -50,6 +50,11 @@ class Matching:
         return self._catalogue
 
     @property
+    def writing(self) -> bool:
+        """A write is between its database commit and the catalogue update."""
+        return self._write.locked()
+
+    @property
     def loaded(self) -> bool:
         return self._catalogue is not None and self._catalogue.loaded
 

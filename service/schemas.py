@@ -548,6 +548,13 @@ class Readiness(BaseModel):
     resources: int = 0
     version: int = 0
     problems: list[str] = []
+    updating: bool = Field(
+        default=False,
+        description="a write is being applied: records it saved answer once it finishes",
+    )
+    pending: list[str] = Field(
+        default=[], description="how the database is ahead of the answers while updating"
+    )
 
 
 # -- learning from the organisers ----------------------------------------------------------------

@@ -22,7 +22,7 @@ async def healthz() -> Health:
 
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
 async def readyz(request: Request) -> JSONResponse:
-    """Ready when the catalogue is loaded and its snapshot and indexes match the database."""
+    """Ready when the catalogue is loaded and matches the database, or is applying a write."""
     matching: Matching = request.app.state.matching
     state = await run_in_threadpool(
         _readiness, matching, getattr(request.app.state, "load_error", None)
@@ -36,7 +36,11 @@ def _readiness(matching: Matching, load_error: str | None) -> Readiness:
         return Readiness(status="not ready" if load_error else "loading", problems=problems)
     with matching.sessions() as session:
         project_ids, resource_ids = crud.record_ids(session)
-    problems = matching.catalogue.check(project_ids, resource_ids)
+    behind = matching.catalogue.check(project_ids, resource_ids)
+    # a write holds the writer's lock from its commit until the catalogue has it: being behind
+    # then is normal operation, not a fault (a load balancer must not drop us on every import)
+    updating = matching.writing
+    problems = [] if updating else behind
     if matching.problem:
         problems.insert(0, matching.problem)
     snapshot = matching.catalogue.current()
@@ -46,6 +50,8 @@ def _readiness(matching: Matching, load_error: str | None) -> Readiness:
         resources=len(snapshot.resources),
         version=snapshot.version,
         problems=problems,
+        updating=updating,
+        pending=behind if updating else [],
     )
 
 

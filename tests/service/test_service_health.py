@@ -23,3 +23,25 @@ def test_readyz_reports_an_index_out_of_step_with_the_database(client, admin):
     assert response.status_code == 503 and response.json()["problems"]
     assert client.post("/api/admin/refresh", headers=admin).json()["projects"] == 3
     assert client.get("/readyz").status_code == 200
+
+
+def test_readyz_stays_ready_while_a_write_is_being_applied(client):
+    """An import commits to the database, then updates the catalogue under the writer's lock:
+    in between the instance is updating, not broken (defect 6: 503 during every import)."""
+    from service import crud
+    from service.db import ProjectRow
+
+    matching = client.app.state.matching
+    with matching._write:  # what save_projects holds from its commit to the catalogue update
+        with matching.sessions() as session:
+            session.add(ProjectRow(project_id="PNEW", title="新项目", track="device", stage="idea"))
+            session.commit()
+        during = client.get("/readyz")
+        assert during.status_code == 200, during.json()
+        assert during.json()["updating"] and during.json()["pending"]
+    after = client.get("/readyz")  # still behind once no write is running: a real fault
+    assert after.status_code == 503 and not after.json()["updating"]
+    with matching.sessions() as session:
+        assert crud.delete_project(session, "PNEW")
+        session.commit()
+    assert client.get("/readyz").status_code == 200
