@@ -9,15 +9,18 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile  # FastAPI's is a subclass
 
 from matcher.errors import InputError, InputIssue
-from matcher.ingest import read_projects, read_resources
+from matcher.ingest import read_projects, read_qrels, read_resources
 from matcher.schema import Project, Resource
 
+from . import crud
 from .config import ServiceSettings
 from .errors import Invalid, TooLarge, issue
+from .labels import Judgment
 from .matching import Matching
 from .schemas import ImportResult
 
@@ -111,6 +114,26 @@ async def parse_resources(upload: UploadFile, settings: ServiceSettings) -> list
         read_resources, max_rows=settings.max_import_rows, max_unzipped=settings.max_unzipped_bytes
     )
     return await read_sheet(upload, settings.max_upload_bytes, parse, lambda r: r.resource_id)
+
+
+async def parse_judgments(
+    upload: UploadFile, session: Session, settings: ServiceSettings
+) -> list[Judgment]:
+    """Every grade of an uploaded project_id,resource_id,grade sheet (TooLarge, Invalid naming
+    unknown ids and bad rows); nothing is saved."""
+    project_ids, resource_ids = crud.record_ids(session)
+
+    def parse(path: Path) -> list[Judgment]:
+        qrels = read_qrels(
+            path,
+            project_ids,
+            resource_ids,
+            max_rows=settings.max_import_rows,
+            max_unzipped=settings.max_unzipped_bytes,
+        )
+        return [Judgment(p, r, g) for p, grades in qrels.items() for r, g in grades.items()]
+
+    return await read_sheet(upload, settings.max_upload_bytes, parse, lambda j: j.project_id)
 
 
 async def import_projects(

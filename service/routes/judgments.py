@@ -3,7 +3,6 @@ the judging queue."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -12,9 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from matcher.ingest import read_qrels
-
-from .. import crud, judging, labels, uploads
+from .. import judging, labels, uploads
 from ..auth import OrganiserDep
 from ..config import ServiceSettings
 from ..deps import MatchingDep, OptionalId, SessionDep, SettingsDep, errors
@@ -101,27 +98,13 @@ async def _items(request: Request) -> list[JudgmentCreate]:
 async def _from_sheet(
     request: Request, session: Session, settings: ServiceSettings
 ) -> list[labels.Judgment]:
-    project_ids, resource_ids = crud.record_ids(session)
-
-    def parse(path: Path) -> list[labels.Judgment]:
-        qrels = read_qrels(
-            path,
-            project_ids,
-            resource_ids,
-            max_rows=settings.max_import_rows,
-            max_unzipped=settings.max_unzipped_bytes,
-        )
-        return [labels.Judgment(p, r, g) for p, grades in qrels.items() for r, g in grades.items()]
-
     async with request.form() as form:  # closes the spooled upload
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise Invalid(
                 [issue(["body", "file"], "upload the sheet as the multipart field `file`")]
             )
-        return await uploads.read_sheet(
-            upload, settings.max_upload_bytes, parse, lambda j: j.project_id
-        )
+        return await uploads.parse_judgments(upload, session, settings)
 
 
 @router.get("", response_model=JudgmentsPublic)

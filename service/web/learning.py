@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from .. import judging, labels, planning, versions
-from ..deps import MatchingDep, RefitsDep, SessionDep
+from .. import judging, labels, planning, uploads, versions
+from ..deps import MatchingDep, RefitsDep, SessionDep, SettingsDep
 from ..refits import NotEnoughGraded
 from ..schemas import JobPublic
 from . import charts
@@ -40,6 +41,19 @@ def grade_pair(
     return RedirectResponse(local_path(next, "/judging"), 303)
 
 
+@router.post("/judging/import")  # ends in /import: BodyLimit allows spreadsheet-sized bodies
+async def import_grades(
+    visitor: OrganiserForm,
+    session: SessionDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """A sheet of grades (项目编号, 资源方编号, 评分), all or nothing, like the API's."""
+    found = await uploads.parse_judgments(file, session, settings)
+    saved = await run_in_threadpool(labels.add_judgments, session, found, visitor.principal.key_id)
+    return RedirectResponse(f"/judging?imported={saved}", 303)
+
+
 @router.get("/judging")
 def judging_page(
     request: Request,
@@ -47,6 +61,7 @@ def judging_page(
     session: SessionDep,
     matching: MatchingDep,
     project: Annotated[str | None, Query(max_length=128)] = None,
+    imported: Annotated[int | None, Query(ge=0, le=10**7)] = None,
 ) -> Response:
     """The judging queue: pooled pairs, disagreements first, one click per pair."""
     combined = labels.combined(session)
@@ -63,6 +78,7 @@ def judging_page(
         graded=graded,
         pairs_graded=sum(len(row) for row in combined.grades.values()),
         contradictions=combined.contradictions,
+        imported=imported,
     )
 
 

@@ -118,3 +118,27 @@ def test_the_model_page_lists_versions_with_their_comparison_and_activates_one(
         assert activated.status_code == 303
         row = re.search(r'<tr data-version="1"[^>]*>.*?</tr>', client.get("/models").text, re.S)
         assert row is not None and "使用中" in row.group(0)
+
+
+def test_a_sheet_of_grades_imports_from_the_queue_page_all_or_nothing(organiser, api, tmp_path):
+    good, bad = tmp_path / "grades.csv", tmp_path / "grades_bad.csv"
+    good.write_text("项目编号,资源方编号,评分\nP3,R1,3\nP3,R2,0\n", encoding="utf-8")
+    bad.write_text("项目编号,资源方编号,评分\nP3,R3,2\nP404,R1,1\n", encoding="utf-8")
+    page = organiser
+    page.goto("/judging")
+    page.click("#grade-import summary")
+    page.set_input_files("#grade-import input[name=file]", str(bad))
+    refused = page.expect_response(lambda r: r.url.endswith("/judging/import"))
+    with refused as response:
+        page.click("#grade-import button[type=submit]")
+    assert response.value.status == 422 and "P404" in page.locator("main").inner_text()
+    page.goto("/judging")
+    page.click("#grade-import summary")
+    page.set_input_files("#grade-import input[name=file]", str(good))
+    page.click("#grade-import button[type=submit]")
+    assert page.locator("#grades-imported").inner_text() == "已导入 2 条评分。"
+    graded = {
+        (g["project_id"], g["resource_id"]): g["grade"]
+        for g in api.get("/api/judgments").json()["data"]
+    }
+    assert graded[("P3", "R1")] == 3 and graded[("P3", "R2")] == 0 and ("P3", "R3") not in graded
