@@ -59,6 +59,17 @@ class NotEnoughGrades(UsageError):
     """Too few graded projects to fit and judge a challenger."""
 
 
+def not_enough_message(graded: int, english: bool = True) -> str:
+    chinese = (
+        f"只有 {graded} 个项目有评分，至少需要 {MIN_PROJECTS} 个才能训练并检验新模型；请继续评分"
+    )
+    if not english:
+        return chinese + "。"
+    return (
+        f"{chinese} — only {graded} graded projects; grade at least {MIN_PROJECTS} before refitting"
+    )
+
+
 @dataclass
 class Comparison:
     """Champion and challenger on the organiser's held-out projects, side by side."""
@@ -196,11 +207,7 @@ def refit(
     event's projects it did not see. `fit` (rows → fusion) replaces the recipe search (tests)."""
     rows = graded_rows(event.grades)
     if len(rows) < MIN_PROJECTS:
-        raise NotEnoughGrades(
-            f"只有 {len(rows)} 个项目有评分，至少需要 {MIN_PROJECTS} 个才能训练并检验新模型；"
-            f"请继续评分 — only {len(rows)} graded projects; grade at least {MIN_PROJECTS} "
-            "before refitting"
-        )
+        raise NotEnoughGrades(not_enough_message(len(rows)))
     kind = champion.kind if champion.kind != "zsum" else "linear"
     coverage = bool(champion.meta.get("coverage", True))
 

@@ -36,14 +36,8 @@ class NotEnoughGraded(ServiceError):
     status = 409
 
     def __init__(self, graded: int) -> None:
-        message = (
-            f"只有 {graded} 个项目有评分，至少需要 {learning.MIN_PROJECTS} 个才能训练并检验新模型；"
-            "请继续评分。"
-        )
         super().__init__(
-            f"only {graded} graded projects; grade at least {learning.MIN_PROJECTS} "
-            f"before refitting — {message}",
-            message,
+            learning.not_enough_message(graded), learning.not_enough_message(graded, english=False)
         )
 
 
