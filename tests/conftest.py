@@ -49,3 +49,16 @@ def fixture_resources() -> list[Resource]:
 @pytest.fixture
 def hash_encoder() -> HashEncoder:
     return HashEncoder()
+
+
+@pytest.fixture(scope="session")
+def judged_hash_features():
+    """The shipped hand-judged set featurised with the model-free encoder: (train, test)."""
+    from matcher import datasets
+    from matcher.selection import featurise
+
+    encoders = {"hash": HashEncoder()}
+    return (
+        featurise(datasets.load("judged-train"), encoders),
+        featurise(datasets.load("judged-test"), encoders),
+    )

@@ -7,21 +7,15 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from conftest import HashEncoder
 
-from matcher import datasets, evaluate, learning
+from matcher import evaluate, learning
 from matcher.fusion import Fusion
-from matcher.selection import Labelled, featurise
+from matcher.selection import Labelled
 
 
-@pytest.fixture(scope="module")
-def judged() -> tuple[Labelled, Labelled]:
-    """The shipped hand-judged set, featurised with a model-free encoder: (train, test)."""
-    encoders = {"hash": HashEncoder()}
-    return (
-        featurise(datasets.load("judged-train"), encoders),
-        featurise(datasets.load("judged-test"), encoders),
-    )
+@pytest.fixture
+def judged(judged_hash_features) -> tuple[Labelled, Labelled]:
+    return judged_hash_features
 
 
 def _graded(data: Labelled, rows: np.ndarray) -> Labelled:
@@ -62,8 +56,11 @@ def test_a_challenger_fitted_on_shuffled_grades_loses(judged):
     assert kept.meta["kept"] == "champion" and np.array_equal(kept.coef_, champion.coef_)
 
 
-def test_real_grades_beat_a_champion_fitted_on_noise_and_generalise(judged):
+def test_real_grades_beat_a_champion_fitted_on_noise_and_generalise(judged, monkeypatch):
     train, test = judged
+    monkeypatch.setattr(
+        learning, "RECIPES", (learning.Recipe(1.0, False), learning.Recipe(3.0, True))
+    )
     champion = Fusion(train.featurizer.names, "linear").fit(*_shuffled(train).block)
     graded, others = np.arange(15), np.arange(15, len(test.grades))
     result = learning.refit(champion, [_shuffled(train)], _graded(test, graded))
