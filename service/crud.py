@@ -126,7 +126,7 @@ def get_project(session: Session, project_id: str) -> Project | None:
 def resource_capacities(session: Session) -> dict[str, int]:
     """{provider id: 接洽名额} of every provider on file."""
     rows = session.execute(select(ResourceRow.resource_id, ResourceRow.capacity))
-    return {rid: capacity for rid, capacity in rows.tuples()}
+    return {rid: capacity for rid, capacity in rows}
 
 
 def record_names(
@@ -143,7 +143,7 @@ def record_names(
             ResourceRow.resource_id.in_(sorted(set(resource_ids)))
         )
     )
-    return {k: v for k, v in projects.tuples()}, {k: v for k, v in resources.tuples()}
+    return {k: v for k, v in projects}, {k: v for k, v in resources}
 
 
 def get_resource(session: Session, resource_id: str) -> Resource | None:

@@ -8,6 +8,7 @@ def test_all_is_honest():
         if not name.startswith("_")
         and name
         not in {
+            "capacity",
             "event",
             "export",
             "inputs",

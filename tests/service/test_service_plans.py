@@ -73,13 +73,18 @@ def test_a_plan_for_an_unknown_event_is_404_and_a_bad_event_is_422(client, admin
     assert client.post("/api/events", json=inverted, headers=admin).status_code == 422
 
 
-def test_a_plan_that_names_unknown_ids_fails_with_a_message(client, admin):
+def test_a_plan_whose_pin_names_an_unknown_id_ignores_it_and_says_so(client, admin):
+    """A pin to a record not on file (deleted since, defect 13.8) no longer fails the plan."""
     event = client.post(
         "/api/events", json={**EVENT, "pins": [["P1", "R404"]]}, headers=admin
     ).json()
     job = client.post(f"/api/events/{event['id']}/plans", json={}, headers=admin).json()
     done = _finished(client, admin, job["id"])
-    assert done["status"] == "failed" and "R404" in done["message"]
+    assert done["status"] == "done", done["message"]
+    plan = json.loads(
+        client.get(f"/api/plans/{done['plan_id']}/download?format=json", headers=admin).content
+    )
+    assert plan["diagnostics"][0] == "已忽略指向已删除记录的必见 1 条"
 
 
 def test_outcomes_are_recorded_and_listed(client, admin):
