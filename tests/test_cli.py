@@ -137,7 +137,9 @@ def test_fit_with_organiser_grades_writes_the_held_out_winner(tmp_path):
         writer = csv.writer(f)
         writer.writerow(["项目编号", "资源方编号", "评分"])  # Chinese headers are accepted
         writer.writerows(
-            (r["project_id"], r["resource_id"], r["grade"]) for r in rows if r["project_id"] in graded
+            (r["project_id"], r["resource_id"], r["grade"])
+            for r in rows
+            if r["project_id"] in graded
         )
     args = ["fit", "-p", str(judged / "projects.csv"), "-r", str(judged / "resources.csv")]
     refused = runner.invoke(app, [*args, "-q", str(qrels)])

@@ -13,8 +13,15 @@ T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     ("stars", "follow_up", "grade"),
-    [(1, False, 0), (2, False, 1), (3, False, 1), (4, False, 2), (5, False, 3), (1, True, 2),
-     (5, True, 3)],
+    [
+        (1, False, 0),
+        (2, False, 1),
+        (3, False, 1),
+        (4, False, 2),
+        (5, False, 3),
+        (1, True, 2),
+        (5, True, 3),
+    ],
 )
 def test_meeting_ratings_map_to_grades(stars, follow_up, grade):
     assert grade_from_rating(stars, follow_up) == grade
@@ -43,8 +50,11 @@ def test_the_latest_organiser_grade_wins_over_meetings():
 
 def test_meeting_labels_alone_are_averaged_and_close_ones_do_not_contradict():
     grades, contradictions = combine(
-        [Label("P1", "R2", 2, "rating"), Label("P1", "R2", 3, "outcome"),
-         Label("P2", "R2", 0, "rating")]
+        [
+            Label("P1", "R2", 2, "rating"),
+            Label("P1", "R2", 3, "outcome"),
+            Label("P2", "R2", 0, "rating"),
+        ]
     )
     assert grades == {"P1": {"R2": 3}, "P2": {"R2": 0}}  # (2 + 3) / 2 = 2.5 rounds up
     assert contradictions == []
