@@ -148,6 +148,7 @@ def rank(
     """为每个项目推荐资源方 — rank providers for every project."""
     from .engine import open_catalogue
     from .ingest import read_projects, read_resources
+    from .rank_rows import RANK_HEADER, rank_rows
 
     types = _types(type_)
 
@@ -158,12 +159,8 @@ def rank(
             snapshot = open_catalogue(
                 ps, rs, fusion=fusion, progress=progress, coverage=coverage
             ).current()
-            rows = [
-                (m.project_id, m.rank, m.resource_id, f"{m.score:.4f}", m.reasons)
-                for p in ps
-                for m in snapshot.resources_for(p.project_id, top_k, types)
-            ]
-        write_csv(out_path, ("project_id", "rank", "resource_id", "score", "reasons"), rows)
+            rows = rank_rows(snapshot, ps, top_k, types)
+        write_csv(out_path, RANK_HEADER, rows)
         return len(rows)
 
     n = _run(action)
