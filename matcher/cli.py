@@ -184,7 +184,7 @@ def rank(
             if engine is Engine.ray:
                 from .distributed import Cluster, rank_on_ray
 
-                cluster = Cluster(address, workers, quiet=not verbose_logging())
+                cluster = Cluster(address, workers, quiet=not _verbose())
                 rows = rank_on_ray(
                     ps, rs, fusion, cluster, top_k, types, coverage, batch_size, progress=progress
                 ).rows
@@ -197,7 +197,8 @@ def rank(
     console.print(f"已写入 wrote {n} rows → {out_path}")
 
 
-def _rank_here(ps, rs, fusion, top_k, types, coverage, progress):
+def _rank_here(ps, rs, fusion, top_k: int, types: tuple[str, ...], coverage: bool, progress):
+    """The single-process engine: one in-memory catalogue of every project."""
     from .engine import open_catalogue
     from .rank_rows import rank_rows
 
@@ -205,7 +206,7 @@ def _rank_here(ps, rs, fusion, top_k, types, coverage, progress):
     return rank_rows(catalogue.current(), ps, top_k, types)
 
 
-def verbose_logging() -> bool:
+def _verbose() -> bool:
     """`matcher -v`: the library logs at INFO, and Ray's own lines are shown too."""
     return logging.getLogger().getEffectiveLevel() <= logging.INFO
 

@@ -1,7 +1,8 @@
 """Ranking on a Ray cluster: projects in shards, the providers prepared once per worker.
 
 A project's row depends only on itself and the providers (see ARCHITECTURE.md), so shards of
-projects ranked apart and put back in the projects' order give the single process's rows exactly.
+projects ranked apart and put back in the projects' order give the single process's rows, to the
+bit (features.py sums similarities so that no block shape or thread count changes them).
 Each worker of a Ray Data actor pool loads the encoders and prepares the providers once
 (`Catalogue.load([], providers)`: lexical models fitted, vectors read or encoded), then ranks shard
 after shard with `Catalogue.score_projects` and `rank_rows`, the command line's own functions.
@@ -147,6 +148,8 @@ def rank_on_ray(
         by_shard: dict[int, list[RankRow]] = {}
         peaks: dict[str, float] = {}
         done = 0
+        if progress:  # the line shows (with its clock) while the workers load their models
+            progress("排序 ranking", 0, len(projects))
         try:
             for batch in ranked.iter_batches(batch_size=None, batch_format="numpy"):
                 for k, rows, n, worker, peak in zip(
@@ -164,6 +167,7 @@ def rank_on_ray(
                     progress("排序 ranking", done, len(projects))
         except ray.exceptions.RayError as exc:
             raise ClusterError(f"Ray 排序失败 ranking on Ray failed: {exc}") from exc
+    log.info("%d shards on %d workers; peak MB per worker %s", len(shards), len(peaks), peaks)
     return RayRanking([row for k in range(len(shards)) for row in by_shard[k]], peaks)
 
 
