@@ -45,22 +45,8 @@ def test_an_unreachable_address_exits_2_and_writes_nothing(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     out = tmp_path / "ranked.csv"
-    result = runner.invoke(
-        app,
-        [
-            "rank",
-            "-p",
-            P,
-            "-r",
-            R,
-            "--out",
-            str(out),
-            "--engine",
-            "ray",
-            "--address",
-            f"127.0.0.1:{port}",
-        ],
-    )
+    address = ["--engine", "ray", "--address", f"127.0.0.1:{port}"]
+    result = runner.invoke(app, ["rank", "-p", P, "-r", R, "--out", str(out), *address])
     assert result.exit_code == 2
     assert f"127.0.0.1:{port}" in result.output and "Traceback" not in result.output
     assert not out.exists()
