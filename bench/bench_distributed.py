@@ -38,6 +38,8 @@ def on_ray(projects, resources, fusion, workers: int, shard: int) -> tuple[list,
     seen: dict[str, float] = {}
 
     def progress(what: str, done: int, total: int) -> None:
+        if not done:
+            return  # the line shown before any shard is back
         seen.setdefault("first_s", time.perf_counter() - start)
         seen.setdefault("first_done", done)
         seen["last_s"] = time.perf_counter() - start
