@@ -173,8 +173,8 @@ class Catalogue:
     ) -> Snapshot:
         """A snapshot of `projects` against the current providers, leaving the catalogue as it is.
 
-        The providers' fitted models, vectors and words are reused and the rows are scored in the
-        same blocks as `load`, so a shard of projects gets the rows a whole load would give them.
+        The providers' fitted models, vectors and words are reused and the rows are scored as
+        `load` scores them, so any shard of projects gets, to the bit, the rows a whole load gives.
         """
         base = self.current()
         if base.ranker is None:
