@@ -168,6 +168,25 @@ class Catalogue:
             vectors.update(future.result())
         return vectors
 
+    def score_projects(
+        self, projects: Sequence[Project], progress: Progress | None = None
+    ) -> Snapshot:
+        """A snapshot of `projects` against the current providers, leaving the catalogue as it is.
+
+        The providers' fitted models, vectors and words are reused and the rows are scored as
+        `load` scores them, so any shard of projects gets, to the bit, the rows a whole load gives.
+        """
+        base = self.current()
+        if base.ranker is None:
+            return Snapshot(projects, base.resources, None, base.version, self.coverage)
+        featurizer = base.ranker.featurizer.for_projects(
+            projects, project_vectors(self.encoders, projects)
+        )
+        words = WordStats.of_records(projects, [], base=base.ranker.explain.words)
+        ranker = Ranker(featurizer, self.fusion, words=words)
+        ranker.with_progress(progress).scores  # noqa: B018 -- score now, like `load`
+        return Snapshot(projects, base.resources, ranker, base.version, self.coverage)
+
     def check(self, project_ids: Iterable[str], resource_ids: Iterable[str]) -> list[str]:
         """How the scored snapshot differs from the given ids (the database's); empty when equal."""
         if self._snapshot is None:

@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -50,6 +51,13 @@ ResourcesOpt = Annotated[
 TopKOpt = Annotated[
     int, typer.Option("--top-k", "-k", min=1, max=1000, help="每个对象返回的数量 results per item")
 ]
+
+
+class Engine(StrEnum):
+    """Where `matcher rank` ranks: this process, or shards of projects on a Ray cluster."""
+
+    local = "local"
+    ray = "ray"
 
 
 ModelOpt = Annotated[
@@ -144,30 +152,63 @@ def rank(
         ),
     ] = True,
     model: ModelOpt = None,
+    engine: Annotated[
+        Engine,
+        typer.Option(help="local: 本进程 this process; ray: Ray 集群 shards of projects on Ray"),
+    ] = Engine.local,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="Ray 集群地址 host:port of a running cluster (default: start a local one)"
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Ray 工作进程数 Ray workers (local CPUs)")
+    ] = 2,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=100_000, help="每个分片的项目数 projects per Ray shard")
+    ] = 256,
 ) -> None:
     """为每个项目推荐资源方 — rank providers for every project."""
-    from .engine import open_catalogue
     from .ingest import read_projects, read_resources
+    from .rank_rows import RANK_HEADER
 
     types = _types(type_)
+    if engine is Engine.local and address is not None:
+        raise typer.BadParameter("--address goes with --engine ray", param_hint="--address")
 
     def action() -> int:
         ps, rs = read_projects(projects), read_resources(resources)
         with _progress() as progress:
             fusion = _fusion(model)
-            snapshot = open_catalogue(
-                ps, rs, fusion=fusion, progress=progress, coverage=coverage
-            ).current()
-            rows = [
-                (m.project_id, m.rank, m.resource_id, f"{m.score:.4f}", m.reasons)
-                for p in ps
-                for m in snapshot.resources_for(p.project_id, top_k, types)
-            ]
-        write_csv(out_path, ("project_id", "rank", "resource_id", "score", "reasons"), rows)
+            if engine is Engine.ray:
+                from .distributed import Cluster, rank_on_ray
+
+                cluster = Cluster(address, workers, quiet=not _verbose())
+                rows = rank_on_ray(
+                    ps, rs, fusion, cluster, top_k, types, coverage, batch_size, progress=progress
+                ).rows
+            else:
+                rows = _rank_here(ps, rs, fusion, top_k, types, coverage, progress)
+        write_csv(out_path, RANK_HEADER, rows)
         return len(rows)
 
     n = _run(action)
     console.print(f"已写入 wrote {n} rows → {out_path}")
+
+
+def _rank_here(ps, rs, fusion, top_k: int, types: tuple[str, ...], coverage: bool, progress):
+    """The single-process engine: one in-memory catalogue of every project."""
+    from .engine import open_catalogue
+    from .rank_rows import rank_rows
+
+    catalogue = open_catalogue(ps, rs, fusion=fusion, progress=progress, coverage=coverage)
+    return rank_rows(catalogue.current(), ps, top_k, types)
+
+
+def _verbose() -> bool:
+    """`matcher -v`: the library logs at INFO, and Ray's own lines are shown too."""
+    return logging.getLogger().getEffectiveLevel() <= logging.INFO
 
 
 @app.command("rank-projects")

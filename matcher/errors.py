@@ -46,3 +46,7 @@ class ModelError(MatcherError):
 
 class IndexMismatchError(ModelError):
     """A saved index belongs to another model, dimension, or id map."""
+
+
+class ClusterError(MatcherError):
+    """A Ray cluster could not be reached, or failed while ranking."""

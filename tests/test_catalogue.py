@@ -13,6 +13,7 @@ from matcher.features import PairFeaturizer
 from matcher.fusion import Fusion
 from matcher.plan import Event, plan_event
 from matcher.rank import Ranker
+from matcher.rank_rows import rank_rows
 
 
 class CountingEncoder:
@@ -135,6 +136,20 @@ def test_any_order_of_changes_ends_in_the_same_lists(
     reference = expected.load(fixture_projects, fixture_resources)
     for p in fixture_projects:
         assert snapshot.resources_for(p.project_id, 6) == reference.resources_for(p.project_id, 6)
+
+
+@pytest.mark.parametrize("shard", [1, 2, 3])
+def test_projects_scored_in_shards_get_the_rows_of_a_whole_load(
+    catalogue, encoder, fusion, fixture_projects, fixture_resources, shard
+):
+    providers_only = Catalogue({"hash": encoder}, fusion)
+    providers_only.load([], fixture_resources)
+    whole = catalogue.current()
+    for start in range(0, len(fixture_projects), shard):
+        part = fixture_projects[start : start + shard]
+        snapshot = providers_only.score_projects(part)
+        assert rank_rows(snapshot, part, 5) == rank_rows(whole, part, 5)
+    assert providers_only.current().projects == []  # left as it was
 
 
 def test_check_names_what_differs_from_the_database(catalogue):

@@ -123,7 +123,7 @@ def test_the_installed_script_starts_without_the_web_layer_or_the_models():
     import subprocess
     import sys
 
-    probe = "import sys, service.cli; print(sorted(m for m in ('fastapi', 'torch', 'sklearn') if m in sys.modules))"
+    probe = "import sys, service.cli; print(sorted(m for m in ('fastapi', 'torch', 'sklearn', 'ray') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

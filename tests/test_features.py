@@ -35,3 +35,18 @@ def test_need_text_is_the_clauses_that_ask():
     text = "团队来自高校。已完成动物实验。下一步需要GMP中试放大，寻求CDMO合作。"
     assert prose.need_text(text) == "下一步需要gmp中试放大，寻求cdmo合作"
     assert prose.need_text("一款骨科植入物。") == "一款骨科植入物。"
+
+
+def test_dense_similarities_are_the_same_bits_in_any_block_and_thread_count():
+    from threadpoolctl import threadpool_limits
+
+    from matcher.features import _similarities
+
+    rng = np.random.default_rng(0)
+    projects = rng.standard_normal((256, 384)).astype(np.float32)
+    resources = rng.standard_normal((700, 384)).astype(np.float32)
+    whole = _similarities(projects, resources)
+    with threadpool_limits(1):
+        assert np.array_equal(_similarities(projects, resources), whole)
+        parts = [_similarities(projects[i : i + 7], resources) for i in range(0, 256, 7)]
+    assert np.array_equal(np.concatenate(parts), whole)

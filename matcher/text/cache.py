@@ -3,6 +3,11 @@
 One SQLite file per model under ``cache_dir``; rows are keyed by sha256 of the prompt kind and
 the exact text, values are float32 bytes. SQLite commits atomically; an unreadable or corrupt
 file is moved aside and the cache starts empty rather than failing the caller.
+
+Several processes may share the file (the Ray workers, the service, other runs). The first vector
+stored for a text wins and every process reads that one back, so all of them rank with identical
+vectors even where an encoder's output depends on what else was in its batch. A file that stays
+locked by another writer is not damage: that call goes without the cache and the file is kept.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from matcher.text.encoders import Encoder
 logger = logging.getLogger(__name__)
 
 _SQL_CHUNK = 500  # stay well under SQLite's bound-parameter limit
+_BUSY = re.compile(r"locked|busy", re.IGNORECASE)
 
 
 def text_key(kind: str, text: str) -> bytes:
@@ -33,15 +39,15 @@ def text_key(kind: str, text: str) -> bytes:
 class _Store:
     """Key → vector rows for one model in one SQLite file."""
 
-    def __init__(self, path: Path, model_id: str, dim: int) -> None:
-        self.path, self.model_id, self.dim = path, model_id, dim
+    def __init__(self, path: Path, model_id: str, dim: int, timeout: float = 30.0) -> None:
+        self.path, self.model_id, self.dim, self.timeout = path, model_id, dim, timeout
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
 
     def _open(self) -> sqlite3.Connection:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=self.timeout)
             try:
                 conn.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT)")
                 conn.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vec BLOB)")
@@ -56,6 +62,15 @@ class _Store:
                 raise sqlite3.DatabaseError(f"cache file belongs to model {stored!r}")
             self._conn = conn
         return self._conn
+
+    def _failed(self, error: sqlite3.DatabaseError) -> None:
+        """Another process holding the lock is not damage; anything else moves the file aside."""
+        if isinstance(error, sqlite3.OperationalError) and _BUSY.search(str(error)):
+            logger.warning(
+                "embedding cache %s busy (%s); going without it this time", self.path, error
+            )
+        else:
+            self._reset(error)
 
     def _reset(self, error: Exception) -> None:
         """Move an unusable file aside so the next call starts a fresh one."""
@@ -84,20 +99,25 @@ class _Store:
                         if isinstance(blob, bytes) and len(blob) == 4 * self.dim:
                             found[key] = np.frombuffer(blob, dtype=np.float32)
             except sqlite3.DatabaseError as error:
-                self._reset(error)
+                self._failed(error)
                 return {}
         return found
 
     def put(self, items: Iterable[tuple[bytes, np.ndarray]]) -> None:
-        """Store rows in one transaction; a failure is logged, never raised."""
+        """Store rows in one transaction, keeping a well-sized row already there (first writer
+        wins); a failure is logged, never raised."""
         rows = [(key, np.ascontiguousarray(vec, dtype=np.float32).tobytes()) for key, vec in items]
         with self._lock:
             try:
                 conn = self._open()
                 with conn:
-                    conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+                    conn.executemany(
+                        "INSERT INTO vectors VALUES (?, ?) ON CONFLICT(key) DO UPDATE "
+                        "SET vec = excluded.vec WHERE length(vectors.vec) != ?",
+                        [(key, blob, 4 * self.dim) for key, blob in rows],
+                    )
             except sqlite3.DatabaseError as error:
-                self._reset(error)
+                self._failed(error)
 
     def close(self) -> None:
         with self._lock:
@@ -141,6 +161,7 @@ class CachedEncoder:
             fresh = np.asarray(fn(list(missing.values())), dtype=np.float32)
             new = dict(zip(missing, fresh, strict=True))
             self._store.put(new.items())
+            new.update(self._store.get(list(new)))  # another process's vector, if it came first
             found.update(new)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, key in enumerate(keys):

@@ -122,3 +122,74 @@ def test_wrong_size_row_is_re_encoded(tmp_path: Path) -> None:
     vector = CachedEncoder(fake, tmp_path).encode_passages(["心脏支架"])
     assert fake.encoded == [("passage", "心脏支架")]
     assert np.isclose(np.linalg.norm(vector), 1.0)
+
+
+class RacingEncoder(CountingEncoder):
+    """While it encodes, another process stores the same texts, encoded slightly differently
+    (an encoder whose output depends on what else was in its batch)."""
+
+    def __init__(self, rival: CachedEncoder) -> None:
+        super().__init__()
+        self.rival = rival
+        self.rivals: list[np.ndarray] = []
+
+    def _vectors(self, texts: Sequence[str], kind: str) -> np.ndarray:
+        self.rivals.append(self.rival.encode_passages(list(texts)))
+        return super()._vectors(texts, kind) + np.float32(1e-3)
+
+
+def test_the_first_stored_vector_wins_for_every_process(tmp_path: Path) -> None:
+    racing = RacingEncoder(CachedEncoder(CountingEncoder(), tmp_path))
+    ours = CachedEncoder(racing, tmp_path).encode_passages(["心脏支架"])
+    (theirs,) = racing.rivals
+    assert np.array_equal(ours, theirs)  # both processes rank with the same vector
+
+
+def test_a_file_locked_by_another_writer_is_kept_not_moved_aside(tmp_path: Path) -> None:
+    cached = CachedEncoder(CountingEncoder(), tmp_path)
+    expected = cached.encode_passages(["心脏支架"])
+    cached.close()
+    cached._store.timeout = 0.1
+    holder = sqlite3.connect(cache_file(tmp_path))
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        assert cached.encode_passages(["AI 影像"]).shape == (1, 8)  # encoded without the cache
+    finally:
+        holder.rollback()
+        holder.close()
+    assert list(tmp_path.iterdir()) == [cache_file(tmp_path)]
+    fake = CountingEncoder()
+    assert np.array_equal(CachedEncoder(fake, tmp_path).encode_passages(["心脏支架"]), expected)
+    assert fake.encoded == []
+
+
+WRITER = """
+import sys
+from pathlib import Path
+import numpy as np
+from matcher.text.cache import _Store
+store, tag = _Store(Path(sys.argv[1]), "fake@1", 8), int(sys.argv[2])
+for i in range(150):
+    vec = np.full(8, tag, np.float32)
+    store.put([(f"own-{tag}-{i}".encode(), vec), (f"both-{i}".encode(), vec)])
+"""
+
+
+def test_two_processes_writing_at_once_keep_every_row(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "fake_1.sqlite"
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(tag)]) for tag in (1, 2)
+    ]
+    assert [w.wait(timeout=60) for w in writers] == [0, 0]
+    with sqlite3.connect(path) as conn:
+        rows = dict(conn.execute("SELECT key, vec FROM vectors").fetchall())
+    conn.close()
+    assert len(rows) == 3 * 150 and list(tmp_path.iterdir()) == [path]
+    for i in range(150):  # each shared row is one writer's whole vector
+        assert np.frombuffer(rows[f"both-{i}".encode()], np.float32).tolist() in (
+            [1.0] * 8,
+            [2.0] * 8,
+        )
