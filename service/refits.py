@@ -7,9 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,13 +16,14 @@ from matcher import learning
 from matcher.catalogue import Snapshot
 from matcher.datasets import Source
 from matcher.engine import all_features
-from matcher.errors import MatcherError, UsageError
+from matcher.errors import UsageError
 from matcher.fusion import Fusion
 from matcher.selection import Labelled
 
-from . import crud, labels, versions
+from . import labels, versions
 from .db import JobRow
 from .errors import ServiceError
+from .jobs import BackgroundJobs
 from .matching import Matching
 
 log = logging.getLogger(__name__)
@@ -53,8 +52,10 @@ def event_data(snapshot: Snapshot, combined: labels.Combined) -> Labelled:
     return Labelled(source, ranker.featurizer, all_features(ranker.featurizer), grades)
 
 
-class RefitJobs:
+class RefitJobs(BackgroundJobs):
     """Runs one refit at a time off the request path."""
+
+    name = "refit"
 
     def __init__(
         self,
@@ -63,15 +64,13 @@ class RefitJobs:
         data_dir: Path,
         on_finish: Callable[[str], None] | None = None,
     ) -> None:
+        super().__init__(sessions, workers=1, on_finish=on_finish)
         self.matching = matching
-        self.sessions = sessions
         self.data_dir = Path(data_dir)
-        self.on_finish = on_finish
         # rows → fusion instead of the recipe search (tests); see `learning.refit`
         self.fit: Callable[[np.ndarray], Fusion] | None = None
         self._base: list[Labelled] | None = None
         self._base_lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="refit")
 
     def check(self, session: Session) -> None:
         """NotEnoughGraded unless enough of the catalogue's projects have a grade."""
@@ -87,7 +86,7 @@ class RefitJobs:
         row = JobRow(kind="refit", event_id=None, params={}, message="排队中")
         session.add(row)
         session.commit()
-        self._pool.submit(self._run, row.id)
+        self.submit(row.id)
         return row
 
     def base(self) -> Sequence[Labelled]:
@@ -97,35 +96,25 @@ class RefitJobs:
                 self._base = learning.base_data(self.matching.catalogue.encoders)
             return self._base
 
-    def _progress(self, job_id: int, progress: float, message: str, **values: Any) -> None:
-        with self.sessions() as session:
-            crud.update_job(session, job_id, progress=progress, message=message, **values)
-
     def _run(self, job_id: int) -> None:
-        try:
-            self._progress(job_id, 0.05, "正在汇总评分", status="running")
-            with self.sessions() as session:
-                combined = labels.combined(session)
-            snapshot = self.matching.catalogue.current()
-            champion = self.matching.catalogue.fusion
-            if not isinstance(champion, Fusion):
-                raise UsageError("当前模型不能重新训练 the active model cannot be refitted")
-            self._progress(job_id, 0.15, "正在计算全部配对的特征")
-            event = event_data(snapshot, combined)
-            self._progress(job_id, 0.3, "正在载入基础训练数据")
-            base = self.base()
-            self._progress(job_id, 0.4, "正在训练新模型并在留出项目上与当前模型比较")
-            result = learning.refit(champion, base, event, fit=self.fit)
-            self._progress(job_id, 0.9, "正在保存模型版本")
-            message = self._save(result, combined, event)
-            self._progress(job_id, 1.0, message, status="done")
-            if self.on_finish:
-                self.on_finish("done")
-        except (MatcherError, ValueError) as exc:
-            self._fail(job_id, str(exc))
-        except Exception as exc:
-            log.exception("refit job %s failed", job_id)
-            self._fail(job_id, f"内部错误 internal error: {type(exc).__name__}")
+        self._guarded(job_id, lambda: (self._refit(job_id), {}))
+
+    def _refit(self, job_id: int) -> str:
+        self._progress(job_id, 0.05, "正在汇总评分", status="running")
+        with self.sessions() as session:
+            combined = labels.combined(session)
+        snapshot = self.matching.catalogue.current()
+        champion = self.matching.catalogue.fusion
+        if not isinstance(champion, Fusion):
+            raise UsageError("当前模型不能重新训练 the active model cannot be refitted")
+        self._progress(job_id, 0.15, "正在计算全部配对的特征")
+        event = event_data(snapshot, combined)
+        self._progress(job_id, 0.3, "正在载入基础训练数据")
+        base = self.base()
+        self._progress(job_id, 0.4, "正在训练新模型并在留出项目上与当前模型比较")
+        result = learning.refit(champion, base, event, fit=self.fit)
+        self._progress(job_id, 0.9, "正在保存模型版本")
+        return self._save(result, combined, event)
 
     def _save(self, result: learning.Refit, combined: labels.Combined, event: Labelled) -> str:
         """Store the challenger as a version; activate it if it won. Returns the job's message."""
@@ -144,11 +133,3 @@ class RefitJobs:
                 versions.activate(session, self.matching, row.id)
                 return f"新模型（版本 {row.id}）在留出项目上胜出，已启用"
         return f"新模型（版本 {row.id}）未胜过当前模型，已保存但未启用"
-
-    def _fail(self, job_id: int, message: str) -> None:
-        self._progress(job_id, 1.0, message[:2000], status="failed")
-        if self.on_finish:
-            self.on_finish("failed")
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
