@@ -15,6 +15,7 @@ from matcher.plan import Event, MatchScores
 from matcher.schema import NEED, RESOURCE_TYPE, TRACK
 
 from .. import crud, planning
+from ..db import PlanRow
 from ..deps import MatchingDep, SessionDep
 from . import charts
 from .render import page
@@ -143,6 +144,15 @@ def _groups(keys: list[str], labels: dict[str, str]) -> list[tuple[str, int]]:
     return out
 
 
+def shown_plan(plans: list[PlanRow], wanted: int | None) -> PlanRow | None:
+    """The plan the dashboard shows: the one asked for, else the published one, else the newest."""
+    by_id = {p.id: p for p in plans}
+    if wanted in by_id:
+        return by_id[wanted]
+    published = [p for p in plans if p.status == "published"]
+    return (published or plans)[-1] if plans else None
+
+
 @router.get("/dashboard")
 def dashboard(
     request: Request,
@@ -150,13 +160,14 @@ def dashboard(
     session: SessionDep,
     matching: MatchingDep,
     event: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    plan_id: Annotated[int | None, Query(alias="plan", ge=1, le=2**31 - 1)] = None,
 ) -> Response:
     snapshot = matching.catalogue.current()
     scores = match_scores(snapshot)
     events = crud.list_events(session)
     chosen = next((e for e in events if e.id == event), events[-1] if events else None)
     plans = crud.list_plans(session, chosen.id) if chosen else []
-    plan_row = plans[-1] if plans else None
+    plan_row = shown_plan(plans, plan_id)
     plan = plan_row.body if plan_row else None
     spec = planning.event_of(chosen) if chosen else None
     plan_key = plan_row.id if plan_row else 0
@@ -179,6 +190,7 @@ def dashboard(
         events=events,
         event=chosen,
         plan=plan_row,
+        plans=plans,
         coverage=coverage(scores, plan),
         utilisation=utilisation(plan),
         histogram=histogram,

@@ -179,9 +179,15 @@ def test_forms_without_the_sessions_csrf_token_are_refused(organiser, api):
 
 def test_the_dashboard_shows_coverage_capacity_use_and_plots(organiser, api):
     event_id = _event(api, "看板测试")
-    _plan(api, event_id)
+    published = _plan(api, event_id)
+    api.post(f"/api/plans/{published}/publish")
+    newer = _plan(api, event_id)
     page = organiser
     page.goto(f"/dashboard?event={event_id}")
+    choice = page.locator("#plan-choice")
+    assert choice.input_value() == str(published)  # the published plan by default, not the newest
+    choice.select_option(str(newer))
+    page.wait_for_url(f"**/dashboard?event={event_id}&plan={newer}")
     assert page.locator("#coverage td[title]").count() >= 3
     assert page.locator("#utilisation .bar").count() >= 1
     assert page.locator("#scores svg").count() == 1 and page.locator("#heatmap svg").count() == 1
