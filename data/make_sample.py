@@ -45,76 +45,23 @@ from sample_catalogue import (
     Provider,
 )
 
+from matcher.ingest import PROJECT_COLUMNS, RESOURCE_COLUMNS
+from matcher.schema import NEED, REGION, RESOURCE_TYPE, STAGE, TRACK
+
 SEED = 2025
 NOISE_RATE = 0.05  # share of judged (grade >= 1) pairs an expert would grade one step apart
 NOISE_ZERO_RATE = 0.002  # share of plausible zero pairs an expert would still call partly useful
 
-TRACK_LABEL = {
-    "device": "医疗器械与智能制造",
-    "drug": "创新医药与生物制品",
-    "ai": "AI医疗与健康管理",
-    "tcm": "中医药传承创新",
-}
-STAGE_LABEL = {
-    "concept": "概念/机理验证",
-    "prototype": "原型/概念验证",
-    "preclinical": "临床前",
-    "clinical": "临床试验",
-    "registration": "注册申报",
-    "market": "上市/产业化",
-}
-NEED_LABEL = {
-    "funding": "融资",
-    "clinical": "临床资源/临床试验",
-    "registration": "注册申报",
-    "manufacturing": "生产制造/中试",
-    "space": "场地/孵化空间",
-    "ip": "知识产权",
-    "rnd": "研发/技术平台",
-    "market": "市场渠道",
-    "talent": "人才",
-    "policy": "政策申报",
-}
-TYPE_LABEL = {
-    "bank": "银行",
-    "investor": "投资机构",
-    "pharma": "药企",
-    "device_maker": "器械企业",
-    "park": "产业园/孵化器",
-    "hospital": "医院",
-    "university": "高校/科研院所",
-    "cro": "CRO",
-    "cdmo": "CDMO/CMO",
-    "ip_service": "知识产权服务",
-    "regulatory": "注册法规咨询",
-    "government": "政府/政策基金",
-    "exchange": "股权交易市场",
-}
-REGION_LABEL = {"beijing": "北京", "tianjin": "天津", "hebei": "河北", "other": "其他"}
-
-PROJECT_HEADERS = ["项目编号", "项目名称", "项目简介", "赛道", "阶段", "需求", "地区", "申报单位"]
-RESOURCE_HEADERS = [
-    "资源方编号",
-    "名称",
-    "类型",
-    "简介",
-    "可提供资源",
-    "服务赛道",
-    "服务阶段",
-    "地区",
-    "接洽名额",
-]
-RESOURCE_KEYS = [
-    "resource_id",
-    "name",
-    "type",
-    "description",
-    "offers",
-    "tracks",
-    "stages",
-    "region",
-    "capacity",
-]
+# The Chinese labels and headers of the sheets are the library's (one home: matcher.schema for
+# vocabularies, matcher.ingest for columns), so the sample is always in the format it reads.
+TRACK_LABEL = dict(TRACK.labels)
+STAGE_LABEL = dict(STAGE.labels)
+NEED_LABEL = dict(NEED.labels)
+TYPE_LABEL = dict(RESOURCE_TYPE.labels)
+REGION_LABEL = dict(REGION.labels)
+PROJECT_HEADERS = [spellings[1] for spellings in PROJECT_COLUMNS.values()]
+RESOURCE_HEADERS = [spellings[1] for spellings in RESOURCE_COLUMNS.values()]
+RESOURCE_KEYS = list(RESOURCE_COLUMNS)
 # Fixed timestamps keep the .xlsx byte-identical between runs.
 XLSX_TIME = (2025, 1, 1, 0, 0, 0)
 
