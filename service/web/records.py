@@ -179,7 +179,7 @@ def show_project(
             "types": list(types),
             "try_text": try_text,
             "tried": tried,
-            "counterparts": _providers(session, [m["id"] for m in [*matches, *tried]]),
+            "counterparts": _providers(matching, [m["id"] for m in [*matches, *tried]]),
         },
     )
 
@@ -189,10 +189,15 @@ def _try(matching: Matching, text: str, types: Sequence[str], k: int = 5) -> lis
     return matching.query([text.strip()], [k], [tuple(types)])[0]
 
 
-def _providers(session: Session, ids: Sequence[str]) -> dict[str, Resource]:
-    """The providers behind a list of matches, for their detail cards."""
-    found = {rid: crud.get_resource(session, rid) for rid in dict.fromkeys(ids)}
-    return {rid: r for rid, r in found.items() if r is not None}
+def _providers(matching: Matching, ids: Sequence[str]) -> dict[str, Resource]:
+    """The providers behind a list of matches, for their detail cards (from the snapshot the
+    matches came from, not the database)."""
+    snapshot = matching.catalogue.current()
+    return {
+        rid: snapshot.resources[snapshot.resource_col[rid]]
+        for rid in ids
+        if rid in snapshot.resource_col
+    }
 
 
 def show_resource(
