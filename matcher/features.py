@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from . import prose, signals
 from .schema import Project, Resource
 from .text.encoders import Encoder
+from .text.fold import Organisations
 from .text.lexical import BM25Scorer, CharNgramScorer
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ class PairFeaturizer:
             progress("编码 encoding", 2, 2)
         self.resource_profiles = signals.resource_profiles(self.resources)
         self.region_weight = signals.region_weights([r.type for r in self.resources])
+        self.organisations = Organisations([r.name for r in self.resources])
 
     def _set_projects(self, projects: list[Project]) -> None:
         self.projects = projects
@@ -135,7 +137,7 @@ class PairFeaturizer:
                     _similarities(self.project_vectors[key][index], self.resource_vectors[name])
                 )
             )
-        own = signals.own_institution([self.projects[i] for i in index], self.resources)
+        own = signals.own_institution([self.projects[i] for i in index], self.organisations)
         structured = signals.structured_features(
             self.project_profiles.take(index), self.resource_profiles, own, self.region_weight
         )

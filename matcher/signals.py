@@ -28,7 +28,7 @@ from .schema import (
     Project,
     Resource,
 )
-from .text.fold import same_organisation
+from .text.fold import Organisations
 
 NEED_BIT = {key: 1 << i for i, key in enumerate(NEED.keys)}
 TRACK_BIT = {key: 1 << i for i, key in enumerate(TRACK.keys)}
@@ -176,17 +176,12 @@ def _region_index(region: str) -> int:
     return REGION.keys.index(region) if region in REGION.keys else -1
 
 
-def own_institution(projects: Sequence[Project], resources: Sequence[Resource]) -> np.ndarray:
+def own_institution(projects: Sequence[Project], resources: Organisations) -> np.ndarray:
     """(n_projects, n_resources) bool: the provider is the project's own institution."""
-    out = np.zeros((len(projects), len(resources)), dtype=bool)
-    by_institution: dict[str, list[int]] = {}
+    out = np.zeros((len(projects), len(resources.keys)), dtype=bool)
     for i, p in enumerate(projects):
         if p.institution:
-            by_institution.setdefault(p.institution, []).append(i)
-    for institution, rows in by_institution.items():
-        hits = [j for j, r in enumerate(resources) if same_organisation(institution, r.name)]
-        if hits:
-            out[np.ix_(rows, hits)] = True
+            out[i, list(resources.same_as(p.institution))] = True
     return out
 
 

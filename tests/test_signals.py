@@ -6,6 +6,7 @@ import pytest
 from matcher import signals
 from matcher.ingest import read_projects, read_resources
 from matcher.schema import Project, Resource
+from matcher.text.fold import Organisations, same_organisation
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -48,7 +49,7 @@ def test_fixture_pairs():
     projects = read_projects(FIXTURES / "projects.csv")
     resources = read_resources(FIXTURES / "resources.csv")
     p, r = signals.project_profiles(projects), signals.resource_profiles(resources)
-    own = signals.own_institution(projects, resources)
+    own = signals.own_institution(projects, Organisations([x.name for x in resources]))
     f = signals.structured_features(p, r, own, signals.region_weights([x.type for x in resources]))
     excluded = signals.excluded(p, r)
     col = [x.resource_id for x in resources].index
@@ -91,3 +92,26 @@ def test_stage_distance_counts_steps_to_nearest_served_stage():
         [Resource("R", "n", "cro", stages=("clinical",)), Resource("S", "n", "bank")]
     )
     assert signals._stage_distance(p.stages, r.stages).tolist() == [[3, 0], [2, 0]]
+
+
+def test_organisation_index_answers_what_the_pairwise_rule_answers():
+    """The index behind the own-institution flag agrees with `same_organisation` on every pair:
+    names inside others, around others, equal after folding, too short, and unrelated."""
+    names = [
+        "京北医科大学",
+        "京北医科大学附属仁和医院",
+        "京北医科大学 附属仁和医院（西院）",
+        "ＡＢＣ生物",
+        "abc生物科技有限公司",
+        "仁和医院",
+        "医",
+        "",
+        "南江大学",
+        "南江大学技术转移中心",
+        "大学",
+        "海川资本",
+    ]
+    index = Organisations(names)
+    for asked in [*names, "京北医科", "附属仁和", "abc", "ABC生物科技", "x", "南江"]:
+        expected = tuple(j for j, n in enumerate(names) if same_organisation(asked, n))
+        assert index.same_as(asked) == expected, asked
