@@ -31,7 +31,7 @@ from .features import PairFeaturizer, Progress, project_vectors
 from .fusion import MAX_GRADE
 from .plan.inputs import MatchScores
 from .prose import project_from_text
-from .rank import Fusion, Match, Ranker, veto
+from .rank import DEFAULT_CANDIDATES, Fusion, Match, Ranker, score_block, veto
 from .reasons import WordStats
 from .schema import NEED, Project, Resource
 from .text.encoders import Encoder
@@ -103,13 +103,16 @@ class Catalogue:
         fusion: Fusion,
         query_encoders: Mapping[str, Encoder] | None = None,
         coverage: bool = DEFAULT_COVERAGE,
+        candidates: int = DEFAULT_CANDIDATES,
     ) -> None:
         """`encoders` embed records (put the on-disk cache in front); `query_encoders` embed
-        free text (default: the same), so callers can keep visitors' text out of the cache."""
+        free text (default: the same), so callers can keep visitors' text out of the cache.
+        `candidates`: providers per project a fusion of trees scores (`rank.score_block`)."""
         self.encoders = dict(encoders)
         self.query_encoders = dict(query_encoders or encoders)
         self.fusion = fusion
         self.coverage = coverage
+        self.candidates = candidates
         self._write_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         # one thread per extra query encoder: on 2 cores, e5 (torch) and USE (numpy) overlap
@@ -183,7 +186,7 @@ class Catalogue:
             projects, project_vectors(self.encoders, projects)
         )
         words = WordStats.of_records(projects, [], base=base.ranker.explain.words)
-        ranker = Ranker(featurizer, self.fusion, words=words)
+        ranker = Ranker(featurizer, self.fusion, words=words, candidates=self.candidates)
         ranker.with_progress(progress).scores  # noqa: B018 -- score now, like `load`
         return Snapshot(projects, base.resources, ranker, base.version, self.coverage)
 
@@ -279,7 +282,12 @@ class Catalogue:
         if not resources:
             return self._swap(projects, resources, None)
         featurizer = PairFeaturizer(projects, resources, self.encoders, progress)
-        ranker = Ranker(featurizer, self.fusion, words=WordStats.of_records(projects, resources))
+        ranker = Ranker(
+            featurizer,
+            self.fusion,
+            words=WordStats.of_records(projects, resources),
+            candidates=self.candidates,
+        )
         ranker.with_progress(progress).scores  # noqa: B018 -- score now, in the writer
         return self._swap(projects, resources, ranker)
 
@@ -291,7 +299,10 @@ class Catalogue:
         shape = (len(projects), len(f.resources))
         if projects:
             excluded = f.excluded(slice(None))
-            scores = veto(self.fusion.predict(f.block(slice(None)), base.resource_ids), excluded)
+            predicted = score_block(
+                self.fusion, f.columns(slice(None)), base.resource_ids, self.candidates
+            )
+            scores = veto(predicted, excluded)
         else:
             excluded, scores = np.zeros(shape, bool), np.zeros(shape, np.float32)
         stats = base.explain.words

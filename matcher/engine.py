@@ -49,7 +49,10 @@ def open_catalogue(
     """An in-memory catalogue of these records, scored: what the command line ranks with."""
     settings = settings or Settings.from_env()
     catalogue = Catalogue(
-        encoders or load_encoders(settings), fusion or load_fusion(settings), coverage=coverage
+        encoders or load_encoders(settings),
+        fusion or load_fusion(settings),
+        coverage=coverage,
+        candidates=settings.candidates,
     )
     catalogue.load(projects, resources, progress)
     return catalogue
@@ -61,6 +64,6 @@ def all_features(featurizer: PairFeaturizer, progress: Progress | None = None) -
         (len(featurizer.projects), len(featurizer.resources), len(featurizer.names)),
         dtype=np.float32,
     )
-    for rows, block in featurizer.blocks(progress=progress):
-        out[rows] = block
+    for rows, columns in featurizer.blocks(progress=progress):
+        out[rows] = np.stack(columns, axis=-1)
     return out

@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import prose, signals
+from .fusion import MIN_STD
 from .schema import Project, Resource
 from .text.encoders import Encoder
 from .text.fold import Organisations
@@ -123,6 +124,10 @@ class PairFeaturizer:
 
     def block(self, rows: np.ndarray | slice) -> np.ndarray:
         """Features for the projects at `rows`: float32 (n_rows, n_resources, n_features)."""
+        return np.stack(self.columns(rows), axis=-1)
+
+    def columns(self, rows: np.ndarray | slice) -> list[np.ndarray]:
+        """`block` as one float32 (n_rows, n_resources) array per feature, in `names` order."""
         index = np.arange(len(self.projects))[rows]
         columns: list[np.ndarray] = []
         columns.append(_zscore(self.bm25.score([self.projects[i].text for i in index])))
@@ -142,7 +147,7 @@ class PairFeaturizer:
             self.project_profiles.take(index), self.resource_profiles, own, self.region_weight
         )
         columns.extend(structured[name] for name in signals.STRUCTURED_FEATURES)
-        return np.stack(columns, axis=-1).astype(np.float32, copy=False)
+        return columns
 
     def excluded(self, rows: np.ndarray | slice | list[int]) -> np.ndarray:
         """(n_rows, n_resources) bool: the provider's explicit rules rule the project out."""
@@ -178,11 +183,11 @@ class PairFeaturizer:
         return self.tfidf.vectorizer_.transform(texts)
 
     def blocks(self, size: int = 256, progress: Progress | None = None):
-        """(row indices, features) for consecutive blocks of projects."""
+        """(row indices, `columns`) for consecutive blocks of projects."""
         total = len(self.projects)
         for start in range(0, total, size):
             rows = np.arange(start, min(start + size, total))
-            yield rows, self.block(rows)
+            yield rows, self.columns(rows)
             if progress:
                 progress("打分 scoring", int(rows[-1]) + 1, total)
 
@@ -197,4 +202,6 @@ def _zscore(scores: np.ndarray) -> np.ndarray:
     """Per-project standardisation: raw scales differ by query length and encoder."""
     mean = scores.mean(axis=1, keepdims=True)
     std = scores.std(axis=1, keepdims=True)
-    return np.where(std > 1e-9, (scores - mean) / np.maximum(std, 1e-9), 0.0).astype(np.float32)
+    return np.where(std > MIN_STD, (scores - mean) / np.maximum(std, MIN_STD), 0.0).astype(
+        np.float32
+    )

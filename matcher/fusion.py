@@ -49,11 +49,39 @@ def signed(features: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
     return features * np.array([direction(n) for n in names], dtype=np.float32)
 
 
+# Below this spread a feature is constant for the project: float32 rounding alone leaves ~1e-7
+# (121 equal values of 0.6 have a float32 std of 3.6e-7), and dividing by it turned rounding
+# noise into scores. Real spreads are far larger: one provider in 100,000 differing by 0.1
+# already gives 3e-4.
+MIN_STD = 1e-5
+
+
 def zscores(features: np.ndarray) -> np.ndarray:
     """Each feature standardised per project (axis 1: the providers of one project)."""
     mean = features.mean(axis=1, keepdims=True)
     std = features.std(axis=1, keepdims=True)
-    return np.where(std > 1e-9, (features - mean) / np.maximum(std, 1e-9), 0.0).astype(np.float32)
+    return np.where(std > MIN_STD, (features - mean) / np.maximum(std, MIN_STD), 0.0).astype(
+        np.float32
+    )
+
+
+def _add_standardised(total: np.ndarray, column: np.ndarray, weight: float) -> None:
+    """total += weight × the column standardised per project (as `zscores`, in place)."""
+    if column.ndim == 2 and column.shape[0] > 1 and column.strides[0] == 0:
+        total += _standardised_rows(column[:1].astype(np.float32), weight)  # a provider type
+        return
+    total += _standardised_rows(column, weight)
+
+
+def _standardised_rows(column: np.ndarray, weight: float) -> np.ndarray:
+    """weight × each row of a (rows, providers) column minus its mean, over its std."""
+    x = np.ascontiguousarray(column, dtype=np.float32)
+    mean = x.mean(axis=1, keepdims=True)
+    std = x.std(axis=1, keepdims=True)
+    scale = np.where(std > MIN_STD, weight / np.maximum(std, MIN_STD), 0.0).astype(np.float32)
+    out = x * scale
+    out -= mean * scale
+    return out
 
 
 def gains(grades: np.ndarray, exponential: bool = True) -> np.ndarray:
@@ -86,15 +114,35 @@ class Fusion:
 
     def raw(self, features: np.ndarray) -> np.ndarray:
         """Uncalibrated scores (n_projects, n_resources); the order a project's list follows."""
-        x = self._design(features)
+        return self.raw_columns([features[..., k] for k in range(features.shape[-1])])
+
+    def raw_columns(self, columns: Sequence[np.ndarray]) -> np.ndarray:
+        """`raw` from one (n_projects, n_resources) array per feature name, in `names` order.
+
+        The linear model and the z-sum add the standardised columns one at a time, never
+        building the (projects × providers × features) block: on big catalogues that block and
+        its standardised copy cost more than everything else.
+        """
+        if self.kind == "gbdt":
+            if not hasattr(self, "estimator_"):
+                raise ModelError("the gbdt fusion is not fitted")
+            x = signed(np.stack(columns, axis=-1), self.names)
+            out = self.estimator_.predict(x.reshape(-1, x.shape[-1]))
+            return np.asarray(out, dtype=np.float32).reshape(x.shape[:-1])
+        weights = self._weights() * np.array([direction(n) for n in self.names], np.float32)
+        total = np.zeros(columns[0].shape, dtype=np.float32)
+        for column, weight in zip(columns, weights, strict=True):
+            if weight:
+                _add_standardised(total, column, float(weight))
+        return total
+
+    def _weights(self) -> np.ndarray:
+        """The weight of each standardised feature in the linear model or the z-sum."""
         if self.kind == "zsum":
-            evidence = np.array([not is_prior(n) for n in self.names])
-            return x[..., evidence].sum(axis=-1).astype(np.float32)
-        if not hasattr(self, "coef_" if self.kind == "linear" else "estimator_"):
+            return np.array([0.0 if is_prior(n) else 1.0 for n in self.names], np.float32)
+        if not hasattr(self, "coef_"):
             raise ModelError(f"the {self.kind} fusion is not fitted")
-        flat = x.reshape(-1, x.shape[-1])
-        out = flat @ self.coef_ if self.kind == "linear" else self.estimator_.predict(flat)
-        return np.asarray(out, dtype=np.float32).reshape(features.shape[:-1])
+        return np.asarray(self.coef_, dtype=np.float32)
 
     def fit(self, features: np.ndarray, grades: np.ndarray) -> Fusion:
         """`features` (n_projects, n_resources, n_features), `grades` (n_projects, n_resources)."""
@@ -140,7 +188,36 @@ class Fusion:
         With `resource_ids` (the providers along the last axis of the scores), the provider
         offsets learned from an organiser's grades are added, clipped to the scale.
         """
-        raw = self.raw(features)
+        return self._calibrated(self.raw(features), resource_ids)
+
+    def predict_columns(
+        self,
+        columns: Sequence[np.ndarray],
+        resource_ids: Sequence[str] | None = None,
+        columns_of: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """`predict` from one (n_projects, n_resources) array per feature (see `raw_columns`).
+
+        `columns_of` (n_projects, n_cells) says which of the `resource_ids` each cell holds when
+        every project brings its own candidates (a second stage); only trees may be given those,
+        as the linear model and the z-sum standardise over all of a project's providers.
+        """
+        if columns_of is not None and self.standardises:
+            raise ValueError(f"a {self.kind} fusion scores whole rows, not candidates")
+        return self._calibrated(self.raw_columns(columns), resource_ids, columns_of)
+
+    @property
+    def standardises(self) -> bool:
+        """True for the linear model and the z-sum: they standardise each feature over all of a
+        project's providers, so a row is scored whole and a first stage would be the model."""
+        return self.kind in ("zsum", "linear")
+
+    def _calibrated(
+        self,
+        raw: np.ndarray,
+        resource_ids: Sequence[str] | None,
+        columns_of: np.ndarray | None = None,
+    ) -> np.ndarray:
         if not hasattr(self, "calibration_"):  # only a z-sum gets here unfitted
             width = np.sqrt(max(sum(not is_prior(n) for n in self.names), 1))
             return (MAX_GRADE / (1.0 + np.exp(-raw / width))).astype(np.float32)
@@ -149,6 +226,8 @@ class Fusion:
         scores = calibrated + tie_break
         if resource_ids is not None and self.provider_offsets:
             offsets = np.array([self.provider_offsets.get(r, 0.0) for r in resource_ids])
+            if columns_of is not None:
+                offsets = offsets[columns_of]
             scores = np.clip(scores + offsets, 0.0, MAX_GRADE + 1e-3)
         return np.asarray(scores, dtype=np.float32)
 

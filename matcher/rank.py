@@ -10,9 +10,11 @@ from typing import Protocol
 
 import numpy as np
 
+from . import fusion as fusions
 from .features import PairFeaturizer, Progress
 from .reasons import Explainer, WordStats
 from .schema import Project, Resource
+from .settings import DEFAULT_CANDIDATES
 from .signals import NEED_BIT
 
 log = logging.getLogger(__name__)
@@ -28,13 +30,62 @@ class Fusion(Protocol):
         self, features: np.ndarray, resource_ids: Sequence[str] | None = None
     ) -> np.ndarray: ...
 
+    @property
+    def standardises(self) -> bool: ...
+
+    def predict_columns(
+        self,
+        columns: Sequence[np.ndarray],
+        resource_ids: Sequence[str] | None = None,
+        columns_of: np.ndarray | None = None,
+    ) -> np.ndarray: ...
+
 
 VETOED = -1.0  # the score of a pair the provider's own rules exclude: below any expected grade
+
+
+UNSCORED = -0.5  # a pair the first stage left out: below any expected grade, above a veto
+
+
+def score_block(
+    fusion: Fusion,
+    columns: Sequence[np.ndarray],
+    resource_ids: Sequence[str],
+    candidates: int = DEFAULT_CANDIDATES,
+) -> np.ndarray:
+    """Expected grades of a block of projects × all providers, from `PairFeaturizer.columns`.
+
+    Two stages: the naive z-score sum, which adds standardised columns one at a time, picks each
+    project's `candidates` best providers; the fusion scores those only, and the others sit at
+    UNSCORED. A fusion that standardises (linear, z-sum) is itself such a sum, so it scores
+    every pair at the first stage's cost, exactly; so does any fusion of a small catalogue.
+    """
+    n_resources = len(resource_ids)
+    if fusion.standardises or n_resources <= candidates:
+        return fusion.predict_columns(columns, resource_ids)
+    first = fusions.Fusion(tuple(fusion.names), "zsum").raw_columns(columns)
+    keep = np.argpartition(-first, candidates - 1, axis=1)[:, :candidates]
+    shape = first.shape
+    gathered = [np.take_along_axis(np.broadcast_to(c, shape), keep, axis=1) for c in columns]
+    out = np.full(shape, UNSCORED, dtype=np.float32)
+    scored = fusion.predict_columns(gathered, resource_ids, columns_of=keep)
+    np.put_along_axis(out, keep, scored, axis=1)
+    return out
 
 
 def veto(scores: np.ndarray, excluded: np.ndarray) -> np.ndarray:
     """Scores with excluded pairs moved below every other pair, keeping their order among them."""
     return np.where(excluded, VETOED + 1e-3 * np.tanh(scores), scores).astype(np.float32)
+
+
+def best(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k highest `scores` where `allowed`, best first, ties in index order: the
+    head of a stable descending sort, without sorting the rest (lists of 100,000 providers)."""
+    index = np.flatnonzero(allowed)
+    if len(index) > k > 0:
+        kth = np.partition(scores[index], len(index) - k)[len(index) - k]
+        index = index[scores[index] >= kth]
+    return index[np.argsort(-scores[index], kind="stable")][:k]
 
 
 @dataclass(frozen=True)
@@ -57,6 +108,7 @@ class Ranker:
         fusion: Fusion,
         block_size: int = 256,
         words: WordStats | None = None,
+        candidates: int = DEFAULT_CANDIDATES,
     ) -> None:
         if tuple(fusion.names) != featurizer.names:
             raise ValueError(
@@ -65,6 +117,7 @@ class Ranker:
         self.featurizer = featurizer
         self.fusion = fusion
         self.block_size = block_size
+        self.candidates = candidates
         self.explain = Explainer(featurizer, words, lambda i, j: bool(self.excluded[i, j]))
         self._progress: Progress | None = None
 
@@ -113,9 +166,10 @@ class Ranker:
         shape = (len(self.projects), len(self.resources))
         scores = np.empty(shape, dtype=np.float32)
         excluded = np.empty(shape, dtype=bool)
-        for rows, block in self.featurizer.blocks(self.block_size, self._progress):
+        for rows, columns in self.featurizer.blocks(self.block_size, self._progress):
             excluded[rows] = self.featurizer.excluded(rows)
-            scores[rows] = veto(self.fusion.predict(block, self.resource_ids), excluded[rows])
+            predicted = score_block(self.fusion, columns, self.resource_ids, self.candidates)
+            scores[rows] = veto(predicted, excluded[rows])
         return scores, excluded
 
     def strong(self, rows: slice | int = slice(None)) -> np.ndarray:
@@ -134,16 +188,18 @@ class Ranker:
         self, project_index: int, top_k: int = 10, types: Sequence[str] = (), coverage: bool = False
     ) -> list[int]:
         """Provider indices of one project's list, best first (no reasons: for evaluation)."""
-        scores = self.scores[project_index].copy()
-        allowed = np.ones(len(scores), dtype=bool)
-        if types:
-            allowed = np.array([r.type in types for r in self.resources])
-        scores[~allowed] = -np.inf
-        order = [int(j) for j in np.argsort(-scores, kind="stable") if allowed[j]]
-        chosen = order[:top_k]
+        scores = self.scores[project_index]
+        allowed = self._of_types(tuple(types))
+        chosen = [int(j) for j in best(scores, allowed, top_k)]
         if coverage:
-            chosen = self._cover_needs(project_index, chosen, order, top_k)
+            chosen = self._cover_needs(project_index, chosen, allowed, top_k)
         return chosen
+
+    def _of_types(self, types: tuple[str, ...]) -> np.ndarray:
+        """Bool per provider: of one of `types` (all when empty)."""
+        if not types:
+            return np.ones(len(self.resources), dtype=bool)
+        return np.array([r.type in types for r in self.resources])
 
     def resources_for(
         self, project_index: int, top_k: int = 10, types: Sequence[str] = (), coverage: bool = False
@@ -164,7 +220,7 @@ class Ranker:
     def projects_for(self, resource_index: int, top_k: int = 10) -> list[Match]:
         """Top projects for one provider (the reverse direction, same pair scores)."""
         column = self.scores[:, resource_index]
-        order = np.argsort(-column, kind="stable")[:top_k]
+        order = best(column, np.ones(len(column), dtype=bool), top_k)
         resource = self.resources[resource_index]
         return [
             Match(
@@ -177,7 +233,7 @@ class Ranker:
             for rank, i in enumerate(order, start=1)
         ]
 
-    def _cover_needs(self, i: int, chosen: list[int], order: list[int], top_k: int) -> list[int]:
+    def _cover_needs(self, i: int, chosen: list[int], allowed: np.ndarray, top_k: int) -> list[int]:
         """Make the top-k hold a strong provider for each of the project's needs, where one exists."""
         strong = self.strong(i)
         p = self.featurizer.project_profiles
@@ -187,9 +243,11 @@ class Ranker:
         for need, cover in covers.items():
             if any(cover[j] for j in chosen):
                 continue
-            candidate = next((j for j in order if cover[j] and j not in chosen), None)
-            if candidate is None:
+            open_ = cover & allowed
+            open_[chosen] = False
+            if not open_.any():
                 continue
+            candidate = int(best(self.scores[i], open_, 1)[0])
             # Replace the lowest-ranked pick that is not the only strong cover of another need.
             for position in range(len(chosen) - 1, -1, -1):
                 others = chosen[:position] + chosen[position + 1 :]

@@ -102,6 +102,16 @@ class GivenScores:
     ) -> np.ndarray:
         raise NotImplementedError
 
+    standardises: bool = True
+
+    def predict_columns(  # pragma: no cover - never called
+        self,
+        columns: Sequence[np.ndarray],
+        resource_ids: Sequence[str] | None = None,
+        columns_of: np.ndarray | None = None,
+    ) -> np.ndarray:
+        raise NotImplementedError
+
 
 def cv_scores(
     candidate: Candidate,

@@ -17,6 +17,8 @@ REPO = Path(__file__).resolve().parents[1]
 PREFIX = "MATCHER_"
 DEFAULT_ENCODERS = ("e5-small", "use-m3")
 FUSION_FOLDER = "fusion"
+# Providers per project a fusion of trees scores after the first stage (`rank.score_block`).
+DEFAULT_CANDIDATES = 200
 
 
 class EnvSettings(BaseSettings):
@@ -61,6 +63,11 @@ class Settings(EnvSettings):
     )
     encoders: Annotated[tuple[str, ...], NoDecode] = Field(
         default=DEFAULT_ENCODERS, description="dense encoders, comma-separated"
+    )
+    candidates: int = Field(
+        default=DEFAULT_CANDIDATES,
+        ge=10,
+        description="providers per project a tree fusion scores after the first stage",
     )
 
     @model_validator(mode="before")

@@ -252,8 +252,9 @@ def structured_features(
     f["specialty_fit"] = specialties.fit_matrix(projects.specialties, resources.specialties)
     f["own_institution"] = own.astype(np.float32)
     f["role_fit"] = (wanted & resources.role[None, :]) != 0
-    for j, key in enumerate(RESOURCE_TYPE.keys):
-        f[f"type_{key}"] = np.broadcast_to(resources.kind[None, :] == j, need_met.shape)
+    for j, key in enumerate(RESOURCE_TYPE.keys):  # the same row for every project: a view
+        kind = (resources.kind == j).astype(np.float32)
+        f[f"type_{key}"] = np.broadcast_to(kind[None, :], need_met.shape)
     f["need_x_specialty"] = need_met * f["specialty_fit"]
     f["need_x_track"] = need_met * f["track_fit"]
     return {name: np.asarray(f[name], dtype=np.float32) for name in STRUCTURED_FEATURES}
@@ -266,14 +267,15 @@ def region_weights(resource_types: Sequence[str]) -> np.ndarray:
 def _stage_distance(project_stages: np.ndarray, resource_stages: np.ndarray) -> np.ndarray:
     """Steps between a project's stage and the nearest stage a provider serves (0 when all)."""
     n_stages = len(STAGE.keys)
-    p_index = np.array([_first_bit(int(s)) for s in project_stages])
-    out = np.zeros((len(project_stages), len(resource_stages)), dtype=np.float32)
-    for j, mask in enumerate(resource_stages):
-        served = [i for i in range(n_stages) if int(mask) & (1 << i)]
-        if served and (p_index >= 0).any():
-            dist = np.min(np.abs(p_index[:, None] - np.array(served)[None, :]), axis=1)
-            out[:, j] = np.where(p_index >= 0, dist, 0)
-    return out
+    p_index = np.array([_first_bit(int(s)) for s in project_stages], dtype=np.int64)
+    # distance[stage index, stage mask]: few masks exist, so tabulate them once
+    masks, mask_of = np.unique(np.asarray(resource_stages, dtype=np.int64), return_inverse=True)
+    table = np.zeros((n_stages + 1, len(masks)), dtype=np.float32)  # last row: stage unknown
+    for m, mask in enumerate(masks):
+        served = np.array([i for i in range(n_stages) if int(mask) & (1 << i)])
+        if len(served):
+            table[:n_stages, m] = np.abs(np.arange(n_stages)[:, None] - served[None, :]).min(1)
+    return table[np.where(p_index >= 0, p_index, n_stages)][:, mask_of.reshape(-1)]
 
 
 def _first_bit(mask: int) -> int:

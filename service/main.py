@@ -217,7 +217,12 @@ class _Loader:
             models = self.models or load_models(self.settings)
             with self.matching.sessions() as session:
                 fusion = versions.fusion_at_start(session, models.fusion)
-            catalogue = Catalogue(models.encoders, fusion, models.query_encoders)
+            catalogue = Catalogue(
+                models.encoders,
+                fusion,
+                models.query_encoders,
+                candidates=self.settings.models.candidates,
+            )
             self.matching.shipped = models.fusion
             self.matching.load(catalogue)
         except Exception as exc:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.errors import ModelError
-from matcher.fusion import MAX_GRADE, Fusion
+from matcher.fusion import MAX_GRADE, Fusion, zscores
 
 NAMES = ("bm25", "need_funding", "specialty_fit", "own_institution")
 
@@ -99,3 +99,35 @@ def test_round_trip_and_refusals(tmp_path):
         Fusion.load(tmp_path / "missing")
     with pytest.raises(ModelError, match="unknown fusion kind"):
         Fusion(NAMES, "deep").fit(x, grades)
+
+
+def test_features_given_column_by_column_score_as_the_stacked_block(fitted):
+    """The ranker hands features over as one array per name; the evaluation as one block."""
+    x, _ = _data(seed=3)
+    columns = [np.ascontiguousarray(x[..., k]) for k in range(x.shape[-1])]
+    np.testing.assert_array_equal(fitted.predict_columns(columns), fitted.predict(x))
+
+
+def test_a_feature_constant_for_a_project_contributes_nothing():
+    """121 equal values of 0.6 have a float32 std of ~3.6e-7: rounding, not spread. Dividing by
+    it once turned that rounding into ±1 z-scores and moved one project's scores by 0.03."""
+    x = np.full((1, 121, 1), 0.6, dtype=np.float32)
+    assert float(x.std(axis=1).max()) > 0  # the rounding this guards against
+    assert not zscores(x).any()
+    fusion = Fusion(("specialty_fit",), "zsum")
+    assert np.ptp(fusion.raw(x)) == 0
+
+
+@pytest.mark.parametrize("kind", ["zsum", "linear", "gbdt"])
+def test_a_column_shared_by_every_project_scores_as_its_copies(kind):
+    """Provider-type columns arrive as one row viewed for every project (no copies)."""
+    names = ("bm25", "region_fit")
+    x, grades = _data(seed=5)
+    x = x[..., :2].copy()
+    x[..., 1] = (np.arange(x.shape[1]) % 3 == 0)[None, :]
+    fusion = Fusion(names, kind=kind).fit(x, grades)
+    if kind == "linear":
+        fusion.coef_ = np.array([1.0, 0.5], dtype=np.float32)  # both columns weigh
+    shared = np.broadcast_to(x[:1, :, 1], x.shape[:2])
+    columns = [np.ascontiguousarray(x[..., 0]), shared]
+    np.testing.assert_array_equal(fusion.predict_columns(columns), fusion.predict(x))

@@ -2,11 +2,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matcher.features import PairFeaturizer
 from matcher.fusion import Fusion
 from matcher.prose import project_from_text
-from matcher.rank import Ranker
+from matcher.rank import UNSCORED, Ranker, best, score_block
 from matcher.schema import NEED
 
 
@@ -21,6 +23,11 @@ class FixedScores:
     def predict(self, features: np.ndarray, resource_ids=None) -> np.ndarray:
         # Blocks arrive in project order; the tests use one block.
         return self.table[: features.shape[0]]
+
+    standardises = True  # scores whole rows
+
+    def predict_columns(self, columns, resource_ids=None, columns_of=None) -> np.ndarray:
+        return self.table[: columns[0].shape[0]]
 
 
 @pytest.fixture
@@ -105,3 +112,59 @@ def test_serves_need_respects_exclusions(featurizer):
 def test_free_text_becomes_a_project(text, track, stage):
     project = project_from_text(text)
     assert (project.track, project.stage) == (track, stage)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    scores=st.lists(st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, -1.0]), min_size=1, max_size=40),
+    k=st.integers(1, 12),
+    seed=st.integers(0, 10_000),
+)
+def test_best_is_the_head_of_a_stable_descending_sort(scores, k, seed):
+    """Many ties (scores from a few values): the partial selection must keep index order."""
+    values = np.array(scores, dtype=np.float32)
+    allowed = np.random.default_rng(seed).random(len(values)) < 0.7
+    order = [j for j in np.argsort(-values, kind="stable") if allowed[j]]
+    assert best(values, allowed, k).tolist() == order[:k]
+
+
+def _fitted(kind: str, seed: int = 0):
+    """A fusion over three signals fitted on random grades, and a 40 × 60 block of columns."""
+    rng = np.random.default_rng(seed)
+    names = ("bm25", "need_funding", "type_bank")
+    x = rng.normal(size=(40, 60, 3)).astype(np.float32)
+    x[..., 1] = rng.random((40, 60)) < 0.3
+    x[..., 2] = (np.arange(60) % 4 == 0)[None, :]
+    grades = np.clip(np.round(x[..., 0] + 1.5 * x[..., 1] + 0.5), 0, 3).astype(np.float32)
+    fusion = Fusion(names, kind).fit(x, grades)
+    columns = [np.ascontiguousarray(x[..., 0]), np.ascontiguousarray(x[..., 1])]
+    columns.append(np.broadcast_to(x[:1, :, 2], x.shape[:2]))  # as the featurizer gives types
+    return fusion, columns, [f"R{j}" for j in range(60)]
+
+
+def test_trees_score_the_first_stages_candidates_exactly_and_leave_the_rest_below():
+    fusion, columns, ids = _fitted("gbdt")
+    fusion.provider_offsets = {"R3": 0.4, "R10": -0.3}  # learned per provider: follow the cells
+    whole = fusion.predict_columns(columns, ids)
+    two = score_block(fusion, columns, ids, candidates=15)
+    first = Fusion(fusion.names, "zsum").raw_columns(columns)
+    for i in range(len(two)):
+        kept = np.flatnonzero(two[i] != UNSCORED)
+        assert len(kept) == 15
+        # the candidates are the z-sum's best 15, and each is scored as if all were scored
+        assert set(kept) == set(np.argsort(-first[i], kind="stable")[:15])
+        np.testing.assert_array_equal(two[i, kept], whole[i, kept])
+    assert (two[two != UNSCORED] > UNSCORED).all()
+
+
+def test_small_catalogues_and_standardising_fusions_score_every_pair():
+    trees, columns, ids = _fitted("gbdt")
+    np.testing.assert_array_equal(
+        score_block(trees, columns, ids, candidates=60), trees.predict_columns(columns, ids)
+    )
+    linear, columns, ids = _fitted("linear")
+    np.testing.assert_array_equal(
+        score_block(linear, columns, ids, candidates=10), linear.predict_columns(columns, ids)
+    )
+    with pytest.raises(ValueError, match="whole rows"):
+        linear.predict_columns(columns, ids, columns_of=np.zeros((40, 5), dtype=np.int64))
