@@ -50,3 +50,14 @@ def wait_ready(client: TestClient, timeout: float = 30.0) -> None:
 
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def finished_job(client: TestClient, admin: dict[str, str], job_id: int) -> dict:
+    """A background job's final state (done or failed), polled for at most a minute."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/jobs/{job_id}", headers=admin).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError("job did not finish")
