@@ -61,3 +61,20 @@ def finished_job(client: TestClient, admin: dict[str, str], job_id: int) -> dict
             return job
         time.sleep(0.05)
     raise AssertionError("job did not finish")
+
+
+def free_place(plan: dict, meeting: dict) -> tuple[str, str]:
+    """A slot where neither side of `meeting` meets, and a free table in it."""
+    pair = (meeting["project_id"], meeting["resource_id"])
+    for slot in plan["slots"]:
+        here = [
+            m
+            for m in plan["meetings"]
+            if m["slot"] == slot and (m["project_id"], m["resource_id"]) != pair
+        ]
+        if any(meeting[k] == m[k] for m in here for k in ("project_id", "resource_id")):
+            continue
+        free = [t for t in plan["tables"] if t not in {m["table"] for m in here}]
+        if free and (slot, free[0]) != (meeting["slot"], meeting["table"]):
+            return slot, free[0]
+    raise AssertionError("no free place in the test event")

@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 from fastapi.testclient import TestClient
-from service_helpers import bearer, fake_models, finished_job, wait_ready
+from service_helpers import bearer, fake_models, finished_job, free_place, wait_ready
 
 from service.main import create_app
 
@@ -36,18 +36,6 @@ def planned(client, admin) -> tuple[int, int]:
 
 def body(client, admin, plan_id: int) -> dict:
     return client.get(f"/api/plans/{plan_id}", headers=admin).json()["body"]
-
-
-def free_place(plan: dict, meeting: dict) -> tuple[str, str]:
-    """A slot where neither side of `meeting` meets, and a free table in it."""
-    for slot in plan["slots"]:
-        here = [m for m in plan["meetings"] if m["slot"] == slot and m is not meeting]
-        if any(meeting[k] == m[k] for m in here for k in ("project_id", "resource_id")):
-            continue
-        free = [t for t in plan["tables"] if t not in {m["table"] for m in here}]
-        if free and (slot, free[0]) != (meeting["slot"], meeting["table"]):
-            return slot, free[0]
-    raise AssertionError("no free place in the test event")
 
 
 def move(client, admin, plan_id: int, m: dict, slot: str, table: str, **extra):
