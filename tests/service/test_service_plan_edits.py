@@ -158,6 +158,9 @@ def test_archiving_hides_makes_read_only_and_restores(client, admin, planned):
     assert client.post(f"/api/events/{event_id}/restore", headers=admin).status_code == 200
     assert event_id in listed("/api/events")
     assert client.put(f"/api/events/{event_id}", json=spec, headers=admin).status_code == 200
+    client.post(f"/api/plans/{plan_id}/archive", headers=admin)  # deleted with its event
+    assert client.delete(f"/api/events/{event_id}", headers=admin).status_code == 204
+    assert listed("/api/plans?archived=true") == []
 
 
 def test_an_existing_database_gains_the_archive_tables(settings, hash_encoder, admin):
