@@ -150,3 +150,15 @@ def test_moving_a_meeting_on_the_page(organiser, api):
     page.select_option("#move-table", table)
     page.click("#move-form button[type=submit]")
     expect(page.locator("#edit-error")).to_contain_text("未作改动")
+
+
+def test_an_edit_of_an_archived_plan_says_why_on_its_page(client, planned):
+    _, plan_id = planned
+    plan = _body(client, plan_id)
+    html = client.get(f"/plans/{plan_id}").text
+    form = {"csrf": _csrf(html, "move-form"), "version": plan["plan_id"], "meeting": "0",
+            "slot": plan["slots"][-1], "table": plan["tables"][-1]}  # fmt: skip
+    client.post(f"/api/plans/{plan_id}/archive", headers=ADMIN)
+    refused = client.post(f"/plans/{plan_id}/move", data=form)
+    assert refused.status_code == 409 and 'id="edit-error"' in refused.text
+    assert "已归档，只读" in refused.text and _body(client, plan_id) == plan
