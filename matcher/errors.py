@@ -50,3 +50,12 @@ class IndexMismatchError(ModelError):
 
 class ClusterError(MatcherError):
     """A Ray cluster could not be reached, or failed while ranking."""
+
+
+class EditRefused(MatcherError):
+    """A hand edit of a plan breaks a constraint the planner keeps; `reasons` says which, in
+    Chinese, one sentence each. The plan is left as it was."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__("；".join(reasons))

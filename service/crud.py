@@ -129,6 +129,16 @@ def resource_capacities(session: Session) -> dict[str, int]:
     return {rid: capacity for rid, capacity in rows}
 
 
+def institutions(session: Session, project_ids: Iterable[str]) -> dict[str, str]:
+    """{project id: 申报单位} of the given projects on file."""
+    rows = session.execute(
+        select(ProjectRow.project_id, ProjectRow.institution).where(
+            ProjectRow.project_id.in_(sorted(set(project_ids)))
+        )
+    )
+    return {pid: institution for pid, institution in rows}
+
+
 def record_names(
     session: Session, project_ids: Iterable[str], resource_ids: Iterable[str]
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -375,8 +385,12 @@ def get_event(session: Session, event_id: int) -> EventRow | None:
     return session.get(EventRow, event_id)
 
 
-def list_events(session: Session) -> list[EventRow]:
-    return list(session.scalars(select(EventRow).order_by(EventRow.id)))
+def list_events(session: Session, archived: bool | None = False) -> list[EventRow]:
+    """Events by id: the current ones (default), only the archived (True) or all (None)."""
+    query = select(EventRow).order_by(EventRow.id)
+    if archived is not None:
+        query = query.where(EventRow.archive.has() if archived else ~EventRow.archive.has())
+    return list(session.scalars(query))
 
 
 def delete_event(session: Session, event_id: int) -> bool:
@@ -389,10 +403,15 @@ def delete_event(session: Session, event_id: int) -> bool:
     return True
 
 
-def list_plans(session: Session, event_id: int | None = None) -> list[PlanRow]:
+def list_plans(
+    session: Session, event_id: int | None = None, archived: bool | None = None
+) -> list[PlanRow]:
+    """Plans by id, of one event or all; all (default), only archived (True) or current (False)."""
     query = select(PlanRow).order_by(PlanRow.id)
     if event_id is not None:
         query = query.where(PlanRow.event_id == event_id)
+    if archived is not None:
+        query = query.where(PlanRow.archive.has() if archived else ~PlanRow.archive.has())
     return list(session.scalars(query))
 
 

@@ -22,7 +22,14 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    sessionmaker,
+)
 
 
 def utcnow() -> datetime:
@@ -96,6 +103,13 @@ class EventRow(Base):
     name: Mapped[str] = mapped_column(Text)
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)  # matcher.plan.Event fields
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    archive: Mapped[EventArchiveRow | None] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def archived(self) -> bool:
+        return self.archive is not None
 
 
 class PlanRow(Base):
@@ -106,6 +120,37 @@ class PlanRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | published
     body: Mapped[dict[str, Any]] = mapped_column(JSON)  # Plan.to_dict()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    archive: Mapped[PlanArchiveRow | None] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def archived(self) -> bool:
+        return self.archive is not None
+
+
+# Archiving is a row in its own table rather than a column: `create_schema` adds new tables to
+# an existing database (create_all), while a new column would need a migration step.
+class EventArchiveRow(Base):
+    """An archived event: hidden from default lists, read-only until restored (row deleted)."""
+
+    __tablename__ = "archived_events"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    archived_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PlanArchiveRow(Base):
+    """An archived plan (never a published one): hidden from default lists, read-only."""
+
+    __tablename__ = "archived_plans"
+
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    archived_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class JobRow(Base):

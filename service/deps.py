@@ -66,7 +66,7 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         401: "missing, unknown or revoked credentials",
         403: "not allowed for this credential",
         404: "not found",
-        409: "already exists",
+        409: "conflicts with the current state (already exists, published, archived, or refused by a constraint)",
         413: "request body too large",
         429: "too many failed credentials from this client or for this key (Retry-After)",
         503: "the catalogue is still loading",

@@ -7,17 +7,28 @@ both call these; they raise the service's errors (`NotFound`, `Invalid`), never 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from matcher.errors import InputError
-from matcher.plan import Event, Meeting, Plan, PlanDiff, diff_plans, write_plan
+from matcher.errors import EditRefused, InputError
+from matcher.plan import (
+    Event,
+    Meeting,
+    Plan,
+    PlanDiff,
+    diff_plans,
+    move_meeting,
+    swap_meetings,
+    write_plan,
+)
 
-from . import crud
+from . import archiving, crud
 from .db import EventRow, JobRow, PlanRow
 from .errors import Conflict, Invalid, NotFound, issue
 from .jobs import PlanJobs
@@ -25,7 +36,9 @@ from .schemas import (
     AgendaItem,
     AgendaPublic,
     EventCreate,
+    MeetingMove,
     MeetingRef,
+    MeetingSwap,
     PlanComparison,
     PlanRequest,
 )
@@ -85,6 +98,7 @@ def create_event(session: Session, body: EventCreate) -> EventRow:
 
 def replace_event(session: Session, event_id: int, body: EventCreate) -> EventRow:
     """Replace an event's description; plans made from the old one are kept."""
+    archiving.ensure_writable(get_event(session, event_id))
     row = crud.update_event(session, event_id, body.name, event_spec(session, body))
     if row is None:
         raise NotFound("event", event_id)
@@ -96,8 +110,20 @@ def get_event(session: Session, event_id: int) -> EventRow:
 
 
 def delete_event(session: Session, event_id: int) -> None:
+    archiving.ensure_writable(get_event(session, event_id))
     if not crud.delete_event(session, event_id):
         raise NotFound("event", event_id)
+
+
+def archive_event(session: Session, event_id: int) -> EventRow:
+    """Hide an event (and its plans) from default lists and make it read-only; refused while it
+    has a published plan."""
+    row = get_event(session, event_id)
+    return archiving.archive_event(session, row, published_plan_of(session, event_id))
+
+
+def restore_event(session: Session, event_id: int) -> EventRow:
+    return archiving.restore_event(session, get_event(session, event_id))
 
 
 def set_pair(
@@ -158,7 +184,7 @@ def attended_events(session: Session, role: str, subject_id: str) -> list[EventR
 
 def start_plan(session: Session, jobs: PlanJobs, event_id: int, body: PlanRequest) -> JobRow:
     """Queue a plan of the event on the current matches; the job row reports progress."""
-    get_event(session, event_id)
+    archiving.ensure_writable(get_event(session, event_id))
     row = crud.add_job(session, "plan", event_id, body.model_dump())
     jobs.submit(row.id)
     return row
@@ -176,6 +202,7 @@ def publish_plan(session: Session, plan_id: int) -> PlanRow:
     """Publish a plan: its meetings become the agenda projects and providers see. An event has
     one published plan: one published before it goes back to draft."""
     row = get_plan(session, plan_id)
+    archiving.ensure_writable(session.get(EventRow, row.event_id), row)
     for other in crud.list_plans(session, row.event_id):
         if other.id != row.id and other.status == "published":
             _set_status(other, "draft")
@@ -195,6 +222,7 @@ def unpublish_plan(session: Session, plan_id: int) -> PlanRow:
 def delete_plan(session: Session, plan_id: int) -> None:
     """Delete a draft plan; a published one must be withdrawn first (Conflict)."""
     row = get_plan(session, plan_id)
+    archiving.ensure_writable(session.get(EventRow, row.event_id), row)
     if row.status == "published":
         raise Conflict(
             f"plan {plan_id} is published; unpublish it first",
@@ -202,6 +230,89 @@ def delete_plan(session: Session, plan_id: int) -> None:
         )
     session.delete(row)
     session.commit()
+
+
+def archive_plan(session: Session, plan_id: int) -> PlanRow:
+    """Hide a draft plan from default lists and make it read-only (a published one: Conflict)."""
+    row = get_plan(session, plan_id)
+    return archiving.archive_plan(session, row, session.get(EventRow, row.event_id))
+
+
+def restore_plan(session: Session, plan_id: int) -> PlanRow:
+    row = get_plan(session, plan_id)
+    return archiving.restore_plan(session, row, session.get(EventRow, row.event_id))
+
+
+Edit = Callable[[Plan, Event, Mapping[str, str], Mapping[str, int]], Plan]
+
+
+def move_plan_meeting(session: Session, plan_id: int, body: MeetingMove) -> PlanRow:
+    """Move one meeting to another slot and table, checked by `matcher.plan.move_meeting`."""
+    pair = (body.project_id, body.resource_id)
+    return _edit_plan(
+        session,
+        plan_id,
+        body.version,
+        lambda plan, event, inst, caps: move_meeting(
+            plan, event, pair, body.slot, body.table, institutions=inst, capacities=caps
+        ),
+    )
+
+
+def swap_plan_meetings(session: Session, plan_id: int, body: MeetingSwap) -> PlanRow:
+    """Swap two meetings' slots and tables, checked by `matcher.plan.swap_meetings`."""
+    first = (body.first.project_id, body.first.resource_id)
+    second = (body.second.project_id, body.second.resource_id)
+    return _edit_plan(
+        session,
+        plan_id,
+        body.version,
+        lambda plan, event, inst, caps: swap_meetings(
+            plan, event, first, second, institutions=inst, capacities=caps
+        ),
+    )
+
+
+def _edit_plan(session: Session, plan_id: int, version: str | None, edit: Edit) -> PlanRow:
+    """Apply a hand edit in one statement that also checks the plan is still the one the edit
+    was made on (two organisers editing at once: the second is refused, never lost). A plan
+    edited while published changes participants' agendas at once."""
+    row = get_plan(session, plan_id)
+    event_row = get_event(session, row.event_id)
+    archiving.ensure_writable(event_row, row)
+    seen = str(row.body.get("plan_id", ""))
+    if version is not None and version != seen:
+        raise _changed_meanwhile(plan_id)
+    plan = Plan.from_dict(row.body)
+    project_ids = {m.project_id for m in plan.meetings}
+    try:
+        edited = edit(
+            plan,
+            event_of(event_row),
+            crud.institutions(session, project_ids),
+            crud.resource_capacities(session),
+        )
+    except EditRefused as exc:
+        reasons = "改动被拒绝，排期未变：" + "；".join(r.rstrip("。") for r in exc.reasons) + "。"
+        raise Conflict(reasons, reasons) from exc
+    done = session.execute(
+        update(PlanRow)
+        .where(PlanRow.id == plan_id, PlanRow.body["plan_id"].as_string() == seen)
+        .values(body=edited.to_dict())
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise _changed_meanwhile(plan_id)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def _changed_meanwhile(plan_id: int) -> Conflict:
+    return Conflict(
+        f"plan {plan_id} changed since it was shown; reload and try again",
+        f"排期 #{plan_id} 已被修改，请刷新页面后重试。",
+    )
 
 
 def published_plan_of(session: Session, event_id: int) -> PlanRow | None:

@@ -389,10 +389,17 @@ class EventPublic(BaseModel):
     name: str
     spec: dict[str, Any]
     created_at: datetime
+    archived: bool = False  # read-only and hidden from default lists until restored
 
     @classmethod
     def of(cls, row: EventRow) -> EventPublic:
-        return cls(id=row.id, name=row.name, spec=row.spec, created_at=row.created_at)
+        return cls(
+            id=row.id,
+            name=row.name,
+            spec=row.spec,
+            created_at=row.created_at,
+            archived=row.archived,
+        )
 
 
 class EventsPublic(BaseModel):
@@ -457,6 +464,8 @@ class PlanSummary(BaseModel):
     meetings: int
     shortfalls: int
     created_at: datetime
+    edits: int = 0  # hand edits since planning (moves and swaps)
+    archived: bool = False  # read-only and hidden from default lists until restored
 
     @classmethod
     def of(cls, row: PlanRow) -> PlanSummary:
@@ -470,6 +479,8 @@ class PlanSummary(BaseModel):
             meetings=len(body.get("meetings", [])),
             shortfalls=sum(1 for p in projects if p["meetings"] < p["min_meetings"]),
             created_at=row.created_at,
+            edits=len(body.get("edits", [])),
+            archived=row.archived,
         )
 
 
@@ -478,6 +489,30 @@ class MeetingRef(BaseModel):
     resource_id: str
     slot: str
     table: str
+
+
+class MeetingKey(Strict):
+    """One meeting of a plan, named by its pair."""
+
+    project_id: Identifier
+    resource_id: Identifier
+
+
+class MeetingMove(MeetingKey):
+    """Move a meeting to another slot and table. `version`: the plan's `plan_id` the caller
+    saw; if the plan changed since, the move is refused (409) instead of overwriting."""
+
+    slot: Slot
+    table: Slot
+    version: Short | None = None
+
+
+class MeetingSwap(Strict):
+    """Swap two meetings' slots and tables (`version` as in MeetingMove)."""
+
+    first: MeetingKey
+    second: MeetingKey
+    version: Short | None = None
 
 
 class PlanComparison(BaseModel):

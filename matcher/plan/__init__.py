@@ -5,6 +5,7 @@ write_plan(plan, "plan.xlsx")
 """
 
 from matcher.plan.capacity import CapacityCheck, check_capacity
+from matcher.plan.edit import check_meetings, move_meeting, swap_meetings
 from matcher.plan.event import Event, load_event, make_slots, read_wishes, slots_from
 from matcher.plan.export import neutralise, write_plan
 from matcher.plan.inputs import MatchScores
@@ -37,14 +38,17 @@ __all__ = [
     "ResourceSummary",
     "Standby",
     "check_capacity",
+    "check_meetings",
     "diff_plans",
     "load_event",
     "make_slots",
+    "move_meeting",
     "neutralise",
     "plan_event",
     "read_plan",
     "read_wishes",
     "slots_from",
     "standby_lists",
+    "swap_meetings",
     "write_plan",
 ]

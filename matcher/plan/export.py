@@ -105,9 +105,11 @@ def overview_rows(plan: Plan) -> list[list[Any]]:
         ["资源方空档时段", s.idle_gaps],
         ["候选配对数", s.candidate_pairs],
         ["用时（秒）", s.wall_seconds],
+        ["人工调整", len(plan.edits)],
         [],
         ["诊断"],
         *[[line] for line in plan.diagnostics],
+        *([[], ["人工调整记录"], *[[line] for line in plan.edits]] if plan.edits else []),
     ]
 
 

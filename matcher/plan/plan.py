@@ -25,6 +25,7 @@ class Meeting:
     project_title: str = ""
     resource_name: str = ""
     pinned: bool = False
+    edited: bool = False  # moved by hand after planning (matcher.plan.edit)
 
     @property
     def pair(self) -> tuple[str, str]:
@@ -97,12 +98,13 @@ class Plan:
     status: str = "draft"
     previous_id: str = ""
     unscheduled: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    edits: tuple[str, ...] = ()  # hand edits since planning, one Chinese line each, oldest first
 
     @property
     def plan_id(self) -> str:
         """Content hash of inputs, settings, seed and meetings (status aside)."""
         body = json.dumps(
-            [self.inputs_hash, self.settings, self.seed, [asdict(m) for m in self.meetings]],
+            [self.inputs_hash, self.settings, self.seed, [_hashed(m) for m in self.meetings]],
             sort_keys=True,
             ensure_ascii=False,
         )
@@ -150,7 +152,17 @@ class Plan:
             status=data["status"],
             previous_id=data.get("previous_id", ""),
             unscheduled=tuple(tuple(x) for x in data.get("unscheduled", [])),
+            edits=tuple(data.get("edits", [])),
         )
+
+
+def _hashed(meeting: Meeting) -> dict[str, Any]:
+    """A meeting's fields for the plan's hash; `edited` only when set, so a plan's id did not
+    change when hand edits arrived."""
+    data = asdict(meeting)
+    if not meeting.edited:
+        del data["edited"]
+    return data
 
 
 def read_plan(path: str | Path) -> Plan:

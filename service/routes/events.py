@@ -15,6 +15,8 @@ from ..schemas import (
     EventPublic,
     EventsPublic,
     JobPublic,
+    MeetingMove,
+    MeetingSwap,
     PlanComparison,
     PlanPublic,
     PlanRequest,
@@ -32,15 +34,19 @@ def create_event(body: EventCreate, _: OrganiserDep, session: SessionDep) -> Eve
     return EventPublic.of(planning.create_event(session, body))
 
 
-@router.put("/events/{event_id}", response_model=EventPublic, responses=errors(404, 413))
+@router.put("/events/{event_id}", response_model=EventPublic, responses=errors(404, 409, 413))
 def put_event(event_id: Id, body: EventCreate, _: OrganiserDep, session: SessionDep) -> EventPublic:
     """Replace an event's description (pins, blocks, capacities…); the next plan uses it."""
     return EventPublic.of(planning.replace_event(session, event_id, body))
 
 
+Archived = Annotated[bool, Query(description="true: only the archived ones (已归档)")]
+
+
 @router.get("/events", response_model=EventsPublic)
-def list_events(_: OrganiserDep, session: SessionDep) -> EventsPublic:
-    rows = crud.list_events(session)
+def list_events(_: OrganiserDep, session: SessionDep, archived: Archived = False) -> EventsPublic:
+    """The current events, or with `archived=true` the archived ones."""
+    rows = crud.list_events(session, archived)
     return EventsPublic(data=[EventPublic.of(r) for r in rows], count=len(rows))
 
 
@@ -49,18 +55,31 @@ def get_event(event_id: Id, _: OrganiserDep, session: SessionDep) -> EventPublic
     return EventPublic.of(planning.get_event(session, event_id))
 
 
-@router.delete("/events/{event_id}", status_code=204, responses=errors(404))
+@router.delete("/events/{event_id}", status_code=204, responses=errors(404, 409))
 def delete_event(event_id: Id, _: OrganiserDep, session: SessionDep) -> Response:
-    """Delete an event and its plans."""
+    """Delete an event and its plans (409 while archived: restore it first)."""
     planning.delete_event(session, event_id)
     return Response(status_code=204)
+
+
+@router.post("/events/{event_id}/archive", response_model=EventPublic, responses=errors(404, 409))
+def archive_event(event_id: Id, _: OrganiserDep, session: SessionDep) -> EventPublic:
+    """Archive an event: hidden from default lists, it and its plans read-only (409 while it
+    has a published plan)."""
+    return EventPublic.of(planning.archive_event(session, event_id))
+
+
+@router.post("/events/{event_id}/restore", response_model=EventPublic, responses=errors(404))
+def restore_event(event_id: Id, _: OrganiserDep, session: SessionDep) -> EventPublic:
+    """Bring an archived event back."""
+    return EventPublic.of(planning.restore_event(session, event_id))
 
 
 @router.post(
     "/events/{event_id}/plans",
     response_model=JobPublic,
     status_code=202,
-    responses=errors(404, 413, 503),
+    responses=errors(404, 409, 413, 503),
 )
 def start_plan(
     event_id: Id,
@@ -84,8 +103,10 @@ def list_plans(
     _: OrganiserDep,
     session: SessionDep,
     event_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    archived: Archived = False,
 ) -> PlansPublic:
-    rows = crud.list_plans(session, event_id)
+    """The current plans (of one event), or with `archived=true` the archived ones."""
+    rows = crud.list_plans(session, event_id, archived)
     return PlansPublic(data=[PlanSummary.of(r) for r in rows], count=len(rows))
 
 
@@ -95,7 +116,37 @@ def get_plan(plan_id: Id, _: OrganiserDep, session: SessionDep) -> PlanPublic:
     return PlanPublic(**PlanSummary.of(row).model_dump(), body=row.body)
 
 
-@router.post("/plans/{plan_id}/publish", response_model=PlanSummary, responses=errors(404))
+@router.post("/plans/{plan_id}/move", response_model=PlanSummary, responses=errors(404, 409))
+def move_meeting(
+    plan_id: Id, body: MeetingMove, _: OrganiserDep, session: SessionDep
+) -> PlanSummary:
+    """Move one meeting to another slot and table. 409 (nothing changed) when the move breaks a
+    constraint — the reasons in Chinese — or the plan changed since `version`, or is archived.
+    A published plan may be edited: participants see the change at once."""
+    return PlanSummary.of(planning.move_plan_meeting(session, plan_id, body))
+
+
+@router.post("/plans/{plan_id}/swap", response_model=PlanSummary, responses=errors(404, 409))
+def swap_meetings(
+    plan_id: Id, body: MeetingSwap, _: OrganiserDep, session: SessionDep
+) -> PlanSummary:
+    """Swap two meetings' slots and tables; refused like a move (409, nothing changed)."""
+    return PlanSummary.of(planning.swap_plan_meetings(session, plan_id, body))
+
+
+@router.post("/plans/{plan_id}/archive", response_model=PlanSummary, responses=errors(404, 409))
+def archive_plan(plan_id: Id, _: OrganiserDep, session: SessionDep) -> PlanSummary:
+    """Archive a draft plan: hidden from default lists, read-only (409 for a published one)."""
+    return PlanSummary.of(planning.archive_plan(session, plan_id))
+
+
+@router.post("/plans/{plan_id}/restore", response_model=PlanSummary, responses=errors(404, 409))
+def restore_plan(plan_id: Id, _: OrganiserDep, session: SessionDep) -> PlanSummary:
+    """Bring an archived plan back (409 while its event is archived)."""
+    return PlanSummary.of(planning.restore_plan(session, plan_id))
+
+
+@router.post("/plans/{plan_id}/publish", response_model=PlanSummary, responses=errors(404, 409))
 def publish_plan(plan_id: Id, _: OrganiserDep, session: SessionDep) -> PlanSummary:
     """Publish a plan: its meetings become the agenda projects and providers see."""
     return PlanSummary.of(planning.publish_plan(session, plan_id))
@@ -109,7 +160,7 @@ def unpublish_plan(plan_id: Id, _: OrganiserDep, session: SessionDep) -> PlanSum
 
 @router.delete("/plans/{plan_id}", status_code=204, responses=errors(404, 409))
 def delete_plan(plan_id: Id, _: OrganiserDep, session: SessionDep) -> Response:
-    """Delete a draft plan (409 for a published one: unpublish it first)."""
+    """Delete a draft plan (409 for a published or archived one)."""
     planning.delete_plan(session, plan_id)
     return Response(status_code=204)
 

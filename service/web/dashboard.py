@@ -166,7 +166,7 @@ def dashboard(
     scores = match_scores(snapshot)
     events = crud.list_events(session)
     chosen = next((e for e in events if e.id == event), events[-1] if events else None)
-    plans = crud.list_plans(session, chosen.id) if chosen else []
+    plans = crud.list_plans(session, chosen.id, archived=False) if chosen else []
     plan_row = shown_plan(plans, plan_id)
     plan = plan_row.body if plan_row else None
     spec = planning.event_of(chosen) if chosen else None

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from matcher.plan.capacity import check_capacity
 from matcher.plan.event import (
@@ -27,7 +28,7 @@ from ..errors import Invalid
 from ..schemas import EventCreate, JobPublic, PlanRequest, PlanSummary
 from . import exports, messages
 from .render import local_path, page
-from .session import OrganiserForm, OrganiserPage
+from .session import OrganiserForm, OrganiserPage, Visitor
 
 router = APIRouter(include_in_schema=False)
 Id = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
@@ -96,10 +97,25 @@ def _messages(exc: Exception) -> list[str]:
     return [messages.chinese(str(exc))]
 
 
+Show = Annotated[Literal["current", "archived"], Query()]
+
+
 @router.get("/events")
-def event_list(request: Request, visitor: OrganiserPage, session: SessionDep) -> Response:
-    events = crud.list_events(session)
-    return page(request, "events.html", visitor, events=events, form=FORM_DEFAULTS, errors=[])
+def event_list(
+    request: Request, visitor: OrganiserPage, session: SessionDep, show: Show = "current"
+) -> Response:
+    """The current events, or (show=archived) the archived ones under 已归档."""
+    events = crud.list_events(session, archived=show == "archived")
+    return page(
+        request,
+        "events.html",
+        visitor,
+        events=events,
+        show=show,
+        archived_count=len(crud.list_events(session, archived=True)),
+        form=FORM_DEFAULTS,
+        errors=[],
+    )
 
 
 @router.post("/events")
@@ -111,7 +127,18 @@ async def create_event(request: Request, visitor: OrganiserForm, session: Sessio
         events = crud.list_events(session)
         errors = _messages(exc)
         shown = {**FORM_DEFAULTS, **form, "conflict_of_interest": "conflict_of_interest" in form}
-        return page(request, "events.html", visitor, 422, events=events, form=shown, errors=errors)
+        archived = len(crud.list_events(session, archived=True))
+        return page(
+            request,
+            "events.html",
+            visitor,
+            422,
+            events=events,
+            show="current",
+            archived_count=archived,
+            form=shown,
+            errors=errors,
+        )
     return RedirectResponse(f"/events/{created.id}", 303)
 
 
@@ -124,7 +151,8 @@ def event_page(
     job: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
     row = planning.get_event(session, event_id)
-    plans = [PlanSummary.of(r) for r in crud.list_plans(session, event_id)]
+    plans = [PlanSummary.of(r) for r in crud.list_plans(session, event_id, archived=False)]
+    archived_plans = [PlanSummary.of(r) for r in crud.list_plans(session, event_id, archived=True)]
     running = JobPublic.of(planning.get_job(session, job)) if job else None
     event = planning.event_of(row)
     pairs = [*event.pins, *event.blocks]
@@ -144,6 +172,7 @@ def event_page(
         event=row,
         slots=event.slots,
         plans=plans,
+        archived_plans=archived_plans,
         job=running,
         project_names=project_names,
         resource_names=resource_names,
@@ -217,19 +246,36 @@ def schedule(body: dict[str, Any]) -> dict[str, Any]:
 def plan_page(
     request: Request, plan_id: Id, visitor: OrganiserPage, session: SessionDep
 ) -> Response:
+    return plan_view(request, visitor, session, plan_id)
+
+
+def plan_view(
+    request: Request,
+    visitor: Visitor,
+    session: Session,
+    plan_id: int,
+    status: int = 200,
+    edit_error: str = "",
+) -> Response:
+    """The plan page; `edit_error` (with status 409) when a hand edit was just refused."""
     row = planning.get_plan(session, plan_id)
     event = crud.get_event(session, row.event_id)
     shortfalls = [p for p in row.body.get("projects", []) if p["meetings"] < p["min_meetings"]]
     published = planning.published_plan_of(session, row.event_id)
+    event_tables = planning.event_of(event).table_names(0) if event else []
     return page(
         request,
         "plan.html",
         visitor,
+        status,
         published=published.id if published is not None and published.id != plan_id else None,
         plan=PlanSummary.of(row),
         body=row.body,
         event=event,
         shortfalls=shortfalls,
+        editable=not row.archived and not (event and event.archived),
+        edit_error=edit_error,
+        all_tables=event_tables or list(row.body.get("tables", [])),
         **schedule(row.body),
     )
 
@@ -241,7 +287,7 @@ def publish(
     row = planning.get_plan(session, plan_id)
     current = planning.published_plan_of(session, row.event_id)
     if current is not None and current.id != plan_id:
-        _confirmed(confirm, f"发布将取代已发布的排期 #{current.id}，请勾选确认。")
+        confirmed(confirm, f"发布将取代已发布的排期 #{current.id}，请勾选确认。")
     planning.publish_plan(session, plan_id)
     return RedirectResponse(f"/plans/{plan_id}", 303)
 
@@ -250,7 +296,7 @@ def publish(
 def unpublish(
     plan_id: Id, visitor: OrganiserForm, session: SessionDep, confirm: Confirm = ""
 ) -> Response:
-    _confirmed(confirm, "撤回发布后项目方和资源方将看不到这份日程，请勾选确认。")
+    confirmed(confirm, "撤回发布后项目方和资源方将看不到这份日程，请勾选确认。")
     planning.unpublish_plan(session, plan_id)
     return RedirectResponse(f"/plans/{plan_id}", 303)
 
@@ -259,7 +305,7 @@ def unpublish(
 def delete_plan(
     plan_id: Id, visitor: OrganiserForm, session: SessionDep, confirm: Confirm = ""
 ) -> Response:
-    _confirmed(confirm, "删除排期不可恢复，请勾选确认。")
+    confirmed(confirm, "删除排期不可恢复，请勾选确认。")
     event_id = planning.get_plan(session, plan_id).event_id
     planning.delete_plan(session, plan_id)
     return RedirectResponse(f"/events/{event_id}", 303)
@@ -269,7 +315,7 @@ def delete_plan(
 def delete_event(
     event_id: Id, visitor: OrganiserForm, session: SessionDep, confirm: Confirm = ""
 ) -> Response:
-    _confirmed(confirm, "删除活动会同时删除它的全部排期，请勾选确认。")
+    confirmed(confirm, "删除活动会同时删除它的全部排期，请勾选确认。")
     planning.delete_event(session, event_id)
     return RedirectResponse("/events", 303)
 
@@ -288,7 +334,7 @@ def compare_page(
     return page(request, "compare.html", visitor, plan=row, other=other, diff=diff, event=event)
 
 
-def _confirmed(confirm: str, message: str) -> None:
+def confirmed(confirm: str, message: str) -> None:
     """A destructive or replacing action goes ahead only with its confirmation box ticked."""
     if confirm != "on":
         raise Invalid([{"loc": ["form", "confirm"], "msg": message, "type": "confirm"}])

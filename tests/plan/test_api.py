@@ -9,6 +9,7 @@ def test_all_is_honest():
         and name
         not in {
             "capacity",
+            "edit",
             "event",
             "export",
             "inputs",

@@ -1,10 +1,12 @@
-"""Invariants on random small events: never over capacity, never double-booked."""
+"""Invariants on random small events: never over capacity, never double-booked, whether planned
+or edited by hand afterwards."""
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matcher.plan import Event, plan_event
+from matcher.errors import EditRefused
+from matcher.plan import Event, move_meeting, plan_event, swap_meetings
 
 from .conftest import assert_valid, make_scores, projects, resources
 
@@ -47,3 +49,23 @@ def test_plans_never_exceed_capacity_or_double_book(case):
     plan = plan_event(scores, event, solver=solver)
     assert_valid(plan, scores, event)
     assert plan.stats.objective <= plan.stats.upper_bound + 1e-6
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events(), st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50), st.integers(0, 5))))
+def test_hand_edits_the_checker_accepts_keep_every_constraint(case, edits):
+    scores, event, solver = case
+    plan = plan_event(scores, event, solver=solver)
+    for a, b, table in edits:
+        if not plan.meetings:
+            break
+        first, second = plan.meetings[a % len(plan.meetings)], plan.meetings[b % len(plan.meetings)]
+        try:
+            if table < len(plan.tables):  # a move into the slot of `second`, else a swap
+                plan = move_meeting(plan, event, first.pair, second.slot, plan.tables[table])
+            else:
+                plan = swap_meetings(plan, event, first.pair, second.pair)
+        except EditRefused as refused:
+            assert refused.reasons
+            continue
+        assert_valid(plan, scores, event)

@@ -50,3 +50,31 @@ def wait_ready(client: TestClient, timeout: float = 30.0) -> None:
 
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def finished_job(client: TestClient, admin: dict[str, str], job_id: int) -> dict:
+    """A background job's final state (done or failed), polled for at most a minute."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/jobs/{job_id}", headers=admin).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError("job did not finish")
+
+
+def free_place(plan: dict, meeting: dict) -> tuple[str, str]:
+    """A slot where neither side of `meeting` meets, and a free table in it."""
+    pair = (meeting["project_id"], meeting["resource_id"])
+    for slot in plan["slots"]:
+        here = [
+            m
+            for m in plan["meetings"]
+            if m["slot"] == slot and (m["project_id"], m["resource_id"]) != pair
+        ]
+        if any(meeting[k] == m[k] for m in here for k in ("project_id", "resource_id")):
+            continue
+        free = [t for t in plan["tables"] if t not in {m["table"] for m in here}]
+        if free and (slot, free[0]) != (meeting["slot"], meeting["table"]):
+            return slot, free[0]
+    raise AssertionError("no free place in the test event")

@@ -41,6 +41,7 @@ PAGES = [
     "/resources/R1",
     "/import",
     "/events",
+    "/events?show=archived",
     "/plans/{plan}",
     "/dashboard",
     "/links",
