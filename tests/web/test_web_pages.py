@@ -322,13 +322,20 @@ def test_pages_speak_chinese_for_errors_progress_and_imports(organiser):
     assert "结束时间应晚于开始时间" in page.locator("#event-errors").inner_text()
 
     page.goto("/import")
-    missing_track = "项目编号,项目名称,项目简介,阶段,需求\nP8,某项目,简介,临床试验,融资\n"
+    missing_track = (
+        "项目编号,项目名称,项目简介,阶段,需求\n"
+        "P8,某项目,简介,临床试验,融资\n"
+        "P9,另一项目,简介,临床后期,融资\n"  # row 3: a bad 阶段, shown with the missing column
+    )
     page.set_input_files(
         "input[name=file]",
         files=[{"name": "缺列.csv", "mimeType": "text/csv", "buffer": missing_track.encode()}],
     )
     page.click("#import-form button[type=submit]")
     assert page.locator(".issues td", has_text="赛道（track）").count() == 1
+    rows = [r.inner_text().split("\t")[:2] for r in page.locator(".issues tbody tr").all()]
+    assert rows == [["1", "赛道（track）"], ["3", "阶段"]]
+    assert page.locator("#sheet-preview td.bad", has_text="临床后期").count() == 1
     page.set_input_files("input[name=file]", str(FIXTURES / "projects.csv"))
     page.click("#import-form button[type=submit]")
     assert "未变化" in page.locator("#import-result").inner_text()
