@@ -75,7 +75,9 @@ def test_a_missing_column_and_every_bad_cell_of_the_others_are_reported_together
 
 def test_a_duplicate_column_is_reported_with_the_rest(tmp_path):
     path = tmp_path / "twice.csv"
-    path.write_text("项目编号,项目名称,赛道,阶段,项目阶段\nP1,甲,器械类,临床前,临床前\n", encoding="utf-8")
+    path.write_text(
+        "项目编号,项目名称,赛道,阶段,项目阶段\nP1,甲,器械类,临床前,临床前\n", encoding="utf-8"
+    )
     with pytest.raises(InputError) as caught:
         read_projects(path)
     [duplicate, track] = caught.value.issues
