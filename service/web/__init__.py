@@ -15,7 +15,18 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from ..errors import ServiceError, api_error
-from . import dashboard, events, imports, learning, links, messages, records, signin, wishes
+from . import (
+    dashboard,
+    events,
+    imports,
+    learning,
+    links,
+    lists,
+    messages,
+    records,
+    signin,
+    wishes,
+)
 from .render import STATIC, page
 from .session import LoginRequired, PageError, SessionStore, current_visitor
 
@@ -24,7 +35,7 @@ __all__ = ["install"]
 
 def install(app: FastAPI) -> None:
     app.state.web_sessions = SessionStore()
-    for module in (signin, records, links, imports, events, dashboard, learning, wishes):
+    for module in (signin, lists, records, links, imports, events, dashboard, learning, wishes):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(LoginRequired, _to_login)

@@ -1,10 +1,9 @@
-"""Project and provider pages: lists with filters, details with ranked partners, pins and
+"""Project and provider pages (lists: lists.py): details with ranked partners, pins and
 blocks per event, agendas (personal links: links.py). Reads and writes go through the same crud,
 matching and planning functions as the API."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
@@ -22,27 +21,15 @@ from ..matching import Matching
 from .learning import record_extras
 from .links import link_state
 from .render import page
-from .session import OrganiserPage, PageError, Visitor, VisitorDep
+from .session import PageError, Visitor, VisitorDep
 from .wishes import wish_extras
 
 router = APIRouter(include_in_schema=False)
-PAGE_SIZE = 50
-Filter = Annotated[str, Query(max_length=200)]
 K = Annotated[int, Query(ge=1, le=50)]
 EventChoice = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 
 # -- projects --------------------------------------------------------------------------------------
-
-
-def _matches(text: str, *fields: str) -> bool:
-    return not text or any(text.lower() in f.lower() for f in fields)
-
-
-def _paged(items: Sequence[Any], number: int) -> tuple[list[Any], int, int]:
-    pages = max(math.ceil(len(items) / PAGE_SIZE), 1)
-    number = min(max(number, 1), pages)
-    return list(items[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]), number, pages
 
 
 def _events_with_pairs(
@@ -60,41 +47,6 @@ def _pair_states(event: EventRow | None, key: Callable[[list[str]], str]) -> dic
     states = {key(pair): "pin" for pair in event.spec.get("pins", [])}
     states.update({key(pair): "block" for pair in event.spec.get("blocks", [])})
     return states
-
-
-@router.get("/projects")
-def project_list(
-    request: Request,
-    visitor: OrganiserPage,
-    session: SessionDep,
-    q: Filter = "",
-    track: Filter = "",
-    stage: Filter = "",
-    need: Filter = "",
-    region: Filter = "",
-    page_number: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1,
-) -> Response:
-    found = [
-        p
-        for p in crud.all_projects(session)
-        if _matches(q.strip(), p.project_id, p.title, p.description, p.institution)
-        and (not track or p.track == track)
-        and (not stage or p.stage == stage)
-        and (not need or need in p.needs)
-        and (not region or p.region == region)
-    ]
-    shown, number, pages = _paged(found, page_number)
-    query = {"q": q, "track": track, "stage": stage, "need": need, "region": region}
-    return page(
-        request,
-        "projects.html",
-        visitor,
-        projects=shown,
-        count=len(found),
-        number=number,
-        pages=pages,
-        query=query,
-    )
 
 
 def shown(matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -248,43 +200,6 @@ def project_page(
 
 
 # -- providers -------------------------------------------------------------------------------------
-
-
-@router.get("/resources")
-def resource_list(
-    request: Request,
-    visitor: OrganiserPage,
-    session: SessionDep,
-    q: Filter = "",
-    type: Filter = "",
-    track: Filter = "",
-    stage: Filter = "",
-    need: Filter = "",
-    region: Filter = "",
-    page_number: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1,
-) -> Response:
-    found = [
-        r
-        for r in crud.all_resources(session)
-        if _matches(q.strip(), r.resource_id, r.name, r.description)
-        and (not type or r.type == type)
-        and (not track or r.serves_track(track))
-        and (not stage or r.serves_stage(stage))
-        and (not need or need in r.offers)
-        and (not region or r.region == region)
-    ]
-    shown, number, pages = _paged(found, page_number)
-    query = {"q": q, "type": type, "track": track, "stage": stage, "need": need, "region": region}
-    return page(
-        request,
-        "resources.html",
-        visitor,
-        resources=shown,
-        count=len(found),
-        number=number,
-        pages=pages,
-        query=query,
-    )
 
 
 @router.get("/resources/{resource_id}")

@@ -38,6 +38,7 @@ PAGES = [
     "/projects",
     "/projects/P1",
     "/resources",
+    "/resources?sort=capacity&order=desc",  # a sorted list: aria-sort on its header
     "/resources/R1",
     "/import",
     "/events",
