@@ -570,7 +570,7 @@ def plan(
     def action() -> tuple[object, list[Path], str]:
         from .errors import UsageError
         from .plan.event import DEFAULT_MINUTES, DEFAULT_START, slots_from
-        from .plan.export import PLAN_FORMATS
+        from .plan.export import GRADE_HEADER, PLAN_FORMATS, grade
         from .plan.solvers import SOLVERS
 
         # Refuse what cannot work before reading or ranking anything.
@@ -604,9 +604,9 @@ def plan(
         standby_path = first.with_name(first.stem + "_standby.csv")
         write_csv(
             standby_path,
-            ("resource_id", "slot", "rank", "project_id", "score", "reasons"),
+            ("资源方编号", "时段", "候补顺序", "项目编号", GRADE_HEADER, "推荐理由"),
             (
-                (s.resource_id, s.slot, s.rank, s.project_id, f"{s.score:.4f}", s.reasons)
+                (s.resource_id, s.slot, s.rank, s.project_id, f"{grade(s.score):.2f}", s.reasons)
                 for lists in standby.values()
                 for s in lists
             ),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import time
 from pathlib import Path
@@ -297,6 +299,13 @@ def test_scores_read_as_expected_grades_everywhere(organiser, api, tmp_path):
     column = header.index("预计专家评分（0–3）")
     grades = [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert grades and all(0 <= g <= 3 for g in grades) and max(grades) > 1
+    with page.expect_download() as download:
+        page.click("#download-csv")
+    text = Path(download.value.path()).read_bytes()
+    assert text.startswith(b"\xef\xbb\xbf")  # Excel reads the Chinese as UTF-8
+    header, *rows = csv.reader(io.StringIO(text.decode("utf-8-sig")))
+    assert header[:4] == ["项目编号", "项目名称", "资源方编号", "资源方"]
+    assert sorted(float(r[6]) for r in rows) == sorted(grades)
     page.goto("/dashboard")
     assert "预计专家评分" in page.locator("#scores svg").get_attribute("aria-label")
     assert page.locator("#heatmap svg[role=img][aria-label]").count() == 1
