@@ -4,7 +4,7 @@ how (aria-sort), and the same rows as an Excel workbook with Chinese headers."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
@@ -42,10 +42,13 @@ class Sorting:
         return {"sort": self.key, "order": "desc" if self.descending else "asc"}
 
 
+UNSORTED = Sorting("")
+
+
 def sorting(columns: Sequence[Column[Any]], sort: str, order: str) -> Sorting:
     """The sorting a request asks for; an unknown column keeps the list's order."""
     if sort not in {c.key for c in columns}:
-        return Sorting("")
+        return UNSORTED
     return Sorting(sort, order == "desc")
 
 
@@ -65,16 +68,24 @@ def sort_rows(items: Sequence[T], columns: Sequence[Column[T]], chosen: Sorting)
 
 
 def headers(
-    columns: Sequence[Column[Any]], chosen: Sorting, query: dict[str, str]
+    columns: Sequence[Column[Any]],
+    chosen: Sorting,
+    query: Mapping[str, str] | Iterable[tuple[str, str]],
 ) -> list[dict[str, Any]]:
     """Each header's text, its aria-sort (only on the sorted column), and the link that sorts
-    by it (ascending first, then the other way); filters kept, back to the first page."""
+    by it (ascending first, then the other way); the other parameters kept (a repeated one,
+    such as `type`, as pairs), back to the first page."""
+    pairs = [
+        (k, v)
+        for k, v in (query.items() if isinstance(query, Mapping) else query)
+        if k not in ("sort", "order", "page")
+    ]
     shown = []
     for column in columns:
         current = column.key == chosen.key
         descending = current and not chosen.descending
         href = "?" + urlencode(
-            {**query, "sort": column.key, "order": "desc" if descending else "asc"}
+            [*pairs, ("sort", column.key), ("order", "desc" if descending else "asc")]
         )
         aria = ("descending" if chosen.descending else "ascending") if current else None
         shown.append(

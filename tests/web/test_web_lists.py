@@ -105,3 +105,33 @@ def test_on_a_phone_the_lists_are_cards_that_never_scroll_sideways(organiser, pa
     sort_link = page.locator(f"{table} thead a").first  # sorting still works on a phone
     assert sort_link.is_visible()
     page.set_viewport_size(DESKTOP)
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "kind"),
+    [("/projects/P1?k=5", "资源方", "类型"), ("/resources/R1?k=5", "项目", "赛道")],
+)
+def test_a_match_list_sorts_by_a_header_and_exports_what_it_shows(
+    organiser, tmp_path, path, name, kind
+):
+    page = organiser
+    page.goto(path)
+    header = page.locator("#matches thead th", has_text=name)
+    header.locator("a").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**sort=name**")
+    assert header.get_attribute("aria-sort") == "ascending"
+    assert "k=5" in page.url
+    names = [n.split("\n")[0] for n in _column(page, "#matches", name)]
+    assert names == sorted(names) and len(names) >= 2
+    scores = [float(s) for s in _column(page, "#matches", "预计专家评分")]
+    with page.expect_download() as download:
+        page.click("#export-xlsx")
+    saved = tmp_path / "matches.xlsx"
+    download.value.save_as(saved)
+    sheet = openpyxl.load_workbook(saved).active
+    assert [c.value for c in sheet[1]] == ["排名", name, kind, "预计专家评分（0–3）", "推荐理由"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [r[1] for r in rows] == names
+    assert [r[3] for r in rows] == pytest.approx(scores, abs=0.005)
+    assert all(isinstance(r[0], int) for r in rows)
