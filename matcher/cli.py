@@ -632,6 +632,11 @@ def plan(
         f"（差距 {100 * stats.gap:.2f}%），贪心基线 {stats.greedy_objective:.1f}；"
         f"用时 {stats.wall_seconds:.1f} 秒（其中上界 {stats.bound_seconds:.1f} 秒）"
     )
+    if stats.meetings:
+        from .plan.export import LEGEND, grade
+
+        mean = grade(stats.quality / stats.meetings)
+        console.print(f"会面平均预计专家评分 {mean:.2f}（{LEGEND}）")
     for line in result.diagnostics:  # type: ignore[attr-defined]
         console.print(f"  · {line}")
     if summary:

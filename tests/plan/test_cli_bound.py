@@ -31,6 +31,7 @@ def test_plan_files_show_expected_grades_0_to_3_with_the_legend(tmp_path):
     outs = ["--out", str(tmp_path / "plan.xlsx"), "--out", str(tmp_path / "plan.csv")]
     result = CliRunner().invoke(app, [*args, *outs, "--out", str(tmp_path / "plan.json")])
     assert result.exit_code == 0, result.output
+    assert "预计专家评分 0–3：3 理想伙伴" in result.output.replace("\n", "")
     stored = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))["meetings"]
     book = openpyxl.load_workbook(tmp_path / "plan.xlsx")
     sheet = book["项目日程"]
