@@ -570,7 +570,7 @@ def plan(
     def action() -> tuple[object, list[Path], str]:
         from .errors import UsageError
         from .plan.event import DEFAULT_MINUTES, DEFAULT_START, slots_from
-        from .plan.export import PLAN_FORMATS
+        from .plan.export import GRADE_HEADER, PLAN_FORMATS, grade
         from .plan.solvers import SOLVERS
 
         # Refuse what cannot work before reading or ranking anything.
@@ -604,9 +604,9 @@ def plan(
         standby_path = first.with_name(first.stem + "_standby.csv")
         write_csv(
             standby_path,
-            ("resource_id", "slot", "rank", "project_id", "score", "reasons"),
+            ("资源方编号", "时段", "候补顺序", "项目编号", GRADE_HEADER, "推荐理由"),
             (
-                (s.resource_id, s.slot, s.rank, s.project_id, f"{s.score:.4f}", s.reasons)
+                (s.resource_id, s.slot, s.rank, s.project_id, f"{grade(s.score):.2f}", s.reasons)
                 for lists in standby.values()
                 for s in lists
             ),
@@ -632,6 +632,11 @@ def plan(
         f"（差距 {100 * stats.gap:.2f}%），贪心基线 {stats.greedy_objective:.1f}；"
         f"用时 {stats.wall_seconds:.1f} 秒（其中上界 {stats.bound_seconds:.1f} 秒）"
     )
+    if stats.meetings:
+        from .plan.export import LEGEND, grade
+
+        mean = grade(stats.quality / stats.meetings)
+        console.print(f"会面平均预计专家评分 {mean:.2f}（{LEGEND}）")
     for line in result.diagnostics:  # type: ignore[attr-defined]
         console.print(f"  · {line}")
     if summary:

@@ -76,6 +76,7 @@ class _Table:
     path: Path
     rows: list[dict[str, str]]
     headers: dict[str, str]  # canonical key -> header as written in the file
+    issues: list[InputIssue]  # problems with the header row (missing or duplicate columns)
 
 
 def read_projects(
@@ -181,36 +182,43 @@ def _read_table(
     path = Path(path)
     frame, encoding = _read_frame(path, max_rows, max_unzipped)
     headers: dict[str, str] = {}
+    issues: list[InputIssue] = []
     for header in frame.columns:
         key = _canonical(str(header), columns)
         if key is None:
             log.info("%s: ignoring column %r", path.name, header)
         elif key in headers:
-            raise InputError(
-                [InputIssue(str(path), 1, str(header), f"重复的列 duplicate column for {key!r}")]
-            )
+            message = f"重复的列 duplicate column for {column_label(key, columns)} ({key})"
+            issues.append(InputIssue(str(path), 1, str(header), message))
         else:
             headers[key] = str(header)
     missing = [key for key in required if key not in headers]
     if missing and not headers and encoding not in (None, "utf-8-sig"):  # no header of ours
         raise InputError([InputIssue(str(path), None, None, _encoding_message(path, columns))])
-    if missing:
-        raise InputError(
-            [
-                InputIssue(
-                    str(path),
-                    1,
-                    key,
-                    f"缺少必需的列 missing required column; accepted headers: {' / '.join(columns[key])}",
-                )
-                for key in missing
-            ]
+    issues += [  # the cells of the columns present are still checked: one pass shows all
+        InputIssue(
+            str(path),
+            1,
+            column_label(key, columns),
+            f"缺少必需的列 missing required column {key}; "
+            f"accepted headers: {' / '.join(_chinese_first(columns[key]))}",
         )
+        for key in missing
+    ]
     rows = [
         {key: _clean(record[header]) for key, header in headers.items()}
         for record in frame.to_dict("records")
     ]
-    return _Table(path, rows, headers)
+    return _Table(path, rows, headers, issues)
+
+
+def column_label(key: str, columns: dict[str, tuple[str, ...]]) -> str:
+    """A column as people name it: its first Chinese header (赛道 for track)."""
+    return _chinese_first(columns[key])[0]
+
+
+def _chinese_first(spellings: tuple[str, ...]) -> list[str]:
+    return [*spellings[1:], spellings[0]] if len(spellings) > 1 else list(spellings)
 
 
 def _read_frame(
@@ -365,7 +373,7 @@ class _Checker:
 
     def __init__(self, table: _Table) -> None:
         self.table = table
-        self.issues: list[InputIssue] = []
+        self.issues: list[InputIssue] = list(table.issues)
         self.seen_ids: dict[str, int] = {}
         for line, row in enumerate(table.rows, start=2):
             for key, value in row.items():
@@ -373,7 +381,9 @@ class _Checker:
                     self.add(line, key, "控制字符 control characters (such as NUL) are not allowed")
 
     def add(self, line: int, key: str, message: str) -> None:
-        column = self.table.headers.get(key, key)
+        if key not in self.table.headers:  # a missing column is reported once, not per row
+            return
+        column = self.table.headers[key]
         self.issues.append(InputIssue(str(self.table.path), line, column, message))
 
     def raise_if_any(self) -> None:

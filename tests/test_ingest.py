@@ -49,9 +49,41 @@ def test_missing_required_column_is_reported_with_accepted_headers(tmp_path):
     path.write_text("项目编号,项目名称\nP1,x\n", encoding="utf-8")
     with pytest.raises(InputError) as caught:
         read_projects(path)
-    columns = {i.column for i in caught.value.issues}
-    assert columns == {"track", "stage"}
-    assert "赛道" in str(caught.value)
+    assert [(i.row, i.column) for i in caught.value.issues] == [(1, "赛道"), (1, "阶段")]
+    assert "accepted headers: 赛道 / track" in caught.value.issues[0].message
+
+
+def test_a_missing_column_and_every_bad_cell_of_the_others_are_reported_together(tmp_path):
+    path = tmp_path / "no_track.csv"
+    path.write_text(
+        "项目编号,项目名称,阶段,地区\n"
+        "P1,甲,临床前,北京\n"
+        "P2,乙,临床后期,北京\n"  # row 3: a bad 阶段
+        "P3,丙,注册申报,火星\n"  # row 4: a bad 地区
+        "P4,丁,上市,天津\n"
+        "P5,,吃饭,河北\n",  # row 6: no name and a bad 阶段
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        read_projects(path)
+    where = [(i.row, i.column) for i in caught.value.issues]
+    assert where == [(1, "赛道"), (3, "阶段"), (4, "地区"), (6, "项目名称"), (6, "阶段")]
+    assert all(i.file == str(path) for i in caught.value.issues)
+    assert "'临床后期'" in caught.value.issues[1].message
+    assert "'吃饭'" in caught.value.issues[4].message
+
+
+def test_a_duplicate_column_is_reported_with_the_rest(tmp_path):
+    path = tmp_path / "twice.csv"
+    path.write_text(
+        "项目编号,项目名称,赛道,阶段,项目阶段\nP1,甲,器械类,临床前,临床前\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError) as caught:
+        read_projects(path)
+    [duplicate, track] = caught.value.issues
+    assert (duplicate.row, duplicate.column) == (1, "项目阶段")
+    assert "duplicate column" in duplicate.message
+    assert (track.row, track.column) == (2, "赛道")
 
 
 def test_xlsx_with_chinese_headers(tmp_path):

@@ -197,6 +197,8 @@ def download_plan(
     session: SessionDep,
     format: Literal["xlsx", "csv", "json"] = "xlsx",
 ) -> Response:
-    """The plan as a file; spreadsheet cells that look like formulas are neutralised."""
+    """The plan as a file: xlsx (printable agendas, one page per participant) or CSV with
+    Chinese headers, scores as the expected expert grade 0–3; JSON as stored (the planner's
+    grade / 3, for `read_plan`). Spreadsheet cells that look like formulas are neutralised."""
     file = planning.plan_file(planning.get_plan(session, plan_id), format)
     return Response(file.data, media_type=file.media_type, headers=file.headers)

@@ -21,6 +21,7 @@ from . import (
     imports,
     learning,
     links,
+    lists,
     messages,
     plan_edits,
     records,
@@ -37,6 +38,7 @@ def install(app: FastAPI) -> None:
     app.state.web_sessions = SessionStore()
     for module in (
         signin,
+        lists,
         records,
         links,
         imports,

@@ -26,7 +26,7 @@ from .. import crud, planning
 from ..deps import JobsDep, MatchingDep, SessionDep
 from ..errors import Invalid
 from ..schemas import EventCreate, JobPublic, PlanRequest, PlanSummary
-from . import exports, messages
+from . import messages
 from .render import local_path, page
 from .session import OrganiserForm, OrganiserPage, Visitor
 
@@ -347,11 +347,6 @@ def download(
     session: SessionDep,
     format: Literal["xlsx", "csv", "json"] = "xlsx",
 ) -> Response:
-    """The plan as a file, its scores on the pages' 0–3 expected-grade scale."""
+    """The plan as a file, its scores on the pages' 0–3 expected-grade scale (as the API's)."""
     file = planning.plan_file(planning.get_plan(session, plan_id), format)
-    data = file.data
-    if format == "xlsx":
-        data = exports.workbook_on_grade_scale(data)
-    elif format == "csv":
-        data = exports.csv_on_grade_scale(data)
-    return Response(data, media_type=file.media_type, headers=file.headers)
+    return Response(file.data, media_type=file.media_type, headers=file.headers)

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 
 from matcher.errors import InputError
-from matcher.ingest import PROJECT_COLUMNS, RESOURCE_COLUMNS, check_workbook
+from matcher.ingest import PROJECT_COLUMNS, RESOURCE_COLUMNS, check_workbook, column_label
 from matcher.schema import Project, Resource
 
 from .. import crud, replacing, uploads
@@ -197,11 +197,11 @@ def in_chinese(found: dict[str, Any], kind: str) -> dict[str, Any]:
     (赛道, not track), and the accepted headers Chinese first."""
     columns = PROJECT_COLUMNS if kind == "projects" else RESOURCE_COLUMNS
     column, msg = found.get("column"), str(found.get("msg", ""))
-    if column in columns:
-        english, *spellings = columns[str(column)]
-        column = f"{spellings[0]}（{english}）" if spellings else english
-        if "missing required column" in msg:
-            msg = f"缺少必需的列；可用的表头：{' / '.join([*spellings, english])}"
+    if "missing required column" in msg:
+        for key, (english, *spellings) in columns.items():
+            if column == column_label(key, columns):
+                column = f"{spellings[0]}（{english}）" if spellings else english
+                msg = f"缺少必需的列；可用的表头：{' / '.join([*spellings, english])}"
     return {**found, "column": column, "msg": msg}
 
 

@@ -1,10 +1,9 @@
-"""Project and provider pages: lists with filters, details with ranked partners, pins and
+"""Project and provider pages (lists: lists.py): details with ranked partners, pins and
 blocks per event, agendas (personal links: links.py). Reads and writes go through the same crud,
 matching and planning functions as the API."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
@@ -12,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from matcher.plan.export import GRADE_HEADER
 from matcher.schema import RESOURCE_TYPE, Project, Resource
 
 from .. import crud, planning
@@ -22,27 +22,33 @@ from ..matching import Matching
 from .learning import record_extras
 from .links import link_state
 from .render import page
-from .session import OrganiserPage, PageError, Visitor, VisitorDep
+from .session import PageError, Visitor, VisitorDep
+from .tables import UNSORTED, Column, Sorting, headers, sort_rows, sorting, workbook, xlsx_download
 from .wishes import wish_extras
 
 router = APIRouter(include_in_schema=False)
-PAGE_SIZE = 50
-Filter = Annotated[str, Query(max_length=200)]
 K = Annotated[int, Query(ge=1, le=50)]
 EventChoice = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+SortKey = Annotated[str, Query(max_length=20)]
+Match = dict[str, Any]
+
+
+def _match_columns(partner: str, kind: str) -> list[Column[Match]]:
+    """A ranked list's columns, as shown and exported (scores: expected grades 0–3)."""
+    return [
+        Column("rank", "排名", lambda m: m["rank"], number=True, width=6),
+        Column("name", partner, lambda m: m["name"], width=32),
+        Column("type", kind, lambda m: m["type_label"], width=20),
+        Column("score", GRADE_HEADER, lambda m: round(m["score"], 2), number=True, width=12),
+        Column("reasons", "推荐理由", lambda m: m["reasons"], width=80),
+    ]
+
+
+PROVIDER_MATCHES = _match_columns("资源方", "类型")
+PROJECT_MATCHES = _match_columns("项目", "赛道")
 
 
 # -- projects --------------------------------------------------------------------------------------
-
-
-def _matches(text: str, *fields: str) -> bool:
-    return not text or any(text.lower() in f.lower() for f in fields)
-
-
-def _paged(items: Sequence[Any], number: int) -> tuple[list[Any], int, int]:
-    pages = max(math.ceil(len(items) / PAGE_SIZE), 1)
-    number = min(max(number, 1), pages)
-    return list(items[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]), number, pages
 
 
 def _events_with_pairs(
@@ -60,41 +66,6 @@ def _pair_states(event: EventRow | None, key: Callable[[list[str]], str]) -> dic
     states = {key(pair): "pin" for pair in event.spec.get("pins", [])}
     states.update({key(pair): "block" for pair in event.spec.get("blocks", [])})
     return states
-
-
-@router.get("/projects")
-def project_list(
-    request: Request,
-    visitor: OrganiserPage,
-    session: SessionDep,
-    q: Filter = "",
-    track: Filter = "",
-    stage: Filter = "",
-    need: Filter = "",
-    region: Filter = "",
-    page_number: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1,
-) -> Response:
-    found = [
-        p
-        for p in crud.all_projects(session)
-        if _matches(q.strip(), p.project_id, p.title, p.description, p.institution)
-        and (not track or p.track == track)
-        and (not stage or p.stage == stage)
-        and (not need or need in p.needs)
-        and (not region or p.region == region)
-    ]
-    shown, number, pages = _paged(found, page_number)
-    query = {"q": q, "track": track, "stage": stage, "need": need, "region": region}
-    return page(
-        request,
-        "projects.html",
-        visitor,
-        projects=shown,
-        count=len(found),
-        number=number,
-        pages=pages,
-        query=query,
-    )
 
 
 def shown(matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -158,13 +129,9 @@ def show_project(
     types: Sequence[str] = (),
     event: int | None = None,
     try_text: str = "",
+    order: Sorting = UNSORTED,
 ) -> Response:
-    allow_project(visitor.principal, project_id)  # Forbidden: the error page says why
-    project = crud.get_project(session, project_id)
-    if project is None:
-        raise PageError(404, f"没有编号为 {project_id} 的项目。")
-    answer = matching.resources_for(project_id, k, tuple(sorted(set(types))))
-    matches = shown(answer.data if answer else [])
+    project, matches = project_matches(visitor, session, matching, project_id, k, types, order)
     tried = shown(_try(matching, try_text, types)) if try_text.strip() else []
     return _record_page(
         request,
@@ -180,8 +147,39 @@ def show_project(
             "try_text": try_text,
             "tried": tried,
             "counterparts": _providers(matching, [m["id"] for m in [*matches, *tried]]),
+            "headers": headers(PROVIDER_MATCHES, order, request.query_params.multi_items()),
         },
     )
+
+
+def project_matches(
+    visitor: Visitor,
+    session: Session,
+    matching: Matching,
+    project_id: str,
+    k: int,
+    types: Sequence[str],
+    order: Sorting,
+) -> tuple[Project, list[Match]]:
+    """A project and the providers its page lists, in the order asked for."""
+    allow_project(visitor.principal, project_id)  # Forbidden: the error page says why
+    project = crud.get_project(session, project_id)
+    if project is None:
+        raise PageError(404, f"没有编号为 {project_id} 的项目。")
+    answer = matching.resources_for(project_id, k, tuple(sorted(set(types))))
+    return project, sort_rows(shown(answer.data if answer else []), PROVIDER_MATCHES, order)
+
+
+def resource_matches(
+    visitor: Visitor, session: Session, matching: Matching, resource_id: str, k: int, order: Sorting
+) -> tuple[Resource, list[Match]]:
+    """A provider and the projects its page lists, in the order asked for."""
+    allow_resource(visitor.principal, resource_id)
+    resource = crud.get_resource(session, resource_id)
+    if resource is None:
+        raise PageError(404, f"没有编号为 {resource_id} 的资源方。")
+    answer = matching.projects_for(resource_id, k)
+    return resource, sort_rows(shown(answer.data if answer else []), PROJECT_MATCHES, order)
 
 
 def _try(matching: Matching, text: str, types: Sequence[str], k: int = 5) -> list[dict[str, Any]]:
@@ -208,21 +206,21 @@ def show_resource(
     matching: Matching,
     k: int = 10,
     event: int | None = None,
+    order: Sorting = UNSORTED,
 ) -> Response:
-    allow_resource(visitor.principal, resource_id)
-    resource = crud.get_resource(session, resource_id)
-    if resource is None:
-        raise PageError(404, f"没有编号为 {resource_id} 的资源方。")
-    answer = matching.projects_for(resource_id, k)
+    resource, matches = resource_matches(visitor, session, matching, resource_id, k, order)
     return _record_page(
         request,
         visitor,
         session,
         kind="resource",
         record=resource,
-        matches=shown(answer.data if answer else []),
+        matches=matches,
         event=event,
-        extra={"k": k},
+        extra={
+            "k": k,
+            "headers": headers(PROJECT_MATCHES, order, request.query_params.multi_items()),
+        },
     )
 
 
@@ -238,53 +236,42 @@ def project_page(
     event: EventChoice = None,
     type: Annotated[list[str] | None, Query(max_length=13)] = None,
     try_text: Annotated[str, Query(alias="try", max_length=5000)] = "",
+    sort: SortKey = "",
+    order: SortKey = "",
 ) -> Response:
     """A project and its ranked providers with reasons (organisers, or the project itself);
-    `try`: providers for a free-text description too (试一试)."""
+    `try`: providers for a free-text description too (试一试); `sort`, `order`: by a column."""
     types = [t for t in type or () if t in RESOURCE_TYPE.labels]
     k = min(k, settings.max_k)
     text = try_text[: settings.max_text_chars]
-    return show_project(request, project_id, visitor, session, matching, k, types, event, text)
+    chosen = sorting(PROVIDER_MATCHES, sort, order)
+    return show_project(
+        request, project_id, visitor, session, matching, k, types, event, text, chosen
+    )
+
+
+@router.get("/projects/{project_id}/matches.xlsx")
+def project_matches_export(
+    project_id: str,
+    visitor: VisitorDep,
+    session: SessionDep,
+    matching: MatchingDep,
+    settings: SettingsDep,
+    k: K = 10,
+    type: Annotated[list[str] | None, Query(max_length=13)] = None,
+    sort: SortKey = "",
+    order: SortKey = "",
+) -> Response:
+    """The providers the project's page lists (same k, types and order) as an Excel sheet."""
+    types = [t for t in type or () if t in RESOURCE_TYPE.labels]
+    chosen = sorting(PROVIDER_MATCHES, sort, order)
+    _, matches = project_matches(
+        visitor, session, matching, project_id, min(k, settings.max_k), types, chosen
+    )
+    return xlsx_download(workbook("推荐资源方", PROVIDER_MATCHES, matches), "matches.xlsx")
 
 
 # -- providers -------------------------------------------------------------------------------------
-
-
-@router.get("/resources")
-def resource_list(
-    request: Request,
-    visitor: OrganiserPage,
-    session: SessionDep,
-    q: Filter = "",
-    type: Filter = "",
-    track: Filter = "",
-    stage: Filter = "",
-    need: Filter = "",
-    region: Filter = "",
-    page_number: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1,
-) -> Response:
-    found = [
-        r
-        for r in crud.all_resources(session)
-        if _matches(q.strip(), r.resource_id, r.name, r.description)
-        and (not type or r.type == type)
-        and (not track or r.serves_track(track))
-        and (not stage or r.serves_stage(stage))
-        and (not need or need in r.offers)
-        and (not region or r.region == region)
-    ]
-    shown, number, pages = _paged(found, page_number)
-    query = {"q": q, "type": type, "track": track, "stage": stage, "need": need, "region": region}
-    return page(
-        request,
-        "resources.html",
-        visitor,
-        resources=shown,
-        count=len(found),
-        number=number,
-        pages=pages,
-        query=query,
-    )
 
 
 @router.get("/resources/{resource_id}")
@@ -297,7 +284,29 @@ def resource_page(
     settings: SettingsDep,
     k: K = 10,
     event: EventChoice = None,
+    sort: SortKey = "",
+    order: SortKey = "",
 ) -> Response:
     """A provider and the projects that fit it best (organisers, or the provider itself)."""
     k = min(k, settings.max_k)
-    return show_resource(request, resource_id, visitor, session, matching, k, event)
+    chosen = sorting(PROJECT_MATCHES, sort, order)
+    return show_resource(request, resource_id, visitor, session, matching, k, event, chosen)
+
+
+@router.get("/resources/{resource_id}/matches.xlsx")
+def resource_matches_export(
+    resource_id: str,
+    visitor: VisitorDep,
+    session: SessionDep,
+    matching: MatchingDep,
+    settings: SettingsDep,
+    k: K = 10,
+    sort: SortKey = "",
+    order: SortKey = "",
+) -> Response:
+    """The projects the provider's page lists (same k and order) as an Excel sheet."""
+    chosen = sorting(PROJECT_MATCHES, sort, order)
+    _, matches = resource_matches(
+        visitor, session, matching, resource_id, min(k, settings.max_k), chosen
+    )
+    return xlsx_download(workbook("匹配项目", PROJECT_MATCHES, matches), "matches.xlsx")

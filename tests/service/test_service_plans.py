@@ -44,9 +44,17 @@ def test_plan_job_download_publish_and_agenda(client, admin):
 
     xlsx = client.get(f"/api/plans/{plan_id}/download?format=xlsx", headers=admin)
     assert xlsx.status_code == 200 and "attachment" in xlsx.headers["content-disposition"]
-    assert openpyxl.load_workbook(io.BytesIO(xlsx.content)).sheetnames
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    agenda = book["资源方日程"]
+    column = [c.value for c in agenda[1]].index("预计专家评分（0–3）")
+    shown = [r[column] for r in agenda.iter_rows(min_row=2, values_only=True)]
+    assert shown and all(0 <= g <= 3 for g in shown)  # the API's download: the pages' scale
     csv = client.get(f"/api/plans/{plan_id}/download?format=csv", headers=admin)
-    assert csv.status_code == 200 and "project_id" in csv.content.decode("utf-8-sig")
+    assert csv.status_code == 200 and csv.content.startswith(b"\xef\xbb\xbf")
+    header = csv.content.decode("utf-8-sig").splitlines()[0]
+    assert (
+        header.startswith("项目编号,项目名称,资源方编号,资源方") and "预计专家评分（0–3）" in header
+    )
     as_json = json.loads(
         client.get(f"/api/plans/{plan_id}/download?format=json", headers=admin).content
     )

@@ -37,7 +37,9 @@ PAGES = [
     "/login",
     "/projects",
     "/projects/P1",
+    "/projects/P1?sort=name&order=desc",  # a sorted match list
     "/resources",
+    "/resources?sort=capacity&order=desc",  # a sorted list: aria-sort on its header
     "/resources/R1",
     "/import",
     "/events",

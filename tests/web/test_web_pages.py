@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import time
 from pathlib import Path
@@ -297,6 +299,13 @@ def test_scores_read_as_expected_grades_everywhere(organiser, api, tmp_path):
     column = header.index("预计专家评分（0–3）")
     grades = [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert grades and all(0 <= g <= 3 for g in grades) and max(grades) > 1
+    with page.expect_download() as download:
+        page.click("#download-csv")
+    text = Path(download.value.path()).read_bytes()
+    assert text.startswith(b"\xef\xbb\xbf")  # Excel reads the Chinese as UTF-8
+    header, *rows = csv.reader(io.StringIO(text.decode("utf-8-sig")))
+    assert header[:4] == ["项目编号", "项目名称", "资源方编号", "资源方"]
+    assert sorted(float(r[6]) for r in rows) == sorted(grades)
     page.goto("/dashboard")
     assert "预计专家评分" in page.locator("#scores svg").get_attribute("aria-label")
     assert page.locator("#heatmap svg[role=img][aria-label]").count() == 1
@@ -322,13 +331,20 @@ def test_pages_speak_chinese_for_errors_progress_and_imports(organiser):
     assert "结束时间应晚于开始时间" in page.locator("#event-errors").inner_text()
 
     page.goto("/import")
-    missing_track = "项目编号,项目名称,项目简介,阶段,需求\nP8,某项目,简介,临床试验,融资\n"
+    missing_track = (
+        "项目编号,项目名称,项目简介,阶段,需求\n"
+        "P8,某项目,简介,临床试验,融资\n"
+        "P9,另一项目,简介,临床后期,融资\n"  # row 3: a bad 阶段, shown with the missing column
+    )
     page.set_input_files(
         "input[name=file]",
         files=[{"name": "缺列.csv", "mimeType": "text/csv", "buffer": missing_track.encode()}],
     )
     page.click("#import-form button[type=submit]")
     assert page.locator(".issues td", has_text="赛道（track）").count() == 1
+    rows = [r.inner_text().split("\t")[:2] for r in page.locator(".issues tbody tr").all()]
+    assert rows == [["1", "赛道（track）"], ["3", "阶段"]]
+    assert page.locator("#sheet-preview td.bad", has_text="临床后期").count() == 1
     page.set_input_files("input[name=file]", str(FIXTURES / "projects.csv"))
     page.click("#import-form button[type=submit]")
     assert "未变化" in page.locator("#import-result").inner_text()

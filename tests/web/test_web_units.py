@@ -129,3 +129,32 @@ def test_job_progress_and_event_messages_read_in_chinese(english, chinese):
 def test_a_validation_error_names_the_field_in_chinese():
     error = {"type": "greater_than_equal", "loc": ("body", "minutes"), "msg": "x", "ctx": {"ge": 5}}
     assert messages.validation_error(error) == "每场（分钟）：应不小于 5"
+
+
+def test_a_list_workbook_keeps_numbers_and_neutralises_formula_like_text():
+    import io
+
+    import openpyxl
+
+    from service.web.tables import Column, workbook
+
+    columns = [
+        Column("name", "名称", lambda r: r[0]),
+        Column("capacity", "名额", lambda r: r[1]),
+    ]
+    data = workbook("资源方", columns, [('=HYPERLINK("x")', 6), ("-1 号", 0), ("普通", 3)])
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet.title == "资源方"
+    assert [c.value for c in sheet[1]] == ["名称", "名额"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert rows == [('\'=HYPERLINK("x")', 6), ("'-1 号", 0), ("普通", 3)]
+    assert all(sheet.cell(r, 1).data_type == "s" for r in range(2, 5))
+
+
+def test_list_sorting_by_a_known_column_only():
+    from service.web.tables import Column, sort_rows, sorting
+
+    columns = [Column("n", "数", lambda r: r, number=True)]
+    assert sort_rows([3, 1, 2], columns, sorting(columns, "n", "desc")) == [3, 2, 1]
+    assert sort_rows([3, 1, 2], columns, sorting(columns, "nope", "desc")) == [3, 1, 2]
+    assert sorting(columns, "n", "sideways").descending is False
