@@ -64,9 +64,9 @@ def test_a_legal_move_is_saved_marked_and_in_the_downloads(client, admin, planne
     row = next(
         r
         for r in rows
-        if (r["project_id"], r["resource_id"]) == (m["project_id"], m["resource_id"])
+        if (r["项目编号"], r["资源方编号"]) == (m["project_id"], m["resource_id"])
     )
-    assert (row["slot"], row["table"]) == (slot, table)
+    assert (row["时段"], row["桌号"]) == (slot, table)
 
 
 def test_a_refused_move_says_why_in_chinese_and_changes_nothing(client, admin, planned):
