@@ -180,7 +180,9 @@ class PairFeaturizer:
         if not texts:
             width = len(self.tfidf.vectorizer_.vocabulary_)
             return sp.csr_matrix((0, width), dtype=np.float32)
-        return self.tfidf.vectorizer_.transform(texts)
+        first: dict[str, int] = {}  # each distinct text once: a row depends on its text alone
+        index = [first.setdefault(t, len(first)) for t in texts]
+        return self.tfidf.vectorizer_.transform(list(first))[index]
 
     def blocks(self, size: int = 256, progress: Progress | None = None):
         """(row indices, `columns`) for consecutive blocks of projects."""

@@ -9,7 +9,7 @@ Only the provider's explicit exclusions veto a pair (`excluded`, kept out of the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -105,7 +105,40 @@ def _project_facets(p: Project, found: Sequence[str]) -> np.ndarray:
     return facets.mask(names)
 
 
+def _once_per_distinct(
+    records: Sequence[Any], key: Callable[[Any], Hashable], build: Callable[[list[Any]], Profiles]
+) -> Profiles:
+    """`build(records)`, reading each distinct record once: big catalogues repeat texts (one
+    achievement listed twice, a provider's several desks) and reading prose is the slow part."""
+    first: dict[Hashable, int] = {}
+    index = np.array([first.setdefault(key(r), i) for i, r in enumerate(records)], np.int64)
+    if len(first) == len(records):
+        return build(list(records))
+    position = {row: k for k, row in enumerate(first.values())}
+    return build([records[i] for i in first.values()]).take(
+        np.array([position[i] for i in index], dtype=np.int64)
+    )
+
+
 def project_profiles(projects: Sequence[Project]) -> Profiles:
+    """Each project's profile (what `structured_features` and `excluded` read)."""
+    return _once_per_distinct(
+        projects,
+        lambda p: (p.title, p.description, p.track, p.stage, p.needs, p.region),
+        _project_profiles,
+    )
+
+
+def resource_profiles(resources: Sequence[Resource]) -> Profiles:
+    """Each provider's profile (what `structured_features` and `excluded` read)."""
+    return _once_per_distinct(
+        resources,
+        lambda r: (r.name, r.type, r.description, r.offers, r.tracks, r.stages, r.region),
+        _resource_profiles,
+    )
+
+
+def _project_profiles(projects: Sequence[Project]) -> Profiles:
     n, width = len(projects), len(facets.FACETS)
     found = [tuple(specialties.find(p.text)) for p in projects]
     return Profiles(
@@ -131,7 +164,7 @@ def project_profiles(projects: Sequence[Project]) -> Profiles:
     )
 
 
-def resource_profiles(resources: Sequence[Resource]) -> Profiles:
+def _resource_profiles(resources: Sequence[Resource]) -> Profiles:
     n, width = len(resources), len(facets.FACETS)
     scopes = [prose.provider_scope(r.description, r.region) for r in resources]
     rules = max([1] + [len(scope.only) for scope in scopes])

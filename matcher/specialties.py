@@ -63,6 +63,11 @@ def node_fit(project_key: str, provider_key: str) -> float:
 
 def best_fits(project: Sequence[str], provider: Sequence[str]) -> dict[str, tuple[float, str]]:
     """Per kind both sides name: (best fit, the provider-side node that gives it)."""
+    return dict(_best_fits(tuple(project), tuple(provider)))
+
+
+@cache  # reasons ask for every listed pair; a catalogue holds few distinct specialty sets
+def _best_fits(project: tuple[str, ...], provider: tuple[str, ...]) -> dict[str, tuple[float, str]]:
     out: dict[str, tuple[float, str]] = {}
     for kind in KINDS:
         mine = [k for k in project if BY_KEY[k].kind == kind]

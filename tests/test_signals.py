@@ -115,3 +115,29 @@ def test_organisation_index_answers_what_the_pairwise_rule_answers():
     for asked in [*names, "京北医科", "附属仁和", "abc", "ABC生物科技", "x", "南江"]:
         expected = tuple(j for j, n in enumerate(names) if same_organisation(asked, n))
         assert index.same_as(asked) == expected, asked
+
+
+def test_repeated_records_get_the_profiles_read_one_by_one():
+    """Profiles are read once per distinct record; repeats (under other ids) get the same rows."""
+    from dataclasses import fields, replace
+
+    projects = read_projects(FIXTURES / "projects.csv")
+    resources = read_resources(FIXTURES / "resources.csv")
+    many_p = [replace(projects[i % len(projects)], project_id=f"X{i}") for i in (2, 0, 1, 2, 0)]
+    many_r = [replace(resources[i % len(resources)], resource_id=f"Y{i}") for i in (3, 1, 3, 0)]
+    for build, records in (
+        (signals.project_profiles, many_p),
+        (signals.resource_profiles, many_r),
+    ):
+        together = build(records)
+        for row, record in enumerate(records):
+            alone = build([record])
+            for item in fields(together):
+                a, b = getattr(together, item.name), getattr(alone, item.name)
+                if isinstance(a, tuple):
+                    assert a[row] == b[0], item.name
+                else:
+                    width = min(a.shape[1], b.shape[1]) if a.ndim == 3 else None
+                    np.testing.assert_array_equal(
+                        a[row][:width] if width else a[row], b[0][:width] if width else b[0]
+                    )
