@@ -36,10 +36,12 @@ def _readiness(matching: Matching, load_error: str | None) -> Readiness:
         return Readiness(status="not ready" if load_error else "loading", problems=problems)
     with matching.sessions() as session:
         project_ids, resource_ids = crud.record_ids(session)
+        following = matching.behind(session)
     behind = matching.catalogue.check(project_ids, resource_ids)
-    # a write holds the writer's lock from its commit until the catalogue has it: being behind
-    # then is normal operation, not a fault (a load balancer must not drop us on every import)
-    updating = matching.writing
+    # a write holds the writer's lock from its commit until the catalogue has it, and another
+    # process's write waits for the follower: being behind then is normal operation, not a
+    # fault (a load balancer must not drop us on every import)
+    updating = matching.writing or following
     problems = [] if updating else behind
     if matching.problem:
         problems.insert(0, matching.problem)

@@ -7,6 +7,8 @@ import io
 import openpyxl
 from service_helpers import FIXTURES
 
+DATABASES = ("sqlite", "postgresql")  # conftest: every test on both
+
 CARDIO = {
     "title": "冠脉介入球囊导管",
     "description": "新型药物涂层球囊，正在开展多中心临床试验，需要临床资源与融资。",
