@@ -262,6 +262,11 @@ class ImportResult(BaseModel):
     created: int
     updated: int
     removed: int
+    backup: int | None = Field(
+        default=None,
+        description="a replacing import's backup of the records it replaced "
+        "(POST /api/{projects|resources}/backups/{backup}/restore brings them back)",
+    )
 
 
 # -- matches and queries ------------------------------------------------------------------------
