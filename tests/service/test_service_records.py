@@ -111,7 +111,10 @@ def test_import_upserts_a_csv_and_replace_removes_the_rest(client, admin):
 def test_a_replacing_import_through_the_api_keeps_a_backup_that_restores(client, admin):
     before = client.get("/api/projects", headers=admin).json()["data"]
     bad = {"file": ("坏.csv", "项目编号,项目名称\nP8,\n".encode(), "text/csv")}
-    assert client.post("/api/projects/import?mode=replace", files=bad, headers=admin).status_code == 422
+    assert (
+        client.post("/api/projects/import?mode=replace", files=bad, headers=admin).status_code
+        == 422
+    )
     csv = "项目编号,项目名称,项目简介,赛道,阶段,需求\nP7,眼科AI,眼底影像辅助诊断软件,AI医疗与健康管理,注册申报,注册申报\n"
     files = {"file": ("新项目.csv", csv.encode(), "text/csv")}
     replaced = client.post("/api/projects/import?mode=replace", files=files, headers=admin).json()

@@ -152,6 +152,40 @@ def test_an_import_and_a_model_activation_reach_every_process(two):
     _within_bound(lambda: b.get("/api/projects/P1/matches?k=10").json()["data"] == after_a, "model")
 
 
+@pytest.mark.slow
+def test_concurrent_writers_in_both_processes_leave_both_catalogues_equal_to_the_database(two):
+    import threading
+
+    def write(client: httpx.Client, prefix: str) -> None:
+        for i in range(12):
+            body = {**CARDIO, "title": f"{prefix}第{i}号球囊"}
+            assert client.put(f"/api/projects/{prefix}{i}", json=body).status_code == 200
+            if i % 4 == 3:
+                assert client.delete(f"/api/projects/{prefix}{i - 1}").status_code == 204
+        resource = {"name": f"{prefix}基金", "type": "investor", "offers": ["funding"]}
+        assert client.put(f"/api/resources/{prefix}R", json=resource).status_code == 200
+
+    writers = [threading.Thread(target=write, args=(c, p)) for c, p in ((two.a, "A"), (two.b, "B"))]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join(timeout=120)
+    stored = {p["project_id"] for p in two.a.get("/api/projects?limit=1000").json()["data"]}
+    expected = {f"{p}{i}" for p in "AB" for i in range(12) if i % 4 != 2} | {"P1", "P2", "P3"}
+    assert stored == expected
+
+    def same_everywhere() -> bool:
+        lists = [
+            [_ids(c, f"/api/resources/{r}/matches?k=100") for r in ("AR", "BR", "R2")]
+            for c in (two.a, two.b)
+        ]
+        return lists[0] == lists[1] and set(lists[0][0]) == expected
+
+    _within_bound(same_everywhere, "concurrent writes")
+    for client in (two.a, two.b):
+        assert client.get("/readyz").json()["status"] == "ready"
+
+
 def _save_version(folder: Path, db_url: str) -> None:
     """A fitted fusion stored as version 1 (not active), as a losing refit would leave it."""
     import numpy as np
