@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from .db import CatalogueChangeRow, CatalogueStateRow
 
-Kind = Literal["projects", "resources", "fusion", "all"]
+Kind = Literal["projects", "resources", "fusion", "all", "revoked"]
 STATE_ID = 1
 KEEP = 10_000  # change rows kept; a process further behind than this reloads everything
 
@@ -34,6 +34,7 @@ class Pending:
     resources: set[str] = field(default_factory=set)
     fusion: bool = False  # another model version was activated
     everything: bool = False  # reload all records (a refresh, or the log is too short)
+    revoked: set[str] = field(default_factory=set)  # credential key ids revoked
 
 
 def ensure_state(session: Session) -> None:
@@ -95,6 +96,8 @@ def pending(session: Session, seen: int) -> Pending | None:
             todo.resources.update(row.ids)
         elif row.kind == "fusion":
             todo.fusion = True
+        elif row.kind == "revoked":
+            todo.revoked.update(row.ids)
         else:
             todo.everything = True
     return todo

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from matcher.schema import Project, Resource
 
-from . import security
+from . import changes, security
 from .db import (
     CredentialRow,
     EventRow,
@@ -276,7 +276,7 @@ def reissue_tokens(
     The caller checks that the subjects exist."""
     wanted = set(subjects)
     now = utcnow()
-    revoked = []
+    revoked: list[str] = []
     for row in live_tokens(session):
         if (row.role, row.subject_id) in wanted:
             row.revoked_at = now
@@ -295,6 +295,8 @@ def reissue_tokens(
         )
         session.add(row)
         issued.append((row, credential))
+    if revoked:
+        changes.note(session, changes.begin(session), "revoked", revoked)  # other processes' caches
     session.commit()
     return issued, revoked
 
@@ -367,6 +369,7 @@ def revoke_credential(session: Session, key_id: str) -> CredentialRow | None:
         return None
     if row.revoked_at is None:
         row.revoked_at = utcnow()
+        changes.note(session, changes.begin(session), "revoked", [key_id])  # other processes
         session.commit()
     return row
 

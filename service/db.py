@@ -200,7 +200,7 @@ class CatalogueChangeRow(Base):
     __tablename__ = "catalogue_changes"
 
     version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    kind: Mapped[str] = mapped_column(String(16))  # projects | resources | fusion | all
+    kind: Mapped[str] = mapped_column(String(16))  # projects | resources | fusion | all | revoked
     ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -148,6 +148,7 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
         app.state.throttle = Throttle()
         holder = _Loader(settings, models, sessions, metrics)
         app.state.matching = holder.matching
+        holder.matching.on_revoked = app.state.auth.forget_all  # revoked in another process
         presence = workers.Presence(sessions)
         presence.start()
         app.state.jobs = PlanJobs(

@@ -49,6 +49,8 @@ class Matching:
         self.shipped: Fusion | None = None  # the model the service started with (version 0)
         self.seen = 0  # the change-log version the catalogue holds
         self.fusion_id: int | None = None  # the model version it scores with (0: shipped)
+        # told of credentials revoked (None: any may have been) so credential caches drop them
+        self.on_revoked: Callable[[set[str] | None], None] | None = None
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
 
@@ -159,6 +161,8 @@ class Matching:
                 todo = changes.pending(session, self.seen)
                 if todo is None:
                     return
+                if self.on_revoked and (todo.revoked or todo.everything):
+                    self.on_revoked(None if todo.everything else todo.revoked)
                 if todo.everything:
                     self._reload()
                     return

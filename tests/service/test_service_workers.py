@@ -17,7 +17,7 @@ import httpx
 import pytest
 from service_helpers import ADMIN_KEY, bearer
 
-from service import crud, workers
+from service import crud, security, workers
 from service.db import JobClaimRow, JobRow, ProcessRow, create_schema, make_engine, utcnow
 
 SERVER = Path(__file__).with_name("fake_server.py")
@@ -121,6 +121,14 @@ def test_a_write_in_one_process_reaches_the_other_within_the_bound(two):
     _within_bound(lambda: "P9" in _ids(b, "/api/resources/R2/matches?k=10"), "reverse list")
     assert a.get("/readyz").json()["status"] == "ready"
     assert b.get("/readyz").json()["status"] == "ready"
+
+    credential = a.post("/api/tokens", json={"project_id": "P1"}).json()["token"]
+    token, key_id = bearer(credential), security.split(credential)[0]
+    assert b.get("/api/projects/P1/matches", headers=token).status_code == 200  # cached in B
+    assert a.delete(f"/api/tokens/{key_id}").status_code == 204
+    _within_bound(
+        lambda: b.get("/api/projects/P1/matches", headers=token).status_code == 401, "revocation"
+    )
 
     event = a.post("/api/events", json=EVENT).json()["id"]  # a plan job asked of one process
     job = b.post(f"/api/events/{event}/plans", json={"seed": 1}).json()["id"]
