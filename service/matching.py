@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,13 +19,19 @@ from cachetools import LRUCache
 from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.catalogue import Catalogue, Snapshot
+from matcher.features import NEED_ENCODERS, project_vectors
+from matcher.prose import need_text
 from matcher.rank import Fusion, Match
 from matcher.schema import RESOURCE_TYPE, TRACK, Project, Resource
+from matcher.text.cache import CachedEncoder
+from matcher.text.encoders import Encoder
 
 from . import changes, crud, versions
+from .errors import NotMatchableYet
 
 log = logging.getLogger(__name__)
 ANSWER_CACHE = 4096  # match lists kept per process (keyed by snapshot version)
+DEFERRED_CHUNK = 64  # projects encoded at a time after a restart mid-import
 
 
 class Matching:
@@ -53,6 +59,9 @@ class Matching:
         self.on_revoked: Callable[[set[str] | None], None] | None = None
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
+        # projects on file whose texts were not encoded yet at start (a crash mid-import):
+        # encoded in the background, unmatchable until then
+        self.deferred: set[str] = set()
 
     # -- loading --------------------------------------------------------------------------------
 
@@ -83,12 +92,40 @@ class Matching:
             if fusion is not None:
                 catalogue.fusion = fusion[1]
             projects, resources = crud.all_projects(session), crud.all_resources(session)
-            snapshot = catalogue.load(projects, resources)
+            ready, later = _split_encoded(catalogue.encoders, projects)
+            snapshot = catalogue.load(ready, resources)
             self._catalogue, self.seen = catalogue, seen
             self.fusion_id = fusion[0] if fusion else self.fusion_id
+            self.deferred = {p.project_id for p in later}
             self.problem = None
         self._changed(snapshot)
+        if self.deferred:
+            log.info("%d projects not encoded yet: serving the others meanwhile", len(later))
+            threading.Thread(target=self._encode_deferred, name="encode-later", daemon=True).start()
         return snapshot
+
+    def _encode_deferred(self) -> None:
+        """Encode the deferred projects a chunk at a time (outside the writer's lock: the cache
+        keeps the vectors), then score each chunk in like a write."""
+        while self.deferred and not self._stop.is_set():
+            chunk = sorted(self.deferred)[:DEFERRED_CHUNK]
+            try:
+                with self.sessions() as session:
+                    found = crud.projects_by_id(session, chunk)
+                project_vectors(self.catalogue.encoders, found)  # the slow part, into the cache
+                with self._write:
+                    waiting = set(chunk) & self.deferred  # a write may have scored some since
+                    with self.sessions() as session:
+                        found = crud.projects_by_id(session, waiting)
+                    gone = waiting - {p.project_id for p in found}
+                    snapshot = self.catalogue.update_projects(found, gone)
+                    self.deferred -= waiting
+                self._changed(snapshot)
+            except Exception:
+                log.exception("encoding deferred projects failed; reloading everything")
+                with self._write:
+                    self.resync()
+                    self.deferred = set()
 
     def resync(self) -> None:
         """Rebuild the catalogue from the database after a failed incremental update."""
@@ -107,6 +144,7 @@ class Matching:
             self.catalogue.fusion = fusion[1]  # replace_all scores with it
         snapshot = self.catalogue.replace_all(projects, resources)
         self.seen = seen
+        self.deferred = set()
         self.fusion_id = fusion[0] if fusion else self.fusion_id
         self.problem = None
         self._changed(snapshot)
@@ -179,6 +217,7 @@ class Matching:
             if todo.projects:
                 gone = todo.projects - {p.project_id for p in projects}
                 snapshot = self.catalogue.update_projects(projects, gone)
+                self.deferred -= todo.projects
             self.seen = todo.version
         except Exception:
             log.exception("incremental catalogue update failed; resyncing from the database")
@@ -286,6 +325,8 @@ class Matching:
         if cached is not None:
             return cached
         if project_id not in snapshot.project_row:
+            if project_id in self.deferred:
+                raise NotMatchableYet(project_id, len(self.deferred))
             return None
         matches = snapshot.resources_for(project_id, k, types)
         return self._remember(key, Answer.of(project_id, provider_matches(snapshot, matches)))
@@ -318,6 +359,29 @@ class Matching:
         with self._answers_lock:
             self._answers[key] = answer
         return answer
+
+
+def _split_encoded(
+    encoders: Mapping[str, Encoder], projects: Sequence[Project]
+) -> tuple[list[Project], list[Project]]:
+    """(projects whose texts every encoder's cache holds, the others). Without caches in front
+    of the encoders nothing can be told apart: all count as ready."""
+    caches = [e for e in encoders.values() if isinstance(e, CachedEncoder)]
+    if not projects or len(caches) != len(encoders):
+        return list(projects), []
+    texts = [p.text for p in projects]
+    ready = [True] * len(projects)
+    for name, cache in zip(encoders, caches, strict=True):
+        wanted = texts + [need_text(t) for t in texts] if name in NEED_ENCODERS else texts
+        found = cache.cached(wanted)
+        for i in range(len(projects)):
+            ready[i] = (
+                ready[i] and found[i] and (name not in NEED_ENCODERS or found[len(texts) + i])
+            )
+    return (
+        [p for p, ok in zip(projects, ready, strict=True) if ok],
+        [p for p, ok in zip(projects, ready, strict=True) if not ok],
+    )
 
 
 @dataclass(frozen=True)

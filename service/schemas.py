@@ -560,6 +560,11 @@ class Readiness(BaseModel):
     pending: list[str] = Field(
         default=[], description="how the database is ahead of the answers while updating"
     )
+    not_matchable: list[str] = Field(
+        default=[],
+        description="projects on file whose texts are still being encoded in the background "
+        "(after a restart mid-import); their matches answer 503 until then",
+    )
 
 
 # -- learning from the organisers ----------------------------------------------------------------
