@@ -25,7 +25,7 @@ from .db import JobClaimRow, JobRow, ProcessRow, utcnow
 log = logging.getLogger(__name__)
 HEARTBEAT = 5.0  # seconds between a process's signs of life
 DEAD_AFTER = 30.0  # seconds without one after which a process counts as dead
-INTERRUPTED = "interrupted: the server process running it stopped"
+INTERRUPTED = "interrupted by a restart: the server process running it stopped"  # web: messages.py
 
 
 def new_process_id() -> str:
