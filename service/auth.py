@@ -21,7 +21,7 @@ from .errors import Forbidden, TooManyAttempts
 from .throttle import Throttle
 
 bearer = HTTPBearer(auto_error=False, description="organiser key, or a project/provider token")
-CACHE_SECONDS = 30.0  # revocation in this process is immediate; the cache only spares the DB
+CACHE_SECONDS = 30.0  # revocation is immediate here, within the sync interval in other processes
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,16 @@ class Authenticator:
 
     def forget(self, key_id: str) -> None:
         """Drop cached principals of a revoked credential."""
+        self.forget_all({key_id})
+
+    def forget_all(self, key_ids: set[str] | None) -> None:
+        """Drop cached principals of these credentials (None: of every credential)."""
         with self._lock:
-            self._cache = {k: v for k, v in self._cache.items() if v[0].key_id != key_id}
+            self._cache = {
+                k: v
+                for k, v in self._cache.items()
+                if key_ids is not None and v[0].key_id not in key_ids
+            }
 
 
 def _unauthorized(message: str) -> HTTPException:

@@ -20,12 +20,16 @@ import typer  # noqa: E402
 from matcher.cli import app  # noqa: E402  (the library's commands; `serve` is added below)
 
 
-def serve(db: str | None = None, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(
+    db: str | None = None, host: str = "127.0.0.1", port: int = 8000, workers: int = 1
+) -> None:
     """Run the service. The organiser key comes from MATCHER_ADMIN_KEY, or is generated and
     printed once when unset. The default embedded database gets the sample data when empty; a
-    database named with --db or MATCHER_DB_URL does not (MATCHER_LOAD_SAMPLE=1 or 0 decides)."""
+    database named with --db or MATCHER_DB_URL does not (MATCHER_LOAD_SAMPLE=1 or 0 decides).
+    `workers` > 1 runs that many server processes on one PostgreSQL database."""
     import uvicorn
     from pydantic import ValidationError
+    from sqlalchemy.engine import make_url
 
     from .config import ServiceSettings  # the web layer loads only when serving
     from .main import bootstrap, create_app
@@ -37,6 +41,13 @@ def serve(db: str | None = None, host: str = "127.0.0.1", port: int = 8000) -> N
         problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
         sys.stderr.write(f"cannot start: {problems}\n")
         raise SystemExit(2) from None
+    if workers > 1 and make_url(settings.database_url).get_backend_name() != "postgresql":
+        sys.stderr.write(
+            f"cannot start: --workers {workers} needs PostgreSQL (--db or MATCHER_DB_URL="
+            "postgresql+psycopg://user@host:port/db); the embedded SQLite database serves one "
+            "process\n"
+        )
+        raise SystemExit(2)
     new_key = bootstrap(settings)
     url = f"http://{host}:{port}"
     lines = [
@@ -49,10 +60,20 @@ def serve(db: str | None = None, host: str = "127.0.0.1", port: int = 8000) -> N
         lines.append("organiser key: from MATCHER_ADMIN_KEY")
     else:
         lines.append("organiser key: created on first start (set MATCHER_ADMIN_KEY to add one)")
+    if workers > 1:  # each worker builds its app from the environment: the same settings
+        os.environ["MATCHER_DB_URL"] = settings.database_url
+        lines.append(f"workers: {workers} processes (each loads the models and its catalogue)")
+        lines.append(
+            "web pages: sign-ins are kept per process, so a browser may be asked to sign in "
+            "again; serve the pages from a one-worker `matcher serve` on the same database "
+            "(service/README.md)"
+        )
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
     uvicorn.run(
-        create_app(settings),
+        create_app(settings) if workers == 1 else "service.main:create_app",
+        factory=workers > 1,
+        workers=workers if workers > 1 else None,
         host=host,
         port=port,
         log_level="info",
@@ -66,8 +87,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--db", help="SQLAlchemy URL (default: SQLite in $MATCHER_DATA_DIR)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
     args = parser.parse_args(argv)
-    serve(args.db, args.host, args.port)
+    serve(args.db, args.host, args.port, args.workers)
 
 
 @app.command("serve")
@@ -77,6 +99,9 @@ def serve_command(
     ] = None,
     host: Annotated[str, typer.Option(help="监听地址 host")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="端口 port")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="服务进程数 server processes (needs PostgreSQL)")
+    ] = 1,
 ) -> None:
     """启动匹配服务 — run the HTTP service and web UI; organiser key from MATCHER_ADMIN_KEY or printed once."""
-    serve(db, host, port)
+    serve(db, host, port, workers)

@@ -78,6 +78,12 @@ class ServiceSettings(EnvSettings):
     )
     query_int8: bool = Field(default=True, description="free text through int8 encoder copies")
     access_log: bool = Field(default=False, description="uvicorn's line per request")
+    sync_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="how often a process applies other processes' writes (several workers)",
+    )
 
     @field_validator("admin_key")
     @classmethod

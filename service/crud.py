@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from matcher.schema import Project, Resource
 
-from . import security
+from . import changes, security
 from .db import (
     CredentialRow,
     EventRow,
@@ -27,6 +27,8 @@ from .db import (
 )
 from .errors import NotFound
 from .schemas import TokenCreate
+
+IN_CHUNK = 1000  # ids per `IN (...)` query
 
 # -- records ----------------------------------------------------------------------------------
 
@@ -93,6 +95,26 @@ def all_projects(session: Session) -> list[Project]:
 def all_resources(session: Session) -> list[Resource]:
     rows = session.scalars(select(ResourceRow).order_by(ResourceRow.resource_id))
     return [resource_of(r) for r in rows]
+
+
+def projects_by_id(session: Session, project_ids: Iterable[str]) -> list[Project]:
+    """The projects of these ids that exist (missing ids are absent)."""
+    return [project_of(r) for r in _rows_by_id(session, ProjectRow, "project_id", project_ids)]
+
+
+def resources_by_id(session: Session, resource_ids: Iterable[str]) -> list[Resource]:
+    """The providers of these ids that exist (missing ids are absent)."""
+    return [resource_of(r) for r in _rows_by_id(session, ResourceRow, "resource_id", resource_ids)]
+
+
+def _rows_by_id(session: Session, table: Any, key: str, ids: Iterable[str]) -> list[Any]:
+    wanted, column = sorted(set(ids)), getattr(table, key)
+    rows: list[Any] = []
+    for start in range(0, len(wanted), IN_CHUNK):  # SQLite allows ~32k parameters a statement
+        rows.extend(
+            session.scalars(select(table).where(column.in_(wanted[start : start + IN_CHUNK])))
+        )
+    return rows
 
 
 def record_ids(session: Session) -> tuple[list[str], list[str]]:
@@ -264,7 +286,7 @@ def reissue_tokens(
     The caller checks that the subjects exist."""
     wanted = set(subjects)
     now = utcnow()
-    revoked = []
+    revoked: list[str] = []
     for row in live_tokens(session):
         if (row.role, row.subject_id) in wanted:
             row.revoked_at = now
@@ -283,6 +305,8 @@ def reissue_tokens(
         )
         session.add(row)
         issued.append((row, credential))
+    if revoked:
+        changes.note(session, changes.begin(session), "revoked", revoked)  # other processes' caches
     session.commit()
     return issued, revoked
 
@@ -355,6 +379,7 @@ def revoke_credential(session: Session, key_id: str) -> CredentialRow | None:
         return None
     if row.revoked_at is None:
         row.revoked_at = utcnow()
+        changes.note(session, changes.begin(session), "revoked", [key_id])  # other processes
         session.commit()
     return row
 
@@ -439,15 +464,6 @@ def update_job(session: Session, job_id: int, **values: Any) -> None:
             setattr(row, key, value)
         row.updated_at = utcnow()
         session.commit()
-
-
-def fail_interrupted_jobs(session: Session) -> int:
-    """Jobs a previous process left queued or running can never finish: mark them failed."""
-    rows = list(session.scalars(select(JobRow).where(JobRow.status.in_(("queued", "running")))))
-    for row in rows:
-        row.status, row.message, row.updated_at = "failed", "interrupted by a restart", utcnow()
-    session.commit()
-    return len(rows)
 
 
 def add_outcome(session: Session, **values: Any) -> OutcomeRow:

@@ -228,6 +228,48 @@ class ModelVersionRow(Base):
     active: Mapped[bool] = mapped_column(default=False, index=True)
 
 
+class CatalogueStateRow(Base):
+    """One row: the number of the latest change to records or the active model. Writers bump
+    it in their own transaction; its row lock orders commits across processes."""
+
+    __tablename__ = "catalogue_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CatalogueChangeRow(Base):
+    """What one committed write changed, so every process's catalogue can follow
+    (`service/changes.py`)."""
+
+    __tablename__ = "catalogue_changes"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))  # projects | resources | fusion | all | revoked
+    ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProcessRow(Base):
+    """A running server process and when it last said it was alive (`service/workers.py`)."""
+
+    __tablename__ = "service_processes"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)  # host:pid:random
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class JobClaimRow(Base):
+    """Which process runs a job: the primary key lets exactly one process claim it."""
+
+    __tablename__ = "job_claims"
+
+    job_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    owner: Mapped[str] = mapped_column(String(128), index=True)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL, a busy timeout and its parent folder created."""
     parsed = make_url(url)

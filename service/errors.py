@@ -110,6 +110,20 @@ class NotReady(ServiceError):
         )
 
 
+class NotMatchableYet(ServiceError):
+    """503: a project on file whose text is still being encoded (after a restart mid-import)."""
+
+    status = 503
+    headers = {"Retry-After": "5"}  # noqa: RUF012 (a constant per class)
+
+    def __init__(self, project_id: str, left: int) -> None:
+        super().__init__(
+            f"project {project_id!r} is on file but not matchable yet: its text is being encoded "
+            f"in the background ({left} projects left); retry shortly",
+            f"项目 {project_id} 的文本正在后台编码（还剩 {left} 个项目），稍后即可查看匹配结果。",
+        )
+
+
 def issue(
     loc: list[str | int], msg: str, kind: str = "value_error", **extra: Any
 ) -> dict[str, Any]:

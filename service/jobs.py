@@ -1,5 +1,6 @@
 """Background jobs (event plans here, refits in `refits.py`): a small thread pool each, progress
-kept in the jobs table, failures recorded as the job's message."""
+kept in the jobs table, failures recorded as the job's message. A job runs in the one process
+that claimed it (`service.workers.claim`), so with several server processes it never runs twice."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from matcher.plan import Event, PlanSettings, plan_event
 from . import crud
 from .db import EventRow, JobRow, PlanRow
 from .matching import Matching
+from .workers import claim, new_process_id
 
 log = logging.getLogger(__name__)
 EVENT_DELETED = "活动在排期期间已被删除 the event was deleted while it was being planned"
@@ -33,12 +35,19 @@ class BackgroundJobs:
         sessions: sessionmaker[Session],
         workers: int = 1,
         on_finish: Callable[[str], None] | None = None,
+        owner: str = "",
     ) -> None:
+        """`owner`: this process's id (`workers.Presence`), which claims the jobs it runs."""
         self.sessions = sessions
         self.on_finish = on_finish
+        self.owner = owner or new_process_id()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=self.name)
 
     def submit(self, job_id: int) -> None:
+        """Claim the job for this process and run it here (not if another process claimed it)."""
+        with self.sessions() as session:
+            if not claim(session, job_id, self.owner):
+                return
         self._pool.submit(self._run, job_id)
 
     def _run(self, job_id: int) -> None:
@@ -81,9 +90,10 @@ class PlanJobs(BackgroundJobs):
         workers: int = 1,
         on_finish: Callable[[str], None] | None = None,
         time_limit: float = 60.0,
+        owner: str = "",
     ) -> None:
         """`time_limit`: the solver's seconds for a job that does not set its own."""
-        super().__init__(sessions, workers, on_finish)
+        super().__init__(sessions, workers, on_finish, owner)
         self.matching = matching
         self.time_limit = time_limit
 

@@ -17,7 +17,7 @@ from matcher.catalogue import Catalogue, Snapshot
 from matcher.rank import Fusion
 from matcher.text.encoders import Encoder
 
-from . import crud, versions, web
+from . import changes, crud, versions, web, workers
 from .auth import Authenticator
 from .batcher import QueryBatcher
 from .config import ServiceSettings
@@ -114,11 +114,12 @@ def bootstrap(settings: ServiceSettings, engine: Engine | None = None) -> str | 
         sessions = sessionmaker(engine, expire_on_commit=False)
         new_key = None
         with sessions() as session:
+            changes.ensure_state(session)
             if settings.admin_key:
                 crud.ensure_env_organiser(session, settings.admin_key)
             elif not crud.has_organiser(session):
                 _, new_key = crud.issue_credential(session, "organiser", None, "generated at start")
-            crud.fail_interrupted_jobs(session)
+            workers.fail_orphaned_jobs(session)
             empty = not any(crud.record_ids(session))
             folder = settings.sample_to_load
             if empty and folder is not None:
@@ -147,14 +148,20 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
         app.state.throttle = Throttle()
         holder = _Loader(settings, models, sessions, metrics)
         app.state.matching = holder.matching
+        holder.matching.on_revoked = app.state.auth.forget_all  # revoked in another process
+        presence = workers.Presence(sessions)
+        presence.start()
         app.state.jobs = PlanJobs(
             holder.matching,
             sessions,
             settings.plan_workers,
             on_finish=lambda status: metrics.jobs.labels(status).inc(),
             time_limit=settings.plan_time_limit,
+            owner=presence.id,
         )
-        app.state.refits = RefitJobs(holder.matching, sessions, settings.data_dir)
+        app.state.refits = RefitJobs(
+            holder.matching, sessions, settings.data_dir, owner=presence.id
+        )
         app.state.batcher = QueryBatcher(
             holder.matching.query,
             settings.query_batch_ms,
@@ -167,9 +174,11 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
         try:
             yield
         finally:
+            holder.matching.close()
             await app.state.batcher.close()
             app.state.jobs.close()
             app.state.refits.close()
+            presence.close()
             engine.dispose()
 
     app = FastAPI(
@@ -225,6 +234,7 @@ class _Loader:
             )
             self.matching.shipped = models.fusion
             self.matching.load(catalogue)
+            self.matching.follow(self.settings.sync_seconds)
         except Exception as exc:
             log.exception("could not load the catalogue")
             app.state.load_error = f"{type(exc).__name__}: {exc}"

@@ -63,8 +63,9 @@ class RefitJobs(BackgroundJobs):
         sessions: sessionmaker[Session],
         data_dir: Path,
         on_finish: Callable[[str], None] | None = None,
+        owner: str = "",
     ) -> None:
-        super().__init__(sessions, workers=1, on_finish=on_finish)
+        super().__init__(sessions, workers=1, on_finish=on_finish, owner=owner)
         self.matching = matching
         self.data_dir = Path(data_dir)
         # rows → fusion instead of the recipe search (tests); see `learning.refit`

@@ -262,6 +262,11 @@ class ImportResult(BaseModel):
     created: int
     updated: int
     removed: int
+    backup: int | None = Field(
+        default=None,
+        description="a replacing import's backup of the records it replaced "
+        "(POST /api/{projects|resources}/backups/{backup}/restore brings them back)",
+    )
 
 
 # -- matches and queries ------------------------------------------------------------------------
@@ -589,6 +594,11 @@ class Readiness(BaseModel):
     )
     pending: list[str] = Field(
         default=[], description="how the database is ahead of the answers while updating"
+    )
+    not_matchable: list[str] = Field(
+        default=[],
+        description="projects on file whose texts are still being encoded in the background "
+        "(after a restart mid-import); their matches answer 503 until then",
     )
 
 

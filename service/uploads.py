@@ -4,7 +4,7 @@ in a worker thread (a big sheet never holds up the event loop), rows and expansi
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,7 +17,7 @@ from matcher.errors import InputError, InputIssue
 from matcher.ingest import read_projects, read_qrels, read_resources
 from matcher.schema import Project, Resource
 
-from . import crud
+from . import crud, replacing
 from .config import ServiceSettings
 from .errors import Invalid, TooLarge, issue
 from .labels import Judgment
@@ -140,16 +140,45 @@ async def import_projects(
     matching: Matching, upload: UploadFile, settings: ServiceSettings, replace: bool = False
 ) -> ImportResult:
     """Save every project of an uploaded sheet, or none (TooLarge, Invalid); with `replace`,
-    projects not in the sheet are deleted."""
+    projects not in the sheet are deleted, after a backup of every project on file."""
     projects = await parse_projects(upload, settings)
-    counts = await run_in_threadpool(matching.save_projects, projects, replace)
-    return ImportResult(imported=len(projects), **counts)
+    return await run_in_threadpool(_save, matching, settings, "projects", projects, replace)
 
 
 async def import_resources(
     matching: Matching, upload: UploadFile, settings: ServiceSettings, replace: bool = False
 ) -> ImportResult:
-    """Save every provider of an uploaded sheet, or none (TooLarge, Invalid)."""
+    """Save every provider of an uploaded sheet, or none (TooLarge, Invalid); with `replace`,
+    as for projects."""
     resources = await parse_resources(upload, settings)
-    counts = await run_in_threadpool(matching.save_resources, resources, replace)
-    return ImportResult(imported=len(resources), **counts)
+    return await run_in_threadpool(_save, matching, settings, "resources", resources, replace)
+
+
+async def restore(
+    matching: Matching, settings: ServiceSettings, kind: replacing.Kind, number: int
+) -> ImportResult:
+    """Undo a replacing import: the records of backup `number` replace today's (which are
+    backed up in turn); NotFound if there is no such backup."""
+    records = replacing.restore(settings.data_dir, kind, number)
+    return await run_in_threadpool(_save, matching, settings, kind, records, True)
+
+
+def _save(
+    matching: Matching,
+    settings: ServiceSettings,
+    kind: replacing.Kind,
+    records: Sequence[Project] | Sequence[Resource],
+    replace: bool,
+) -> ImportResult:
+    backup = None
+    if replace:
+        with matching.sessions() as session:
+            current = (
+                crud.all_projects(session) if kind == "projects" else crud.all_resources(session)
+            )
+        backup = replacing.back_up(settings.data_dir, kind, current)
+    if kind == "projects":
+        counts = matching.save_projects(records, replace)  # type: ignore[arg-type]
+    else:
+        counts = matching.save_resources(records, replace)  # type: ignore[arg-type]
+    return ImportResult(imported=len(records), backup=backup, **counts)

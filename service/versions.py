@@ -8,7 +8,7 @@ import logging
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,10 +17,13 @@ from matcher.catalogue import Snapshot
 from matcher.fusion import Fusion
 from matcher.rank import Fusion as Scorer
 
+from . import changes
 from .db import ModelVersionRow
 from .errors import NotFound
-from .matching import Matching
 from .schemas import ModelVersionPublic
+
+if TYPE_CHECKING:  # matching reads the active version through this module
+    from .matching import Matching
 
 log = logging.getLogger(__name__)
 SHIPPED = 0
@@ -79,19 +82,39 @@ def load_version(session: Session, version_id: int, shipped: Scorer) -> Scorer:
 
 def activate(session: Session, matching: Matching, version_id: int) -> Snapshot:
     """Make a version (0: the shipped model) the one every list, dashboard and new plan uses;
-    activating an earlier version is a rollback. The catalogue is re-scored before this returns."""
+    activating an earlier version is a rollback. This process's catalogue is re-scored before
+    this returns; the change log tells every other process to do the same."""
     if matching.shipped is None:
         raise RuntimeError("catalogue not loaded yet")
     with _ACTIVATING:
-        fusion = load_version(session, version_id, matching.shipped)
+        load_version(session, version_id, matching.shipped)  # unusable: refused, nothing changed
+        version = changes.begin(session)
         for row in session.scalars(select(ModelVersionRow).where(ModelVersionRow.active)):
             row.active, row.status = False, "inactive"
         if version_id != SHIPPED:
             chosen = session.get(ModelVersionRow, version_id)
             assert chosen is not None  # load_version found it
             chosen.active, chosen.status = True, "active"
+        changes.note(session, version, "fusion")
         session.commit()
-        return matching.use_fusion(fusion)
+        return matching.catch_up()
+
+
+def active_id(session: Session) -> int:
+    """The active version's id (0: the shipped model)."""
+    row = active_row(session)
+    return row.id if row is not None else SHIPPED
+
+
+def active_fusion(session: Session, shipped: Scorer) -> Scorer:
+    """The active version's fusion, or the shipped one if its folder cannot be loaded (the log
+    says why; `fusion_at_start` marks it inactive)."""
+    version_id = active_id(session)
+    try:
+        return load_version(session, version_id, shipped)
+    except Exception as exc:
+        log.error("model version %d cannot be loaded, using the shipped model: %s", version_id, exc)
+        return shipped
 
 
 def fusion_at_start(session: Session, shipped: Scorer) -> Scorer:

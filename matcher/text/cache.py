@@ -148,6 +148,12 @@ class CachedEncoder:
         """Like the wrapped encoder's, encoding only texts not cached yet."""
         return self._encode(texts, "passage")
 
+    def cached(self, texts: Sequence[str], kind: str = "query") -> list[bool]:
+        """Which of `texts` have a vector in the cache already (nothing is encoded)."""
+        keys = [text_key(kind, t) for t in texts]
+        found = self._store.get(list(dict.fromkeys(keys)))
+        return [key in found for key in keys]
+
     def close(self) -> None:
         """Close the cache file (reopened on next use)."""
         self._store.close()

@@ -12,6 +12,7 @@ from ..matching import Matching
 from ..schemas import Health, Readiness
 
 router = APIRouter(tags=["health"])
+MAX_LISTED = 1000  # ids of projects not matchable yet named on /readyz
 
 
 @router.get("/healthz", response_model=Health)
@@ -36,10 +37,13 @@ def _readiness(matching: Matching, load_error: str | None) -> Readiness:
         return Readiness(status="not ready" if load_error else "loading", problems=problems)
     with matching.sessions() as session:
         project_ids, resource_ids = crud.record_ids(session)
-    behind = matching.catalogue.check(project_ids, resource_ids)
-    # a write holds the writer's lock from its commit until the catalogue has it: being behind
-    # then is normal operation, not a fault (a load balancer must not drop us on every import)
-    updating = matching.writing
+        following = matching.behind(session)
+    deferred = set(matching.deferred)  # on file, encoded in the background: not a fault
+    behind = matching.catalogue.check([p for p in project_ids if p not in deferred], resource_ids)
+    # a write holds the writer's lock from its commit until the catalogue has it, and another
+    # process's write waits for the follower: being behind then is normal operation, not a
+    # fault (a load balancer must not drop us on every import)
+    updating = matching.writing or following or bool(deferred)
     problems = [] if updating else behind
     if matching.problem:
         problems.insert(0, matching.problem)
@@ -52,6 +56,7 @@ def _readiness(matching: Matching, load_error: str | None) -> Readiness:
         problems=problems,
         updating=updating,
         pending=behind if updating else [],
+        not_matchable=sorted(deferred)[:MAX_LISTED],
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response, UploadFile
+from fastapi import APIRouter, HTTPException, Path, Query, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from .. import crud, planning, uploads
@@ -85,6 +85,18 @@ async def import_projects(
     """Upload a projects sheet (csv/xlsx, Chinese or English headers). All or nothing: any bad
     row rejects the whole file with 422, listing every row and column at fault."""
     return await uploads.import_projects(matching, file, settings, mode == "replace")
+
+
+@router.post("/backups/{number}/restore", response_model=ImportResult, responses=errors(404, 503))
+async def restore_projects(
+    number: Annotated[int, Path(ge=1, le=10**9)],
+    _: OrganiserDep,
+    settings: SettingsDep,
+    matching: MatchingDep,
+) -> ImportResult:
+    """Undo a replacing import: every project of backup `number` comes back and the
+    others are deleted (today's are backed up first: the answer's `backup` undoes this)."""
+    return await uploads.restore(matching, settings, "projects", number)
 
 
 @router.get("/{project_id}", response_model=ProjectPublic, responses=errors(404))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response, UploadFile
+from fastapi import APIRouter, HTTPException, Path, Query, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from .. import crud, planning, uploads
@@ -79,6 +79,18 @@ async def import_resources(
     """Upload a providers sheet (csv/xlsx). All or nothing: any bad row rejects the whole file
     with 422, listing every row and column at fault."""
     return await uploads.import_resources(matching, file, settings, mode == "replace")
+
+
+@router.post("/backups/{number}/restore", response_model=ImportResult, responses=errors(404, 503))
+async def restore_resources(
+    number: Annotated[int, Path(ge=1, le=10**9)],
+    _: OrganiserDep,
+    settings: SettingsDep,
+    matching: MatchingDep,
+) -> ImportResult:
+    """Undo a replacing import: every provider of backup `number` comes back and the
+    others are deleted (today's are backed up first: the answer's `backup` undoes this)."""
+    return await uploads.restore(matching, settings, "resources", number)
 
 
 @router.get("/{resource_id}", response_model=ResourcePublic, responses=errors(404))

@@ -27,7 +27,6 @@ from ..deps import MatchingDep, SessionDep, SettingsDep
 from ..errors import Invalid, TooLarge, issue
 from ..matching import Matching
 from ..replacing import Kind
-from ..schemas import ImportResult
 from .render import page
 from .session import OrganiserForm, OrganiserPage, Visitor
 
@@ -96,17 +95,13 @@ async def restore_backup(
     request: Request,
     visitor: OrganiserForm,
     matching: MatchingDep,
-    session: SessionDep,
     settings: SettingsDep,
     number: Annotated[int, Form(ge=1, le=10**9)],
     kind: Annotated[Kind, Form()] = "projects",
 ) -> Response:
     """Undo a replacing import: the records it replaced come back (and today's are backed up)."""
-    records = replacing.restore(settings.data_dir, kind, number)
-    backup = replacing.back_up(settings.data_dir, kind, list(_records(session, kind).values()))
-    save = matching.save_projects if kind == "projects" else matching.save_resources
-    counts = await run_in_threadpool(save, records, True)  # type: ignore[arg-type]
-    result = ImportResult(imported=len(records), **counts)
+    result = await uploads.restore(matching, settings, kind, number)
+    backup = result.backup
     context: dict[str, Any] = {
         "kind": kind,
         "mode": "replace",
@@ -142,11 +137,11 @@ async def _import(
     kind, replace = context["kind"], context["mode"] == "replace"
     load = uploads.import_projects if kind == "projects" else uploads.import_resources
     before = _records(session, kind)
-    backup = replacing.back_up(settings.data_dir, kind, list(before.values())) if replace else None
-    try:
+    try:  # a replacing import backs up what it replaces (`result.backup`)
         result = await load(matching, _upload(data, context["filename"]), settings, replace)
     except (Invalid, TooLarge) as exc:
         return await _refused(request, visitor, exc, data, settings, context)
+    backup = result.backup
     session.expire_all()  # the import wrote through another session
     after = _records(session, kind)
     changed = sum(1 for key, record in before.items() if key in after and after[key] != record)

@@ -1,7 +1,9 @@
 """The real app under uvicorn with the fake encoder:
-`python fake_server.py DATA_DIR PORT [SAMPLE_DIR]` (default sample: tests/fixtures).
+`python fake_server.py DATA_DIR PORT [SAMPLE_DIR] [--db URL]` (default sample: tests/fixtures;
+default database: SQLite in DATA_DIR).
 
-Started as a separate process by the crash test, so it can be killed with SIGKILL.
+Started as a separate process by the crash test, so it can be killed with SIGKILL, and twice on
+one PostgreSQL database by the several-workers test.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from service_helpers import fake_models, settings_for  # noqa: E402
 from service.main import create_app  # noqa: E402
 
 if __name__ == "__main__":
-    folder, port = Path(sys.argv[1]), int(sys.argv[2])
-    changes = {"sample_dir": Path(sys.argv[3])} if len(sys.argv) > 3 else {}
+    args = sys.argv[1:]
+    changes: dict[str, object] = {}
+    if "--db" in args:
+        at = args.index("--db")
+        changes["db_url"] = args[at + 1]
+        del args[at : at + 2]
+    folder, port = Path(args[0]), int(args[1])
+    if len(args) > 2:
+        changes["sample_dir"] = Path(args[2])
     app = create_app(settings_for(folder, **changes), fake_models(HashEncoder()))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,3 +23,42 @@ def test_the_library_never_imports_the_web_layer():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+def test_several_workers_on_sqlite_are_refused_with_a_clear_message(tmp_path):
+    environment = {"MATCHER_DATA_DIR": str(tmp_path), "MATCHER_ADMIN_KEY": "a-long-organiser-key"}
+    result = CliRunner().invoke(app, ["serve", "--workers", "2"], env=environment)
+    assert result.exit_code == 2
+    assert "--workers 2 needs PostgreSQL" in result.output
+    assert not (tmp_path / "matcher.db").exists()  # refused before anything was created
+
+
+def test_several_workers_run_the_app_factory_in_that_many_processes(tmp_path, monkeypatch):
+    import uvicorn
+
+    import service.main
+
+    calls: list[tuple[object, dict]] = []
+    monkeypatch.setattr(service.main, "bootstrap", lambda settings: None)
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append((app, options)))
+    monkeypatch.setenv("MATCHER_DB_URL", "")
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/event"
+    environment = {"MATCHER_DATA_DIR": str(tmp_path), "MATCHER_ADMIN_KEY": "a-long-organiser-key"}
+    result = CliRunner().invoke(app, ["serve", "--db", url, "--workers", "3"], env=environment)
+    assert result.exit_code == 0, result.output
+    assert calls == [
+        (
+            "service.main:create_app",
+            {
+                "factory": True,
+                "workers": 3,
+                "host": "127.0.0.1",
+                "port": 8000,
+                "log_level": "info",
+                "access_log": False,
+                "timeout_graceful_shutdown": 5,
+            },
+        )
+    ]
+    assert os.environ["MATCHER_DB_URL"] == url  # the workers read the same database
+    assert "sign-ins are kept per process" in result.output

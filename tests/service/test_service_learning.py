@@ -17,6 +17,8 @@ from matcher.features import feature_names
 from matcher.fusion import Fusion
 from service.main import create_app
 
+DATABASES = ("sqlite", "postgresql")  # conftest: the tests on the `small` app run on both
+
 
 @pytest.fixture(autouse=True)
 def one_recipe(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -25,9 +27,10 @@ def one_recipe(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def small(tmp_path: Path, hash_encoder: object) -> Iterator[TestClient]:
+def small(tmp_path: Path, hash_encoder: object, database: str) -> Iterator[TestClient]:
     """The app on the 12 × 10 catalogue, in this process (its jobs can be patched)."""
-    settings = settings_for(tmp_path, sample_dir=write_catalogue(tmp_path / "sample"))
+    db = {"db_url": database} if database else {}
+    settings = settings_for(tmp_path, sample_dir=write_catalogue(tmp_path / "sample"), **db)
     with TestClient(create_app(settings, fake_models(hash_encoder))) as test_client:
         wait_ready(test_client)
         yield test_client

@@ -11,6 +11,7 @@ from service_helpers import ADMIN_KEY, FIXTURES, bearer, fake_models, settings_f
 from service.main import create_app
 
 ADMIN = bearer(ADMIN_KEY)
+DATABASES = ("sqlite", "postgresql")  # conftest: every test on both
 CARDIO = {
     "title": "冠脉介入球囊导管",
     "description": "药物涂层球囊，需要临床资源。",
@@ -20,8 +21,12 @@ CARDIO = {
 }
 
 
-def _empty(tmp_path: Path) -> object:
-    return settings_for(tmp_path, load_sample=False, sample_dir=None)
+def _empty(tmp_path: Path, database: str) -> object:
+    return settings_for(tmp_path, load_sample=False, sample_dir=None, **_db(database))
+
+
+def _db(database: str) -> dict[str, str]:
+    return {"db_url": database} if database else {}
 
 
 def _import(client: TestClient, kind: str) -> None:
@@ -42,8 +47,8 @@ def _assert_full_lists(client: TestClient) -> None:
     assert reverse.status_code == 200 and reverse.json()["count"] == 3, reverse.text
 
 
-def test_providers_before_projects_into_an_empty_database(tmp_path, hash_encoder):
-    settings = _empty(tmp_path)
+def test_providers_before_projects_into_an_empty_database(tmp_path, hash_encoder, database):
+    settings = _empty(tmp_path, database)
     with TestClient(create_app(settings, fake_models(hash_encoder))) as client:
         wait_ready(client)
         assert client.get("/api/projects", headers=ADMIN).json()["count"] == 0
@@ -56,8 +61,8 @@ def test_providers_before_projects_into_an_empty_database(tmp_path, hash_encoder
         _assert_full_lists(client)
 
 
-def test_one_project_then_providers_then_delete_it_then_restart(tmp_path, hash_encoder):
-    settings = _empty(tmp_path)
+def test_one_project_then_providers_then_delete_it_then_restart(tmp_path, hash_encoder, database):
+    settings = _empty(tmp_path, database)
     with TestClient(create_app(settings, fake_models(hash_encoder))) as client:
         wait_ready(client)
         assert client.put("/api/projects/P9", json=CARDIO, headers=ADMIN).status_code == 200
@@ -71,8 +76,8 @@ def test_one_project_then_providers_then_delete_it_then_restart(tmp_path, hash_e
         _assert_full_lists(client)
 
 
-def test_emptying_both_sides_and_refilling(tmp_path, hash_encoder):
-    settings = settings_for(tmp_path)  # the fixtures loaded
+def test_emptying_both_sides_and_refilling(tmp_path, hash_encoder, database):
+    settings = settings_for(tmp_path, **_db(database))  # the fixtures loaded
     with TestClient(create_app(settings, fake_models(hash_encoder))) as client:
         wait_ready(client)
         for project_id in ("P1", "P2", "P3"):

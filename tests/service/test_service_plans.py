@@ -9,6 +9,8 @@ import time
 import openpyxl
 from service_helpers import bearer
 
+DATABASES = ("sqlite", "postgresql")  # conftest: every test on both
+
 EVENT = {
     "name": "天津中医药大学复赛",
     "start": "14:00",

@@ -7,6 +7,8 @@ import io
 import openpyxl
 from service_helpers import FIXTURES
 
+DATABASES = ("sqlite", "postgresql")  # conftest: every test on both
+
 CARDIO = {
     "title": "冠脉介入球囊导管",
     "description": "新型药物涂层球囊，正在开展多中心临床试验，需要临床资源与融资。",
@@ -93,11 +95,42 @@ def test_import_upserts_a_csv_and_replace_removes_the_rest(client, admin):
     csv = "项目编号,项目名称,项目简介,赛道,阶段,需求\nP7,眼科AI,眼底影像辅助诊断软件,AI医疗与健康管理,注册申报,注册申报\n"
     files = {"file": ("新项目.csv", csv.encode(), "text/csv")}
     response = client.post("/api/projects/import", files=files, headers=admin)
-    assert response.json() == {"imported": 1, "created": 1, "updated": 0, "removed": 0}
+    assert response.json() == {
+        "imported": 1,
+        "created": 1,
+        "updated": 0,
+        "removed": 0,
+        "backup": None,
+    }
     assert client.get("/api/projects/P7/matches", headers=admin).status_code == 200
     replaced = client.post("/api/projects/import?mode=replace", files=files, headers=admin).json()
-    assert replaced == {"imported": 1, "created": 0, "updated": 1, "removed": 3}
+    assert replaced == {"imported": 1, "created": 0, "updated": 1, "removed": 3, "backup": 1}
     assert client.get("/api/projects", headers=admin).json()["count"] == 1
+
+
+def test_a_replacing_import_through_the_api_keeps_a_backup_that_restores(client, admin):
+    before = client.get("/api/projects", headers=admin).json()["data"]
+    bad = {"file": ("坏.csv", "项目编号,项目名称\nP8,\n".encode(), "text/csv")}
+    assert (
+        client.post("/api/projects/import?mode=replace", files=bad, headers=admin).status_code
+        == 422
+    )
+    csv = "项目编号,项目名称,项目简介,赛道,阶段,需求\nP7,眼科AI,眼底影像辅助诊断软件,AI医疗与健康管理,注册申报,注册申报\n"
+    files = {"file": ("新项目.csv", csv.encode(), "text/csv")}
+    replaced = client.post("/api/projects/import?mode=replace", files=files, headers=admin).json()
+    assert replaced["removed"] == 3 and replaced["backup"] == 1  # a refused sheet backs up nothing
+
+    restored = client.post("/api/projects/backups/1/restore", headers=admin)
+    assert restored.status_code == 200, restored.text
+    assert restored.json() == {"imported": 3, "created": 3, "updated": 0, "removed": 1, "backup": 2}
+    assert client.get("/api/projects", headers=admin).json()["data"] == before
+    assert client.get("/api/projects/P1/matches", headers=admin).json()["count"] == 6
+    assert client.get("/api/projects/P7", headers=admin).status_code == 404
+    assert client.post("/api/projects/backups/9/restore", headers=admin).status_code == 404
+    again = client.post("/api/projects/backups/2/restore", headers=admin).json()
+    assert again["imported"] == 1 and again["removed"] == 3  # the undo can be undone
+    resources = client.post("/api/resources/backups/1/restore", headers=admin)
+    assert resources.status_code == 404  # backups are per kind
 
 
 def test_import_of_an_xlsx_sheet(client, admin):

@@ -60,6 +60,16 @@ def test_second_encode_calls_encoder_zero_times(tmp_path: Path) -> None:
     assert np.array_equal(first, fake.encode_passages(TEXTS))
 
 
+def test_cached_tells_which_texts_have_a_vector_without_encoding(tmp_path: Path) -> None:
+    fake = CountingEncoder()
+    cached = CachedEncoder(fake, tmp_path)
+    cached.encode_queries(["心脏支架"])
+    fake.encoded.clear()
+    assert cached.cached(["心脏支架", "AI 影像", "心脏支架"]) == [True, False, True]
+    assert cached.cached(["心脏支架"], kind="passage") == [False]
+    assert fake.encoded == []
+
+
 def test_cache_persists_across_instances(tmp_path: Path) -> None:
     CachedEncoder(CountingEncoder(), tmp_path).encode_queries(TEXTS)
     fake = CountingEncoder()
