@@ -62,9 +62,7 @@ def test_a_legal_move_is_saved_marked_and_in_the_downloads(client, admin, planne
     text = client.get(f"/api/plans/{plan_id}/download?format=csv", headers=admin).text
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     row = next(
-        r
-        for r in rows
-        if (r["项目编号"], r["资源方编号"]) == (m["project_id"], m["resource_id"])
+        r for r in rows if (r["项目编号"], r["资源方编号"]) == (m["project_id"], m["resource_id"])
     )
     assert (row["时段"], row["桌号"]) == (slot, table)
 
