@@ -41,7 +41,8 @@ class Authenticator:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple[Principal, float]] = {}
+        self._cache: dict[str, tuple[Principal, float]] = {}  # credential fingerprint → …
+        self._by_key: dict[str, tuple[Principal, float]] = {}  # key id (web sessions) → …
 
     def cached(self, credential: str) -> Principal | None:
         hit = self._cache.get(security.fingerprint(credential))
@@ -64,6 +65,23 @@ class Authenticator:
             )
         return principal
 
+    def check_key_id(self, key_id: str) -> Principal | None:
+        """The principal of a live credential named by key id (a web session holds no secret:
+        it was checked at sign-in), cached and forgotten as `check`'s are."""
+        hit = self._by_key.get(key_id)
+        if hit and hit[1] > time.monotonic():
+            return hit[0]
+        with self.sessions() as session:
+            row = crud.live_credential(session, key_id)
+            if row is None:
+                return None
+            principal = Principal(row.role, row.subject_id, row.key_id)
+        with self._lock:
+            if len(self._by_key) > 10_000:
+                self._by_key.clear()
+            self._by_key[key_id] = (principal, time.monotonic() + CACHE_SECONDS)
+        return principal
+
     def forget(self, key_id: str) -> None:
         """Drop cached principals of a revoked credential."""
         self.forget_all({key_id})
@@ -75,6 +93,9 @@ class Authenticator:
                 k: v
                 for k, v in self._cache.items()
                 if key_ids is not None and v[0].key_id not in key_ids
+            }
+            self._by_key = {
+                k: v for k, v in self._by_key.items() if key_ids is not None and k not in key_ids
             }
 
 

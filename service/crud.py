@@ -23,6 +23,7 @@ from .db import (
     PlanRow,
     ProjectRow,
     ResourceRow,
+    WebSessionRow,
     utcnow,
 )
 from .errors import NotFound
@@ -307,6 +308,7 @@ def reissue_tokens(
         issued.append((row, credential))
     if revoked:
         changes.note(session, changes.begin(session), "revoked", revoked)  # other processes' caches
+        end_web_sessions(session, revoked)
     session.commit()
     return issued, revoked
 
@@ -348,6 +350,7 @@ def ensure_env_organiser(session: Session, key: str) -> None:
         )
     elif not security.verify(key, row.salt, row.secret_hash) or row.revoked_at:
         row.salt, row.secret_hash, row.revoked_at = salt, digest, None
+        end_web_sessions(session, [security.ENV_KEY_ID])  # signed in with the old key
     session.commit()
 
 
@@ -369,6 +372,12 @@ def find_credential(session: Session, credential: str) -> CredentialRow | None:
     return row if security.verify(secret, row.salt, row.secret_hash) else None
 
 
+def live_credential(session: Session, key_id: str) -> CredentialRow | None:
+    """The unrevoked credential with this key id, or None."""
+    row = session.get(CredentialRow, key_id)
+    return row if row is not None and row.revoked_at is None else None
+
+
 def list_credentials(session: Session) -> list[CredentialRow]:
     return list(session.scalars(select(CredentialRow).order_by(CredentialRow.created_at)))
 
@@ -380,8 +389,14 @@ def revoke_credential(session: Session, key_id: str) -> CredentialRow | None:
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         changes.note(session, changes.begin(session), "revoked", [key_id])  # other processes
+        end_web_sessions(session, [key_id])
         session.commit()
     return row
+
+
+def end_web_sessions(session: Session, key_ids: Sequence[str]) -> None:
+    """Delete the browser sessions of these credentials (revoked: they sign out everywhere)."""
+    session.execute(delete(WebSessionRow).where(WebSessionRow.key_id.in_(list(key_ids))))
 
 
 # -- events, plans, jobs, outcomes -------------------------------------------------------------
