@@ -43,6 +43,7 @@ from .routes import (
     tokens,
 )
 from .throttle import Throttle
+from .web.session import SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,7 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
         sessions = sessionmaker(engine, expire_on_commit=False)
         app.state.sessions = sessions
         app.state.auth = Authenticator(sessions)
+        app.state.web_sessions = SessionStore(sessions)  # browser sign-ins, shared via the database
         app.state.throttle = Throttle()
         holder = _Loader(settings, models, sessions, metrics)
         app.state.matching = holder.matching

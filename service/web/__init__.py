@@ -29,13 +29,12 @@ from . import (
     wishes,
 )
 from .render import STATIC, page
-from .session import LoginRequired, PageError, SessionStore, current_visitor
+from .session import LoginRequired, PageError, current_visitor
 
 __all__ = ["install"]
 
 
 def install(app: FastAPI) -> None:
-    app.state.web_sessions = SessionStore()
     for module in (
         signin,
         lists,

@@ -1,26 +1,30 @@
 """Browser sign-in: an HttpOnly, SameSite=Strict cookie naming a server-side session.
 
-The session keeps the organiser key or personal token in memory only (never in the cookie) and
-turns it into the API's `Principal` on every request through the same `Authenticator`, so a
-revoked token stops working in the browser at once. Each session has a CSRF token that every
-form that changes data must send back. Sessions end with the process (sign in again).
+Sessions live in the database (`web_sessions`), so every server process honours them: a row
+holds the SHA-256 of the cookie's random id, the credential's key id (never its secret), the
+CSRF token every form that changes data must send back, and the expiry. Each request turns the
+key id into the API's `Principal` through the same `Authenticator` (refusing a revoked key), and
+revoking a credential deletes its sessions in the same transaction, so the browser is signed
+out at once in every process.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import threading
-import time
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from .. import security
 from ..auth import Authenticator, Principal, authenticate
+from ..db import WebSessionRow, utcnow
 
 COOKIE = "mm_session"
 LOGIN_COOKIE = "mm_login"  # CSRF token of the login form, before there is a session
@@ -45,84 +49,139 @@ class PageError(Exception):
         self.status, self.message = status, message
 
 
-@dataclass
-class _Entry:
-    credential: str
+@dataclass(frozen=True)
+class Entry:
+    """A live session: whose it is (a key id) and its CSRF token."""
+
+    key_id: str
     csrf: str
-    expires: float
-    owner: str  # the credential's key id: sessions are capped per key, not only in total
-    links: dict[str, str] = field(default_factory=dict)  # key id → personal link issued here
+
+
+def _digest(sid: str) -> str:
+    return hashlib.sha256(sid.encode()).hexdigest()
 
 
 class SessionStore:
-    """Session id → credential and CSRF token, in memory, expiring after `ttl` seconds.
+    """Session id → key id and CSRF token in the `web_sessions` table, expiring after `ttl`
+    seconds (wall clock, UTC).
 
     One key or token holds at most `per_principal` sessions (opening another closes its own
     oldest), so a token holder opening sessions in a loop cannot push out anyone else's; when
-    the store is full anyway, the principal with the most sessions loses its oldest."""
+    the table holds `limit` sessions anyway, expired ones are purged and then the key with the
+    most sessions loses its oldest. Processes opening sessions at the same moment may overshoot
+    a cap by a few until the next open.
+
+    Personal links issued in a session (`remember_link`) contain secrets, so they stay in this
+    process's memory: a link can be copied again only from the process that issued it."""
 
     def __init__(
         self,
+        sessions: sessionmaker[Session],
         ttl: float = TTL_SECONDS,
         limit: int = MAX_SESSIONS,
         per_principal: int = PER_PRINCIPAL,
     ) -> None:
+        self.sessions = sessions
         self.ttl, self.limit, self.per_principal = ttl, limit, per_principal
         self._lock = threading.Lock()
-        self._entries: dict[str, _Entry] = {}
+        self._links: dict[str, dict[str, str]] = {}  # session id hash → key id → link
 
-    def open(self, credential: str) -> str:
+    def open(self, key_id: str) -> str:
+        """A new session for a checked credential's key id; returns the id for the cookie."""
         sid = secrets.token_urlsafe(32)
-        now = time.monotonic()
-        owner = security.split(credential)[0]
-        with self._lock:
-            own = [k for k, e in self._entries.items() if e.owner == owner]
-            for k in own[: max(len(own) - self.per_principal + 1, 0)]:  # oldest first
-                del self._entries[k]
-            if len(self._entries) >= self.limit:
-                self._entries = {k: e for k, e in self._entries.items() if e.expires > now}
-            while len(self._entries) >= self.limit:  # still full: the largest holder gives way
-                counts = Counter(e.owner for e in self._entries.values())
-                largest = counts.most_common(1)[0][0]
-                del self._entries[next(k for k, e in self._entries.items() if e.owner == largest)]
-            self._entries[sid] = _Entry(
-                credential, secrets.token_urlsafe(24), now + self.ttl, owner
+        now = utcnow()
+        with self.sessions() as session:
+            own = list(
+                session.scalars(
+                    select(WebSessionRow.id)
+                    .where(WebSessionRow.key_id == key_id)
+                    .order_by(WebSessionRow.id)
+                )
             )
+            surplus = own[: max(len(own) - self.per_principal + 1, 0)]  # oldest first
+            if surplus:
+                session.execute(delete(WebSessionRow).where(WebSessionRow.id.in_(surplus)))
+            if _count(session) >= self.limit:
+                session.execute(delete(WebSessionRow).where(WebSessionRow.expires_at <= now))
+            while _count(session) >= self.limit:  # still full: the largest holder gives way
+                largest = session.scalars(
+                    select(WebSessionRow.key_id)
+                    .group_by(WebSessionRow.key_id)
+                    .order_by(func.count().desc(), WebSessionRow.key_id)
+                    .limit(1)
+                ).one()
+                oldest = select(func.min(WebSessionRow.id)).where(WebSessionRow.key_id == largest)
+                session.execute(
+                    delete(WebSessionRow).where(WebSessionRow.id == oldest.scalar_subquery())
+                )
+            session.add(
+                WebSessionRow(
+                    sid_sha256=_digest(sid),
+                    key_id=key_id,
+                    csrf=secrets.token_urlsafe(24),
+                    expires_at=now + timedelta(seconds=self.ttl),
+                    created_at=now,
+                )
+            )
+            session.commit()
         return sid
 
-    def get(self, sid: str | None) -> _Entry | None:
+    def get(self, sid: str | None) -> Entry | None:
+        """The live session with this id (an expired one is deleted), or None."""
         if not sid:
             return None
+        digest = _digest(sid)
+        with self.sessions() as session:
+            row = session.scalars(
+                select(WebSessionRow).where(WebSessionRow.sid_sha256 == digest)
+            ).one_or_none()
+            if row is not None and row.expires_at > utcnow():
+                return Entry(row.key_id, row.csrf)
+            if row is not None:
+                session.delete(row)
+                session.commit()
         with self._lock:
-            entry = self._entries.get(sid)
-            if entry is not None and entry.expires <= time.monotonic():
-                del self._entries[sid]
-                return None
-            return entry
+            self._links.pop(digest, None)
+        return None
+
+    def close(self, sid: str | None) -> None:
+        """End a session (sign-out, or a new sign-in from the same browser)."""
+        if not sid:
+            return
+        digest = _digest(sid)
+        with self.sessions() as session:
+            session.execute(delete(WebSessionRow).where(WebSessionRow.sid_sha256 == digest))
+            session.commit()
+        with self._lock:
+            self._links.pop(digest, None)
+
+    def count(self) -> int:
+        """Sessions in the table, expired ones included."""
+        with self.sessions() as session:
+            return _count(session)
 
     def remember_link(self, sid: str, key_id: str, link: str) -> None:
-        """Keep a personal link issued in this session, so it can be copied again until the
-        session ends (only a hash of its secret is stored in the database)."""
+        """Keep a personal link issued in this session, in this process's memory, so it can be
+        copied again until the session ends (only a hash of its secret is in the database)."""
         with self._lock:
-            entry = self._entries.get(sid)
-            if entry is not None:
-                entry.links[key_id] = link
+            if len(self._links) >= self.limit:  # sessions that ended elsewhere: oldest first
+                del self._links[next(iter(self._links))]
+            self._links.setdefault(_digest(sid), {})[key_id] = link
 
     def forget_links(self, key_ids: list[str]) -> None:
         """Drop revoked links from every session."""
         with self._lock:
-            for entry in self._entries.values():
+            for links in self._links.values():
                 for key_id in key_ids:
-                    entry.links.pop(key_id, None)
+                    links.pop(key_id, None)
 
     def links(self, sid: str) -> dict[str, str]:
         with self._lock:
-            entry = self._entries.get(sid)
-            return dict(entry.links) if entry else {}
+            return dict(self._links.get(_digest(sid), {}))
 
-    def close(self, sid: str | None) -> None:
-        with self._lock:
-            self._entries.pop(sid or "", None)
+
+def _count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(WebSessionRow)) or 0
 
 
 @dataclass(frozen=True)
@@ -149,23 +208,24 @@ async def principal_for(request: Request, credential: str) -> Principal | None:
 
 async def current_visitor(request: Request) -> Visitor | None:
     sid = request.cookies.get(COOKIE)
-    entry = store(request).get(sid)
-    if entry is None or sid is None:
+    if not sid:
         return None
-    auth: Authenticator = request.app.state.auth  # a stored credential is no guess: unthrottled
-    principal = auth.cached(entry.credential) or await run_in_threadpool(
-        auth.check, entry.credential
-    )
+    entry = await run_in_threadpool(store(request).get, sid)
+    if entry is None:
+        return None
+    auth: Authenticator = request.app.state.auth  # checked at sign-in: unthrottled
+    principal = await run_in_threadpool(auth.check_key_id, entry.key_id)
     if principal is None:  # revoked since sign-in
-        store(request).close(sid)
+        await run_in_threadpool(store(request).close, sid)
         return None
     return Visitor(principal, entry.csrf, sid)
 
 
-def sign_in(request: Request, response: Response, credential: str) -> None:
-    """Open a session for a checked credential and set its cookie on `response`."""
-    store(request).close(request.cookies.get(COOKIE))
-    sid = store(request).open(credential)
+async def sign_in(request: Request, response: Response, principal: Principal) -> None:
+    """Open a session for a checked credential's principal and set its cookie on `response`
+    (closing the session this browser had)."""
+    await run_in_threadpool(store(request).close, request.cookies.get(COOKIE))
+    sid = await run_in_threadpool(store(request).open, principal.key_id)
     response.set_cookie(
         COOKIE,
         sid,
@@ -177,8 +237,8 @@ def sign_in(request: Request, response: Response, credential: str) -> None:
     )
 
 
-def sign_out(request: Request, response: Response) -> None:
-    store(request).close(request.cookies.get(COOKIE))
+async def sign_out(request: Request, response: Response) -> None:
+    await run_in_threadpool(store(request).close, request.cookies.get(COOKIE))
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
 
 

@@ -82,7 +82,7 @@ async def login(
     response = RedirectResponse(
         local_path(next, "/projects" if principal.is_organiser else "/me"), 303
     )
-    sign_in(request, response, key)
+    await sign_in(request, response, principal)
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
 
@@ -94,7 +94,7 @@ async def logout(
     if not same_token(csrf, visitor.csrf):
         raise PageError(403, "表单已过期，请刷新页面后重试。")
     response = RedirectResponse("/login", 303)
-    sign_out(request, response)
+    await sign_out(request, response)
     return response
 
 
@@ -119,5 +119,5 @@ async def personal_link(
     # A page, not a 303: SameSite=Strict cookies are withheld on a redirect that continues a
     # navigation from another site (the chat app the link came from); a same-site refresh sends it.
     response = page(request, "continue.html", None, target=target)
-    sign_in(request, response, token.strip())
+    await sign_in(request, response, principal)
     return response

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from service.schemas import EventCreate
 from service.web import messages
 from service.web.events import spec_from_form
 from service.web.render import local_path
-from service.web.session import SessionStore
 
 ADMIN = bearer(ADMIN_KEY)
 
@@ -35,16 +33,6 @@ def _sign_in(client: TestClient) -> None:
     assert token is not None
     answer = client.post("/login", data={"key": ADMIN_KEY, "csrf": token.group(1)})
     assert answer.status_code == 303 and answer.headers["location"] == "/projects"
-
-
-def test_sessions_expire_and_the_oldest_goes_when_full():
-    store = SessionStore(ttl=0.05, limit=2)
-    first = store.open("key-1")
-    assert store.get(first) is not None and store.get(first).credential == "key-1"  # type: ignore[union-attr]
-    second, third = store.open("key-2"), store.open("key-3")
-    assert store.get(first) is None and store.get(second) and store.get(third)
-    time.sleep(0.06)
-    assert store.get(third) is None
 
 
 @pytest.mark.parametrize(
