@@ -1,10 +1,12 @@
 """Several server processes on one PostgreSQL database: a write through one process reaches
 the others' lists within the staleness bound (`MATCHER_SYNC_SECONDS` plus the time to apply it),
-a model version activated in one is used by all, and a job runs in exactly one process."""
+a model version activated in one is used by all, a browser signed in through one is signed in
+everywhere (and signed out everywhere by a revocation), and a job runs in exactly one process."""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -19,6 +21,7 @@ from service_helpers import ADMIN_KEY, bearer
 
 from service import crud, security, workers
 from service.db import JobClaimRow, JobRow, ProcessRow, create_schema, make_engine, utcnow
+from service.web.session import COOKIE
 
 SERVER = Path(__file__).with_name("fake_server.py")
 HEADERS = bearer(ADMIN_KEY)
@@ -139,6 +142,41 @@ def test_a_write_in_one_process_reaches_the_other_within_the_bound(two):
     assert done["status"] == "done", done["message"]
     plans = a.get(f"/api/plans?event_id={event}").json()
     assert [p["id"] for p in plans["data"]] == [done["plan_id"]]  # ran once
+
+
+def _web_login(client: httpx.Client, key: str) -> None:
+    """Sign in through the login form, as a browser does (the cookie stays in `client`)."""
+    form = client.get("/login").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert csrf is not None
+    answer = client.post("/login", data={"key": key, "csrf": csrf.group(1)})
+    assert answer.status_code == 303, answer.text
+
+
+@pytest.mark.slow
+def test_a_browser_signed_in_through_one_process_is_honoured_by_the_other(two):
+    url_a, url_b = str(two.a.base_url), str(two.b.base_url)
+    with (
+        httpx.Client(base_url=url_a, timeout=30, follow_redirects=False) as web_a,
+        httpx.Client(base_url=url_b, timeout=30, follow_redirects=False) as web_b,
+    ):
+        _web_login(web_a, ADMIN_KEY)
+        web_b.cookies.set(COOKIE, web_a.cookies[COOKIE])
+        answer = web_b.get("/projects")
+        assert answer.status_code == 200, answer.headers.get("location")
+        assert "P1" in answer.text
+
+        credential = two.a.post("/api/tokens", json={"project_id": "P1"}).json()["token"]
+        key_id = security.split(credential)[0]
+        web_a.cookies.clear()
+        assert web_a.get("/me", params={"token": credential}).status_code == 200
+        web_b.cookies.set(COOKIE, web_a.cookies[COOKIE])
+        assert web_b.get("/projects/P1").status_code == 200  # known to B, cached there
+        assert web_a.get("/projects/P1").status_code == 200
+        assert two.a.delete(f"/api/tokens/{key_id}").status_code == 204
+        for web in (web_a, web_b):
+            _within_bound(lambda web=web: web.get("/projects/P1").status_code == 303, "sign-out")
+            assert web.get("/projects/P1").headers["location"].startswith("/login")
 
 
 @pytest.mark.slow
