@@ -63,11 +63,6 @@ def serve(
     if workers > 1:  # each worker builds its app from the environment: the same settings
         os.environ["MATCHER_DB_URL"] = settings.database_url
         lines.append(f"workers: {workers} processes (each loads the models and its catalogue)")
-        lines.append(
-            "web pages: sign-ins are kept per process, so a browser may be asked to sign in "
-            "again; serve the pages from a one-worker `matcher serve` on the same database "
-            "(service/README.md)"
-        )
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
     uvicorn.run(
