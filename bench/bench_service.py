@@ -35,6 +35,7 @@ import platform
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -55,23 +56,29 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(data_dir: Path, key: str, sample: Path) -> tuple[subprocess.Popen, str]:
+def start_server(
+    data_dir: Path, key: str, sample: Path, db: str | None = None, workers: int = 1
+) -> tuple[subprocess.Popen, str]:
+    """`python -m service` on a free port, in its own process group (workers included)."""
     port = _free_port()
     env = {
         **os.environ,
         "MATCHER_DATA_DIR": str(data_dir),
         "MATCHER_ADMIN_KEY": key,
         "MATCHER_SAMPLE_DIR": str(sample),
+        "MATCHER_LOAD_SAMPLE": "1",  # a database named with --db gets the sample only if asked
         "HF_HUB_OFFLINE": "1",
         "TOKENIZERS_PARALLELISM": "false",
     }
+    command = [sys.executable, "-m", "service", "--port", str(port), "--workers", str(workers)]
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 -- lives as long as the server
     process = subprocess.Popen(
-        [sys.executable, "-m", "service", "--port", str(port)],
+        [*command, *(["--db", db] if db else [])],
         cwd=REPO,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 600
@@ -232,6 +239,12 @@ def main() -> None:
     parser.add_argument("--query-requests", type=int, default=120, help="per level, free text")
     parser.add_argument("--sample", type=Path, default=REPO / "data" / "sample")
     parser.add_argument("--out", type=Path, default=REPO / "out" / "bench_service.json")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="serve from a throwaway PostgreSQL cluster (tests/service/postgres_helpers.py)",
+    )
     args = parser.parse_args()
     sample = (
         args.sample if (args.sample / "projects.csv").is_file() else REPO / "tests" / "fixtures"
@@ -242,12 +255,23 @@ def main() -> None:
     texts = [row[2] or row[1] for row in rows]
 
     process = None
+    postgres = None
     key = args.key or secrets.token_urlsafe(24)
     url = args.url
     if url is None:
         folder = Path(tempfile.mkdtemp(prefix="bench-service-"))
         started = time.perf_counter()
-        process, url = start_server(folder, key, sample)
+        db = None
+        if args.postgres:
+            sys.path.insert(0, str(REPO / "tests" / "service"))
+            from postgres_helpers import Postgres, binaries
+
+            bin_dir = binaries()
+            if bin_dir is None:
+                raise SystemExit("--postgres: no PostgreSQL binaries (apt-get install postgresql)")
+            postgres = Postgres(bin_dir)
+            db = postgres.create()
+        process, url = start_server(folder, key, sample, db, args.workers)
         sys.stderr.write(f"server ready in {time.perf_counter() - started:.1f}s at {url}\n")
     headers = {"Authorization": f"Bearer {key}"}
 
@@ -294,13 +318,18 @@ def main() -> None:
                 results[name].append(level)
     finally:
         if process is not None:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)  # the server and its worker processes
             process.wait()
+        if postgres is not None:
+            postgres.stop()
 
     command = " ".join(["python", *sys.argv])
+    where = f"PostgreSQL, {args.workers} worker(s)" if args.postgres else "SQLite, 1 worker"
+    where = "the service at --url" if args.url else where
     lines = [
         f"`{command}` ({args.tool}) — {platform.node()}, {os.cpu_count()} cores, load avg "
-        f"{os.getloadavg()[0]:.1f}, {len(project_ids)} projects from {sample}",
+        f"{os.getloadavg()[0]:.1f}, {len(project_ids)} projects from {sample}; {where} "
+        "(server percentiles come from one process's /metrics)",
         "",
         "| scenario | clients | requests | errors | req/s | p50 ms | p99 ms "
         "| server p50 ≤ ms | server p99 ≤ ms |",
