@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import prose, signals
-from .fusion import MIN_STD
+from .fusion import zscores
 from .schema import Project, Resource
 from .text.encoders import Encoder
 from .text.fold import Organisations
@@ -130,15 +130,15 @@ class PairFeaturizer:
         """`block` as one float32 (n_rows, n_resources) array per feature, in `names` order."""
         index = np.arange(len(self.projects))[rows]
         columns: list[np.ndarray] = []
-        columns.append(_zscore(self.bm25.score([self.projects[i].text for i in index])))
+        columns.append(zscores(self.bm25.score([self.projects[i].text for i in index])))
         ngrams = self.project_ngrams[index] @ self.resource_ngrams.T
-        columns.append(_zscore(np.asarray(ngrams.toarray(), dtype=np.float32)))
-        columns.append(_zscore(self.bm25.score([self.need_texts[i] for i in index])))
+        columns.append(zscores(np.asarray(ngrams.toarray(), dtype=np.float32)))
+        columns.append(zscores(self.bm25.score([self.need_texts[i] for i in index])))
         needs = (n + NEED for n in self.encoder_names if n in NEED_ENCODERS)
         for key in (*self.encoder_names, *needs):
             name = key.removesuffix(NEED)
             columns.append(
-                _zscore(
+                zscores(
                     _similarities(self.project_vectors[key][index], self.resource_vectors[name])
                 )
             )
@@ -198,12 +198,3 @@ def _similarities(projects: np.ndarray, resources: np.ndarray) -> np.ndarray:
     """Dot products rounded to float32 from float64 sums, the same bits for any block of projects
     and any BLAS thread count (float32 sums differ by up to ~1e-4 of a score between them)."""
     return (projects.astype(np.float64) @ resources.astype(np.float64).T).astype(np.float32)
-
-
-def _zscore(scores: np.ndarray) -> np.ndarray:
-    """Per-project standardisation: raw scales differ by query length and encoder."""
-    mean = scores.mean(axis=1, keepdims=True)
-    std = scores.std(axis=1, keepdims=True)
-    return np.where(std > MIN_STD, (scores - mean) / np.maximum(std, MIN_STD), 0.0).astype(
-        np.float32
-    )

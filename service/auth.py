@@ -45,10 +45,7 @@ class Authenticator:
         self._by_key: dict[str, tuple[Principal, float]] = {}  # key id (web sessions) → …
 
     def cached(self, credential: str) -> Principal | None:
-        hit = self._cache.get(security.fingerprint(credential))
-        if hit and hit[1] > time.monotonic():
-            return hit[0]
-        return None
+        return _fresh(self._cache, security.fingerprint(credential))
 
     def check(self, credential: str) -> Principal | None:
         with self.sessions() as session:
@@ -57,29 +54,22 @@ class Authenticator:
                 return None
             principal = Principal(row.role, row.subject_id, row.key_id)
         with self._lock:
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            self._cache[security.fingerprint(credential)] = (
-                principal,
-                time.monotonic() + CACHE_SECONDS,
-            )
+            _remember(self._cache, security.fingerprint(credential), principal)
         return principal
 
     def check_key_id(self, key_id: str) -> Principal | None:
         """The principal of a live credential named by key id (a web session holds no secret:
         it was checked at sign-in), cached and forgotten as `check`'s are."""
-        hit = self._by_key.get(key_id)
-        if hit and hit[1] > time.monotonic():
-            return hit[0]
+        hit = _fresh(self._by_key, key_id)
+        if hit is not None:
+            return hit
         with self.sessions() as session:
             row = crud.live_credential(session, key_id)
             if row is None:
                 return None
             principal = Principal(row.role, row.subject_id, row.key_id)
         with self._lock:
-            if len(self._by_key) > 10_000:
-                self._by_key.clear()
-            self._by_key[key_id] = (principal, time.monotonic() + CACHE_SECONDS)
+            _remember(self._by_key, key_id, principal)
         return principal
 
     def forget(self, key_id: str) -> None:
@@ -97,6 +87,21 @@ class Authenticator:
             self._by_key = {
                 k: v for k, v in self._by_key.items() if key_ids is not None and k not in key_ids
             }
+
+
+Remembered = dict[str, tuple[Principal, float]]  # key → (principal, good until, monotonic)
+
+
+def _fresh(cache: Remembered, key: str) -> Principal | None:
+    hit = cache.get(key)
+    return hit[0] if hit and hit[1] > time.monotonic() else None
+
+
+def _remember(cache: Remembered, key: str, principal: Principal) -> None:
+    """Keep a checked principal for CACHE_SECONDS; past 10,000 entries the cache starts over."""
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[key] = (principal, time.monotonic() + CACHE_SECONDS)
 
 
 def _unauthorized(message: str) -> HTTPException:
