@@ -222,7 +222,7 @@ class Fusion:
             width = np.sqrt(max(sum(not is_prior(n) for n in self.names), 1))
             return (MAX_GRADE / (1.0 + np.exp(-raw / width))).astype(np.float32)
         calibrated = self.calibration_.predict(raw.reshape(-1)).reshape(raw.shape)
-        tie_break = 1e-3 * np.tanh(raw / self.raw_scale_)
+        tie_break = 5e-4 * (1.0 + np.tanh(raw / self.raw_scale_))  # in [0, 1e-3]: never below 0
         scores = calibrated + tie_break
         if resource_ids is not None and self.provider_offsets:
             offsets = np.array([self.provider_offsets.get(r, 0.0) for r in resource_ids])
