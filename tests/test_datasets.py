@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 from pathlib import Path
 
 from matcher import datasets
-from matcher.schema import TRACK
+from matcher.schema import NEED, TRACK
 
 JUDGED = Path(__file__).resolve().parents[1] / "data" / "judged"
 
@@ -40,3 +41,20 @@ def test_final_grades_are_the_judges_agreement_or_the_adjudication():
 def test_grades_span_the_scale():
     counts = Counter(_grades(JUDGED / "qrels.csv").values())
     assert all(counts[g] > 50 for g in (1, 2, 3))
+
+
+def _needs(path: Path) -> dict[str, set[str]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {item["id"]: set(item["needs"]) for item in map(json.loads, lines)}
+
+
+def test_need_labels_are_the_annotators_agreement_or_the_adjudication():
+    a, b = _needs(JUDGED / "judges/needs_a.jsonl"), _needs(JUDGED / "judges/needs_b.jsonl")
+    final = _needs(JUDGED / "need_labels.jsonl")
+    lines = (JUDGED / "judges/needs_adjudicated.jsonl").read_text(encoding="utf-8").splitlines()
+    kept = {(d["id"], d["key"]): d["keep"] for d in map(json.loads, lines)}
+    assert set(a) == set(b) == set(final) and len(final) >= 200
+    for record, keys in final.items():
+        assert keys <= set(NEED.keys)
+        disputed = a[record] ^ b[record]
+        assert keys == (a[record] & b[record]) | {k for k in disputed if kept[(record, k)]}
