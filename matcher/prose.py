@@ -19,9 +19,12 @@ from .text.fold import fold
 STAGES = STAGE.keys  # in order, concept → market
 
 _CLAUSE = re.compile(r"[，。；;！!？?\n,]|(?<![0-9])\.(?![0-9])")  # not 、: it joins list items
+# A sentence ends at a full stop or a line; a bracketed heading (【需求】) starts a new one.
+_SENTENCE = re.compile(r"[。！!？?\n]|(?<![0-9])\.(?![0-9])|(?=【)")
 _NEED_VERB = re.compile(
     r"需|急|亟|寻求|希望|缺|寻找|拟|计划|期待|诉求|对接|正在|欠缺|短板|瓶颈|求|想|待|准备|"
-    r"不清楚|不知|如何|怎么|困难|难题|痛点|下一步|接下来|卡在|找"
+    r"不清楚|不知|如何|怎么|困难|难题|痛点|下一步|接下来|卡在|找|倾向|关注|欢迎|接触|争取|咨询|"
+    r"\bnext\b|本轮|新一轮|融资进行中"
 )
 _NEGATION = re.compile(
     r"不考虑|不投资?|不接受|不接收|暂不|不做|不授信|不涉及|谢绝|不支持|不参与|排除|不服务|不承接|"
@@ -70,6 +73,11 @@ _REGION_WORDS = (
 _OWN_REGION = re.compile(
     r"本市|本地|本省|本区|注册地在本|在京|京内|北京地区|在津|天津地区|河北地区"
 )
+# A clause that sets a condition on the projects a provider takes, not something it offers.
+_CONDITION = re.compile(
+    r"须|要求|原则上|偏好|仅限|限于|主要服务处于|申报条件|准入|门槛|不低于|至少|适用对象|优先支持"
+)
+_HOLDING = re.compile(r"(?:持有|拥有|已有|取得|获得)[^，。；]{0,12}?(?:注册证|证书|许可证|批件)")
 _DRUG_PRODUCT = re.compile(r"药品|药物|新药|生物医药|医药(?!.{0,2}器械)")
 
 
@@ -77,24 +85,45 @@ def clauses(text: str) -> list[str]:
     return [c.strip() for c in _CLAUSE.split(fold(text)) if c.strip()]
 
 
+def need_clauses(text: str) -> list[str]:
+    """The clauses that ask for something: from a need word ("希望", "急需", "下一步") to the end
+    of its sentence, so the items that follow it count too ("正在寻找：①眼科；②新一轮融资").
+    A clause that declines something ("暂不考虑注册") asks for nothing."""
+    out: list[str] = []
+    for sentence in _SENTENCE.split(fold(text)):
+        asking = False
+        for clause in (c.strip() for c in _CLAUSE.split(sentence)):
+            asking = asking or bool(_NEED_VERB.search(clause))
+            if clause and asking and not _NEGATION.search(clause):
+                out.append(clause)
+    return out
+
+
 def current_needs(text: str) -> set[str]:
     """Needs a description states as current ("正在准备III期临床，需要大额融资")."""
-    needs: set[str] = set()
-    for clause in clauses(text):
-        if _NEED_VERB.search(clause):
-            needs |= C.keys(clause, C.NEED_CUES)
-    return needs
+    return {key for clause in need_clauses(text) for key in C.keys(clause, C.NEED_CUES)}
 
 
 def need_text(text: str) -> str:
     """The clauses that say what the project needs now; the whole text when none does."""
-    said = [c for c in clauses(text) if _NEED_VERB.search(c)]
-    return "，".join(said) or text
+    return "，".join(need_clauses(text)) or text
 
 
 def positive_text(text: str) -> str:
     """The clauses that say what a provider does, without those that say what it does not."""
     return " ".join(c for c in clauses(text) if not _NEGATION.search(c) or _NOT_A_LIMIT.search(c))
+
+
+def offer_text(text: str) -> str:
+    """What a provider offers: its positive clauses without the conditions it sets on projects
+    ("委托方须持有三类注册证", "原则上须已进入注册性临床") and without what it merely holds
+    ("持有三类注册证40余张"), which name needs it does not serve."""
+    kept = (
+        _HOLDING.sub("", c)
+        for c in clauses(text)
+        if (not _NEGATION.search(c) or _NOT_A_LIMIT.search(c)) and not _CONDITION.search(c)
+    )
+    return " ".join(kept)
 
 
 def names_a_drug(text: str) -> bool:

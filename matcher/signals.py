@@ -179,7 +179,10 @@ def _resource_profiles(resources: Sequence[Resource]) -> Profiles:
             dtype=np.uint16,
         ),
         needs_text=np.array(
-            [bits(sorted(C.keys(text, C.NEED_CUES)), NEED_BIT) for text in positive],
+            [
+                bits(sorted(C.keys(prose.offer_text(r.text), C.NEED_CUES)), NEED_BIT)
+                for r in resources
+            ],
             dtype=np.uint16,
         ),
         tracks=np.array([bits(r.tracks, TRACK_BIT) for r in resources], dtype=np.uint8),

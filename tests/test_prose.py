@@ -1,6 +1,6 @@
 import pytest
 
-from matcher import prose
+from matcher import extraction, prose
 
 
 def names(facets: set[str]) -> set[str]:
@@ -11,6 +11,47 @@ def test_needs_stated_only_in_the_description_are_found():
     text = "可降解支架已完成动物实验。正在准备III期临床，需要大额融资；样机已完成，急需中试放大和GMP车间"
     assert prose.current_needs(text) == {"clinical", "funding", "manufacturing"}
     assert prose.current_needs("本公司成立于2019年，团队来自清华。") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "needs"),
+    [
+        # a need word covers the items that follow it in the sentence
+        (
+            "我们正在寻找：①愿意合作的三级医院；②县域医共体采购方；③新一轮融资。",
+            {"clinical", "market", "funding"},
+        ),
+        ("希望与药企合作商业化，或引入战略投资建设产线。", {"market", "funding", "manufacturing"}),
+        ("【当前需求】Ⅲ期费用约1.2亿元", {"funding", "clinical"}),  # a heading opens a sentence
+        ("想找订单贷或知识产权质押贷。", {"funding", "ip"}),
+        ("希望与工科院校合作开发硬件。", {"rnd"}),
+        # what is declined or already in hand is not a need
+        ("暂不考虑医疗器械注册。", set()),
+        ("资金方面暂时撑得住。已完成GLP毒理。", set()),
+        # the need word ends with its sentence
+        ("团队希望扩大销售。已获得二类注册证。", {"market"}),
+    ],
+)
+def test_needs_are_read_from_the_clauses_that_ask(text, needs):
+    assert prose.current_needs(text) == needs
+
+
+def test_offers_leave_out_conditions_on_projects_and_what_a_provider_merely_holds():
+    text = "持有脊柱类三类注册证40余张。对外提供OEM代工。委托方须持有或正在申请三类注册证"
+    assert "注册" not in prose.offer_text(text)
+    assert "oem代工" in prose.offer_text(text)
+
+
+def test_need_and_offer_reading_holds_on_the_held_out_labelled_texts():
+    """252 texts labelled by two annotators (data/judged/need_labels.jsonl). The cues were revised
+    on the tune part only; floors sit below the README's held-out figures (projects F1 0.771,
+    providers 0.746) and above the reader before the revision (0.688 / 0.718)."""
+    labelled = extraction.need_labels()
+    held_out = [item for item in labelled if item.part == "held-out"]
+    projects = extraction.score(item for item in held_out if item.side == "project")
+    providers = extraction.score(item for item in held_out if item.side == "provider")
+    assert projects.f1 >= 0.74 and projects.recall >= 0.70, projects
+    assert providers.f1 >= 0.72 and providers.precision >= 0.65, providers
 
 
 @pytest.mark.parametrize(
