@@ -17,6 +17,7 @@ from service.config import ServiceSettings
 from service.throttle import Throttle
 
 REPO = Path(__file__).resolve().parents[2]
+DATABASES = ("sqlite", "postgresql")  # conftest: the tests on the `client` app run on both
 
 
 def test_a_throttle_counts_failures_per_client_and_per_key():
