@@ -66,7 +66,7 @@ def serve(
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
     uvicorn.run(
-        create_app(settings) if workers == 1 else "service.main:create_app",
+        create_app(settings) if workers == 1 else "service.main:create_worker_app",
         factory=workers > 1,
         workers=workers if workers > 1 else None,
         host=host,
