@@ -21,7 +21,7 @@ from .errors import Forbidden, TooManyAttempts
 from .throttle import Throttle
 
 bearer = HTTPBearer(auto_error=False, description="organiser key, or a project/provider token")
-CACHE_SECONDS = 30.0  # revocation is immediate here, within the sync interval in other processes
+CACHE_SECONDS = 30.0  # how long one process trusts a checked key or token it alone serves
 
 
 @dataclass(frozen=True)
@@ -36,16 +36,25 @@ class Principal:
 
 
 class Authenticator:
-    """Checks credentials against the database, remembering good ones briefly."""
+    """Checks credentials against the database, remembering good ones briefly.
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    `shared`: other processes may revoke credentials in this database (PostgreSQL, `serve
+    --workers`), so a presented key or token is checked against it on every call (one
+    primary-key lookup): a revocation committed anywhere is refused everywhere at once. With
+    one process (SQLite) a check is remembered for CACHE_SECONDS, and revoking drops it.
+    Web sessions need no such check: revoking deletes their rows in the same transaction.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], shared: bool = False) -> None:
         self.sessions = sessions
+        self.shared = shared
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[Principal, float]] = {}  # credential fingerprint → …
         self._by_key: dict[str, tuple[Principal, float]] = {}  # key id (web sessions) → …
 
     def cached(self, credential: str) -> Principal | None:
-        return _fresh(self._cache, security.fingerprint(credential))
+        """A remembered principal (never when `shared`), or None: then `check`."""
+        return None if self.shared else _fresh(self._cache, security.fingerprint(credential))
 
     def check(self, credential: str) -> Principal | None:
         with self.sessions() as session:
@@ -53,8 +62,9 @@ class Authenticator:
             if row is None:
                 return None
             principal = Principal(row.role, row.subject_id, row.key_id)
-        with self._lock:
-            _remember(self._cache, security.fingerprint(credential), principal)
+        if not self.shared:
+            with self._lock:
+                _remember(self._cache, security.fingerprint(credential), principal)
         return principal
 
     def check_key_id(self, key_id: str) -> Principal | None:

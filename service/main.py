@@ -154,7 +154,7 @@ def create_app(
         bootstrap(settings, engine)
         sessions = sessionmaker(engine, expire_on_commit=False)
         app.state.sessions = sessions
-        app.state.auth = Authenticator(sessions)
+        app.state.auth = Authenticator(sessions, shared=engine.dialect.name != "sqlite")
         app.state.web_sessions = SessionStore(sessions)  # browser sign-ins, shared via the database
         app.state.throttle = Throttle()
         holder = _Loader(settings, models, sessions, metrics)
