@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -34,7 +36,9 @@ async def readyz(request: Request) -> JSONResponse:
 def _readiness(matching: Matching, load_error: str | None) -> Readiness:
     if not matching.loaded:
         problems = [load_error] if load_error else []
-        return Readiness(status="not ready" if load_error else "loading", problems=problems)
+        return Readiness(
+            status="not ready" if load_error else "loading", problems=problems, process=os.getpid()
+        )
     with matching.sessions() as session:
         project_ids, resource_ids = crud.record_ids(session)
         following = matching.behind(session)
@@ -57,6 +61,7 @@ def _readiness(matching: Matching, load_error: str | None) -> Readiness:
         updating=updating,
         pending=behind if updating else [],
         not_matchable=sorted(deferred)[:MAX_LISTED],
+        process=os.getpid(),
     )
 
 

@@ -1,5 +1,5 @@
 """Real server processes for the tests: `fake_server.py` (one uvicorn process) on SQLite or a
-given database, started, waited for and killed."""
+given database, started and waited for; and a writer that runs until the server is killed."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+from service_helpers import ADMIN_KEY, bearer
 
 FAKE_SERVER = Path(__file__).with_name("fake_server.py")
 
@@ -44,3 +45,30 @@ def start(folder: Path, *sample: str, db: str = "") -> tuple[subprocess.Popen, s
     url = f"http://127.0.0.1:{port}"
     wait_until_ready(process, url)
     return process, url
+
+
+def write_until_killed(
+    url: str, prefix: str, acked: list[str], deleted: list[str], tried: list[str]
+) -> None:
+    """PUT projects (and delete every third) until the server dies; record what it confirmed
+    (`acked`, `deleted`) and every deletion attempted (one may be cut off mid-flight)."""
+    with httpx.Client(base_url=url, headers=bearer(ADMIN_KEY), timeout=10) as client:
+        for i in range(10_000):
+            project_id = f"{prefix}{i}"
+            body = {
+                "title": f"第{i}号可降解支架",
+                "description": f"冠脉介入器械，批次{i}，需要临床试验",
+                "track": "device",
+                "stage": "clinical",
+                "needs": ["clinical"],
+            }
+            try:
+                if client.put(f"/api/projects/{project_id}", json=body).status_code == 200:
+                    acked.append(project_id)
+                if i % 3 == 2:
+                    victim = f"{prefix}{i - 1}"
+                    tried.append(victim)
+                    if client.delete(f"/api/projects/{victim}").status_code == 204:
+                        deleted.append(victim)
+            except httpx.TransportError:
+                return

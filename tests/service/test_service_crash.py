@@ -11,38 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 from learning_helpers import grades, write_catalogue
-from live_server import start
+from live_server import start, write_until_killed
 from service_helpers import ADMIN_KEY, bearer, settings_for
 
 HEADERS = bearer(ADMIN_KEY)
 DATABASES = ("sqlite", "postgresql")  # conftest: every test on both
-
-
-def _write_until_killed(
-    url: str, prefix: str, acked: list[str], deleted: list[str], tried: list[str]
-) -> None:
-    """PUT projects (and delete every third) until the server dies; record what it confirmed
-    (`acked`, `deleted`) and every deletion attempted (one may be cut off mid-flight)."""
-    with httpx.Client(base_url=url, headers=HEADERS, timeout=10) as client:
-        for i in range(10_000):
-            project_id = f"{prefix}{i}"
-            body = {
-                "title": f"第{i}号可降解支架",
-                "description": f"冠脉介入器械，批次{i}，需要临床试验",
-                "track": "device",
-                "stage": "clinical",
-                "needs": ["clinical"],
-            }
-            try:
-                if client.put(f"/api/projects/{project_id}", json=body).status_code == 200:
-                    acked.append(project_id)
-                if i % 3 == 2:
-                    victim = f"{prefix}{i - 1}"
-                    tried.append(victim)
-                    if client.delete(f"/api/projects/{victim}").status_code == 204:
-                        deleted.append(victim)
-            except httpx.TransportError:
-                return
 
 
 @pytest.mark.slow
@@ -53,7 +26,7 @@ def test_sigkill_during_writes_loses_nothing_committed(tmp_path, database):
     for round_, kill_after in enumerate((0.8, 1.7)):
         process, url = start(tmp_path, db=database)
         writer = threading.Thread(
-            target=_write_until_killed, args=(url, f"K{round_}-", acked, deleted, tried)
+            target=write_until_killed, args=(url, f"K{round_}-", acked, deleted, tried)
         )
         writer.start()
         time.sleep(kill_after)
