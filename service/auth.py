@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from . import crud, security
 from .errors import Forbidden, TooManyAttempts
+from .shared_throttle import SharedThrottle
 from .throttle import Throttle
 
 bearer = HTTPBearer(auto_error=False, description="organiser key, or a project/provider token")
@@ -125,18 +126,28 @@ async def authenticate(request: Request, credential: str) -> Principal | None:
     principal = auth.cached(credential)
     if principal is not None:
         return principal
-    throttle: Throttle = request.app.state.throttle
     client = request.client.host if request.client else ""
+    principal, wait = await run_in_threadpool(
+        _attempt, auth, request.app.state.throttle, client, credential
+    )
+    if wait is not None:
+        raise TooManyAttempts(wait)
+    return principal
+
+
+def _attempt(
+    auth: Authenticator, throttle: Throttle | SharedThrottle, client: str, credential: str
+) -> tuple[Principal | None, float | None]:
+    """(principal or None, None), or (None, seconds to wait) while throttled: the right
+    credential is refused too, so guessing cannot go on."""
     key_id = security.split(credential)[0][:64]
     wait = throttle.retry_after(client, key_id)
     if wait is not None:
-        raise TooManyAttempts(wait)
-    principal = None
-    if credential and len(credential) <= 512:
-        principal = await run_in_threadpool(auth.check, credential)
+        return None, wait
+    principal = auth.check(credential) if credential and len(credential) <= 512 else None
     if principal is None:
         throttle.failed(client, key_id)
-    return principal
+    return principal, None
 
 
 async def current_principal(

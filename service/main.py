@@ -43,6 +43,7 @@ from .routes import (
     resources,
     tokens,
 )
+from .shared_throttle import SharedThrottle
 from .throttle import Throttle
 from .web.session import SessionStore
 
@@ -154,9 +155,10 @@ def create_app(
         bootstrap(settings, engine)
         sessions = sessionmaker(engine, expire_on_commit=False)
         app.state.sessions = sessions
-        app.state.auth = Authenticator(sessions, shared=engine.dialect.name != "sqlite")
+        shared = engine.dialect.name != "sqlite"  # other processes may use this database
+        app.state.auth = Authenticator(sessions, shared=shared)
         app.state.web_sessions = SessionStore(sessions)  # browser sign-ins, shared via the database
-        app.state.throttle = Throttle()
+        app.state.throttle = SharedThrottle(sessions) if shared else Throttle()
         holder = _Loader(settings, models, sessions, metrics)
         app.state.matching = holder.matching
         holder.matching.on_revoked = app.state.auth.forget_all  # revoked in another process
