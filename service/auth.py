@@ -18,10 +18,11 @@ from starlette.concurrency import run_in_threadpool
 
 from . import crud, security
 from .errors import Forbidden, TooManyAttempts
+from .shared_throttle import SharedThrottle
 from .throttle import Throttle
 
 bearer = HTTPBearer(auto_error=False, description="organiser key, or a project/provider token")
-CACHE_SECONDS = 30.0  # revocation is immediate here, within the sync interval in other processes
+CACHE_SECONDS = 30.0  # how long one process trusts a checked key or token it alone serves
 
 
 @dataclass(frozen=True)
@@ -36,16 +37,25 @@ class Principal:
 
 
 class Authenticator:
-    """Checks credentials against the database, remembering good ones briefly."""
+    """Checks credentials against the database, remembering good ones briefly.
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    `shared`: other processes may revoke credentials in this database (PostgreSQL, `serve
+    --workers`), so a presented key or token is checked against it on every call (one
+    primary-key lookup): a revocation committed anywhere is refused everywhere at once. With
+    one process (SQLite) a check is remembered for CACHE_SECONDS, and revoking drops it.
+    Web sessions need no such check: revoking deletes their rows in the same transaction.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], shared: bool = False) -> None:
         self.sessions = sessions
+        self.shared = shared
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[Principal, float]] = {}  # credential fingerprint → …
         self._by_key: dict[str, tuple[Principal, float]] = {}  # key id (web sessions) → …
 
     def cached(self, credential: str) -> Principal | None:
-        return _fresh(self._cache, security.fingerprint(credential))
+        """A remembered principal (never when `shared`), or None: then `check`."""
+        return None if self.shared else _fresh(self._cache, security.fingerprint(credential))
 
     def check(self, credential: str) -> Principal | None:
         with self.sessions() as session:
@@ -53,8 +63,9 @@ class Authenticator:
             if row is None:
                 return None
             principal = Principal(row.role, row.subject_id, row.key_id)
-        with self._lock:
-            _remember(self._cache, security.fingerprint(credential), principal)
+        if not self.shared:
+            with self._lock:
+                _remember(self._cache, security.fingerprint(credential), principal)
         return principal
 
     def check_key_id(self, key_id: str) -> Principal | None:
@@ -115,18 +126,28 @@ async def authenticate(request: Request, credential: str) -> Principal | None:
     principal = auth.cached(credential)
     if principal is not None:
         return principal
-    throttle: Throttle = request.app.state.throttle
     client = request.client.host if request.client else ""
+    principal, wait = await run_in_threadpool(
+        _attempt, auth, request.app.state.throttle, client, credential
+    )
+    if wait is not None:
+        raise TooManyAttempts(wait)
+    return principal
+
+
+def _attempt(
+    auth: Authenticator, throttle: Throttle | SharedThrottle, client: str, credential: str
+) -> tuple[Principal | None, float | None]:
+    """(principal or None, None), or (None, seconds to wait) while throttled: the right
+    credential is refused too, so guessing cannot go on."""
     key_id = security.split(credential)[0][:64]
     wait = throttle.retry_after(client, key_id)
     if wait is not None:
-        raise TooManyAttempts(wait)
-    principal = None
-    if credential and len(credential) <= 512:
-        principal = await run_in_threadpool(auth.check, credential)
+        return None, wait
+    principal = auth.check(credential) if credential and len(credential) <= 512 else None
     if principal is None:
         throttle.failed(client, key_id)
-    return principal
+    return principal, None
 
 
 async def current_principal(

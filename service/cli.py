@@ -62,11 +62,14 @@ def serve(
         lines.append("organiser key: created on first start (set MATCHER_ADMIN_KEY to add one)")
     if workers > 1:  # each worker builds its app from the environment: the same settings
         os.environ["MATCHER_DB_URL"] = settings.database_url
-        lines.append(f"workers: {workers} processes (each loads the models and its catalogue)")
+        lines.append(
+            f"workers: {workers} processes (each loads the models and its catalogue, and accepts "
+            "connections once it has)"
+        )
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
     uvicorn.run(
-        create_app(settings) if workers == 1 else "service.main:create_app",
+        create_app(settings) if workers == 1 else "service.main:create_worker_app",
         factory=workers > 1,
         workers=workers if workers > 1 else None,
         host=host,

@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -268,6 +269,19 @@ class JobClaimRow(Base):
     job_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     owner: Mapped[str] = mapped_column(String(128), index=True)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CredentialFailureRow(Base):
+    """A failed credential, counted by every process against its client address and the key
+    id it named (`service/shared_throttle.py`); rows older than the window are purged."""
+
+    __tablename__ = "credential_failures"
+    __table_args__ = (Index("ix_credential_failures_kind_name_at", "kind", "name", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(8))  # client | key
+    name: Mapped[str] = mapped_column(String(128))  # the address, or the key id
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class WebSessionRow(Base):

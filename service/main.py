@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from matcher.catalogue import Catalogue, Snapshot
 from matcher.rank import Fusion
@@ -42,6 +43,7 @@ from .routes import (
     resources,
     tokens,
 )
+from .shared_throttle import SharedThrottle
 from .throttle import Throttle
 from .web.session import SessionStore
 
@@ -134,7 +136,15 @@ def bootstrap(settings: ServiceSettings, engine: Engine | None = None) -> str | 
             engine.dispose()
 
 
-def create_app(settings: ServiceSettings | None = None, models: Models | None = None) -> FastAPI:
+def create_app(
+    settings: ServiceSettings | None = None,
+    models: Models | None = None,
+    *,
+    serve_when_loaded: bool = False,
+) -> FastAPI:
+    """The app. It loads the catalogue in the background and answers meanwhile (`/healthz`
+    200, `/readyz` and matches 503); with `serve_when_loaded` its start-up waits for the load
+    instead, so uvicorn accepts no connection before then (`create_worker_app`)."""
     settings = settings or ServiceSettings.from_env()
     metrics = Metrics()
 
@@ -145,9 +155,10 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
         bootstrap(settings, engine)
         sessions = sessionmaker(engine, expire_on_commit=False)
         app.state.sessions = sessions
-        app.state.auth = Authenticator(sessions)
+        shared = engine.dialect.name != "sqlite"  # other processes may use this database
+        app.state.auth = Authenticator(sessions, shared=shared)
         app.state.web_sessions = SessionStore(sessions)  # browser sign-ins, shared via the database
-        app.state.throttle = Throttle()
+        app.state.throttle = SharedThrottle(sessions) if shared else Throttle()
         holder = _Loader(settings, models, sessions, metrics)
         app.state.matching = holder.matching
         holder.matching.on_revoked = app.state.auth.forget_all  # revoked in another process
@@ -173,6 +184,8 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
         )
         app.state.load_error = None
         holder.start(app)
+        if serve_when_loaded:
+            await run_in_threadpool(holder.done.wait)
         try:
             yield
         finally:
@@ -206,6 +219,14 @@ def create_app(settings: ServiceSettings | None = None, models: Models | None = 
     return app
 
 
+def create_worker_app() -> FastAPI:
+    """One process of `matcher serve --workers N` (settings from the environment). The N
+    processes accept connections on one shared socket, so a process that accepted while still
+    loading would answer 503 to requests meant for the server as a whole, after another
+    process's `/readyz` already said 200: each one accepts only once its catalogue is loaded."""
+    return create_app(serve_when_loaded=True)
+
+
 class _Loader:
     """Loads models and scores the catalogue in a thread, so /healthz answers during the load."""
 
@@ -219,6 +240,7 @@ class _Loader:
         self.settings, self.models, self.metrics = settings, models, metrics
         self.matching = Matching(sessions)
         self.matching.on_change = self._observe
+        self.done = threading.Event()  # loaded, or failed to (then `load_error` says why)
 
     def start(self, app: FastAPI) -> None:
         threading.Thread(target=self._load, args=(app,), name="catalogue-load", daemon=True).start()
@@ -240,6 +262,8 @@ class _Loader:
         except Exception as exc:
             log.exception("could not load the catalogue")
             app.state.load_error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.done.set()
 
     def _observe(self, snapshot: Snapshot) -> None:
         self.metrics.records.labels("projects").set(len(snapshot.projects))

@@ -600,6 +600,11 @@ class Readiness(BaseModel):
         description="projects on file whose texts are still being encoded in the background "
         "(after a restart mid-import); their matches answer 503 until then",
     )
+    process: int = Field(
+        default=0,
+        description="the server process that answered (its pid): with `serve --workers N` each "
+        "connection may reach another one",
+    )
 
 
 # -- learning from the organisers ----------------------------------------------------------------

@@ -3,8 +3,9 @@
 A client (its IP address as the server sees it) with `per_client` failures within `window`
 seconds, or a key id with `per_key` failures from anywhere, is answered 429 with Retry-After
 until the oldest failure ages out — even for the right credential, so guessing cannot go on.
-Counts live in this process (a restart or another worker starts afresh), and behind a proxy
-every client shares the proxy's address: put the limit there too.
+Counts live in this process (a restart starts afresh): the app uses this with SQLite, which one
+process serves; on PostgreSQL `shared_throttle.SharedThrottle` counts every process's failures
+together. Behind a proxy every client shares the proxy's address: put the limit there too.
 """
 
 from __future__ import annotations

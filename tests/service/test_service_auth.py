@@ -5,6 +5,8 @@ from __future__ import annotations
 from service_helpers import bearer
 from sqlalchemy import create_engine, text
 
+DATABASES = ("sqlite", "postgresql")  # conftest: every test on both
+
 
 def _token(client, admin, **subject) -> dict:
     response = client.post("/api/tokens", json=subject, headers=admin)

@@ -48,7 +48,7 @@ def test_several_workers_run_the_app_factory_in_that_many_processes(tmp_path, mo
     assert result.exit_code == 0, result.output
     assert calls == [
         (
-            "service.main:create_app",
+            "service.main:create_worker_app",  # accepts connections once loaded
             {
                 "factory": True,
                 "workers": 3,

@@ -1,11 +1,9 @@
 """Kill a real server process (SIGKILL) in the middle of writes: nothing committed is lost,
-deletions stay deleted, and the restarted server's lists match the database."""
+deletions stay deleted, and the restarted server's lists match the database — on SQLite and on
+PostgreSQL."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -13,72 +11,22 @@ from pathlib import Path
 import httpx
 import pytest
 from learning_helpers import grades, write_catalogue
+from live_server import start, write_until_killed
 from service_helpers import ADMIN_KEY, bearer, settings_for
 
-SERVER = Path(__file__).with_name("fake_server.py")
 HEADERS = bearer(ADMIN_KEY)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(folder: Path, *sample: str) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, str(SERVER), str(folder), str(port), *sample])
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None:
-            raise AssertionError(f"server exited with {process.returncode}")
-        time.sleep(0.1)
-    process.kill()
-    raise AssertionError("server did not become ready")
-
-
-def _write_until_killed(
-    url: str, prefix: str, acked: list[str], deleted: list[str], tried: list[str]
-) -> None:
-    """PUT projects (and delete every third) until the server dies; record what it confirmed
-    (`acked`, `deleted`) and every deletion attempted (one may be cut off mid-flight)."""
-    with httpx.Client(base_url=url, headers=HEADERS, timeout=10) as client:
-        for i in range(10_000):
-            project_id = f"{prefix}{i}"
-            body = {
-                "title": f"第{i}号可降解支架",
-                "description": f"冠脉介入器械，批次{i}，需要临床试验",
-                "track": "device",
-                "stage": "clinical",
-                "needs": ["clinical"],
-            }
-            try:
-                if client.put(f"/api/projects/{project_id}", json=body).status_code == 200:
-                    acked.append(project_id)
-                if i % 3 == 2:
-                    victim = f"{prefix}{i - 1}"
-                    tried.append(victim)
-                    if client.delete(f"/api/projects/{victim}").status_code == 204:
-                        deleted.append(victim)
-            except httpx.TransportError:
-                return
+DATABASES = ("sqlite", "postgresql")  # conftest: every test on both
 
 
 @pytest.mark.slow
-def test_sigkill_during_writes_loses_nothing_committed(tmp_path):
+def test_sigkill_during_writes_loses_nothing_committed(tmp_path, database):
     acked: list[str] = []
     deleted: list[str] = []
     tried: list[str] = []
     for round_, kill_after in enumerate((0.8, 1.7)):
-        process, url = _start(tmp_path)
+        process, url = start(tmp_path, db=database)
         writer = threading.Thread(
-            target=_write_until_killed, args=(url, f"K{round_}-", acked, deleted, tried)
+            target=write_until_killed, args=(url, f"K{round_}-", acked, deleted, tried)
         )
         writer.start()
         time.sleep(kill_after)
@@ -87,7 +35,7 @@ def test_sigkill_during_writes_loses_nothing_committed(tmp_path):
         writer.join(timeout=30)
         assert len(acked) > 3, "the writer should have got some writes in"
 
-    process, url = _start(tmp_path)  # the restart checks indexes against the database
+    process, url = start(tmp_path, db=database)  # the restart checks indexes against the database
     try:
         with httpx.Client(base_url=url, headers=HEADERS, timeout=10) as client:
             ready = client.get("/readyz").json()
@@ -109,7 +57,7 @@ def test_sigkill_during_writes_loses_nothing_committed(tmp_path):
     assert set(acked) - set(tried) <= stored
 
 
-def _active_version(folder: Path) -> bytes:
+def _active_version(folder: Path, database: str) -> bytes:
     """Before the first start: a fitted fusion saved as version 1 and made active, as a refit
     that won would leave it. Returns its model file's bytes."""
     import numpy as np
@@ -121,7 +69,11 @@ def _active_version(folder: Path) -> bytes:
     from service.db import make_engine
     from service.main import bootstrap
 
-    settings = settings_for(folder, sample_dir=write_catalogue(folder / "sample"))
+    settings = settings_for(
+        folder,
+        sample_dir=write_catalogue(folder / "sample"),
+        **({"db_url": database} if database else {}),
+    )
     engine = make_engine(settings.database_url)
     bootstrap(settings, engine)
     rng = np.random.default_rng(0)
@@ -140,10 +92,10 @@ def _active_version(folder: Path) -> bytes:
 
 
 @pytest.mark.slow
-def test_sigkill_during_a_refit_leaves_the_champion_active_and_intact(tmp_path):
-    saved = _active_version(tmp_path)
+def test_sigkill_during_a_refit_leaves_the_champion_active_and_intact(tmp_path, database):
+    saved = _active_version(tmp_path, database)
     sample = str(tmp_path / "sample")
-    process, url = _start(tmp_path, sample)
+    process, url = start(tmp_path, sample, db=database)
     try:
         with httpx.Client(base_url=url, headers=HEADERS, timeout=30) as client:
             before = client.get("/api/projects/P00/matches?k=10").json()["data"]
@@ -158,7 +110,7 @@ def test_sigkill_during_a_refit_leaves_the_champion_active_and_intact(tmp_path):
         process.kill()  # SIGKILL in the middle of the refit
         process.wait()
 
-    process, url = _start(tmp_path, sample)
+    process, url = start(tmp_path, sample, db=database)
     try:
         with httpx.Client(base_url=url, headers=HEADERS, timeout=30) as client:
             listed = client.get("/api/models").json()

@@ -88,7 +88,7 @@ def test_what_is_encoded_is_served_at_once_and_the_rest_follows_with_progress(
         while client.get("/readyz").json()["not_matchable"]:
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        assert client.get("/readyz").json() | {"version": 0} == {
+        assert client.get("/readyz").json() | {"version": 0, "process": 0} == {
             "status": "ready",
             "projects": 23,
             "resources": 6,
@@ -97,6 +97,7 @@ def test_what_is_encoded_is_served_at_once_and_the_rest_follows_with_progress(
             "updating": False,
             "pending": [],
             "not_matchable": [],
+            "process": 0,
         }
         for project_id in new:
             assert (

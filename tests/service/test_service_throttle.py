@@ -17,6 +17,7 @@ from service.config import ServiceSettings
 from service.throttle import Throttle
 
 REPO = Path(__file__).resolve().parents[2]
+DATABASES = ("sqlite", "postgresql")  # conftest: the tests on the `client` app run on both
 
 
 def test_a_throttle_counts_failures_per_client_and_per_key():
@@ -96,3 +97,71 @@ def test_429_is_documented_where_credentials_are_checked(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert "429" in paths["/api/projects/{project_id}/matches"]["get"]["responses"]
     assert "429" in paths["/api/query"]["post"]["responses"]
+
+
+def test_a_shared_throttle_counts_the_failures_of_every_process_together(database, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy.orm import sessionmaker
+
+    from service.db import create_schema, make_engine
+    from service.shared_throttle import SharedThrottle
+
+    engine = make_engine(database or f"sqlite:///{tmp_path / 'matcher.db'}")
+    create_schema(engine)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    now = [start]
+
+    def process() -> SharedThrottle:  # one per server process, on the same database
+        return SharedThrottle(sessions, per_client=3, per_key=5, window=60, clock=lambda: now[0])
+
+    a, b = process(), process()
+    a.failed("10.0.0.1", "key0")
+    b.failed("10.0.0.1", "key1")
+    assert a.retry_after("10.0.0.1", "other") is None
+    now[0] += timedelta(seconds=10)
+    a.failed("10.0.0.1", "key2")  # the third of this client's, counted over both processes
+    assert a.retry_after("10.0.0.1", "other") == pytest.approx(50)  # until the first ages out
+    assert b.retry_after("10.0.0.1", "other") is None  # b learns at its own next failure
+    b.failed("10.0.0.1", "key3")
+    assert b.retry_after("10.0.0.1", "other") == pytest.approx(50)  # both at 0 s must age out
+    assert a.retry_after("10.0.0.2", "other") is None  # other clients do not wait
+    for n in range(5):
+        (a, b)[n % 2].failed(f"10.1.0.{n}", "organiser")
+    assert a.retry_after("10.0.0.9", "organiser") is not None  # a guessed key waits
+    now[0] = start + timedelta(seconds=71)  # every failure is over 60 s old
+    assert a.retry_after("10.0.0.1", "x") is None and a.retry_after("10.0.0.9", "organiser") is None
+    engine.dispose()
+
+
+def test_guesses_spread_over_two_apps_on_postgresql_are_throttled_together(
+    tmp_path, hash_encoder, postgres
+):
+    from contextlib import ExitStack
+
+    from fastapi.testclient import TestClient
+    from service_helpers import fake_models, settings_for, wait_ready
+
+    from service.main import create_app
+
+    db = postgres.create()
+    settings = settings_for(tmp_path, db_url=db)
+    try:
+        with ExitStack() as stack:
+            apps = [
+                stack.enter_context(TestClient(create_app(settings, fake_models(hash_encoder))))
+                for _ in range(2)
+            ]
+            for app in apps:
+                wait_ready(app)
+            statuses = [
+                apps[n % 2].get("/api/me", headers=bearer(f"mk_{n:04x}.guess")).status_code
+                for n in range(24)
+            ]
+            # 20 failures from this client in all; the other app learns at its next failure
+            assert statuses[:20] == [401] * 20 and statuses[21:] == [429] * 3, statuses
+            for app in apps:
+                assert app.get("/api/me", headers=bearer(ADMIN_KEY)).status_code == 429
+    finally:
+        postgres.drop(db)
