@@ -27,7 +27,7 @@ from .errors import ServiceError, api_error, validation_error
 from .jobs import PlanJobs
 from .limits import BodyLimit
 from .logs import redact_access_log
-from .matching import Matching
+from .matching import CLOSE_SECONDS, Matching
 from .metrics import Metrics, MetricsMiddleware
 from .refits import RefitJobs
 from .routes import (
@@ -189,7 +189,7 @@ def create_app(
         try:
             yield
         finally:
-            holder.matching.close()
+            holder.close()
             await app.state.batcher.close()
             app.state.jobs.close()
             app.state.refits.close()
@@ -243,7 +243,16 @@ class _Loader:
         self.done = threading.Event()  # loaded, or failed to (then `load_error` says why)
 
     def start(self, app: FastAPI) -> None:
-        threading.Thread(target=self._load, args=(app,), name="catalogue-load", daemon=True).start()
+        self._thread = threading.Thread(
+            target=self._load, args=(app,), name="catalogue-load", daemon=True
+        )
+        self._thread.start()
+
+    def close(self, timeout: float = CLOSE_SECONDS) -> None:
+        """Wait for the load (a thread inside a session when the engine is disposed would
+        leave its connection open), then stop the catalogue's own threads."""
+        self._thread.join(timeout)
+        self.matching.close()
 
     def _load(self, app: FastAPI) -> None:
         try:

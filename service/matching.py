@@ -32,6 +32,7 @@ from .errors import NotMatchableYet
 log = logging.getLogger(__name__)
 ANSWER_CACHE = 4096  # match lists kept per process (keyed by snapshot version)
 DEFERRED_CHUNK = 64  # projects encoded at a time after a restart mid-import
+CLOSE_SECONDS = 10.0  # how long closing waits for a background thread to finish its step
 
 
 class Matching:
@@ -59,6 +60,7 @@ class Matching:
         self.on_revoked: Callable[[set[str] | None], None] | None = None
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         # projects on file whose texts were not encoded yet at start (a crash mid-import):
         # encoded in the background, unmatchable until then
         self.deferred: set[str] = set()
@@ -101,7 +103,7 @@ class Matching:
         self._changed(snapshot)
         if self.deferred:
             log.info("%d projects not encoded yet: serving the others meanwhile", len(later))
-            threading.Thread(target=self._encode_deferred, name="encode-later", daemon=True).start()
+            self._started(threading.Thread(target=self._encode_deferred, name="encode-later"))
         return snapshot
 
     def _encode_deferred(self) -> None:
@@ -165,12 +167,21 @@ class Matching:
         """Apply other processes' writes every `interval` seconds, in a daemon thread."""
         if self._follower is None:
             self._follower = threading.Thread(
-                target=self._follow, args=(interval,), name="catalogue-follow", daemon=True
+                target=self._follow, args=(interval,), name="catalogue-follow"
             )
-            self._follower.start()
+            self._started(self._follower)
 
-    def close(self) -> None:
+    def _started(self, thread: threading.Thread) -> None:
+        thread.daemon = True
+        self._threads.append(thread)
+        thread.start()
+
+    def close(self, timeout: float = CLOSE_SECONDS) -> None:
+        """Stop following and encoding, and wait for the threads: one still inside a session
+        when the engine is disposed would leave its connection open."""
         self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout)
 
     def _follow(self, interval: float) -> None:
         while not self._stop.wait(interval):

@@ -103,13 +103,16 @@ class Presence:
         self.interval = interval
         self.id = new_process_id()
         self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="presence", daemon=True)
 
     def start(self) -> None:
         self._beat()
-        threading.Thread(target=self._run, name="presence", daemon=True).start()
+        self._thread.start()
 
-    def close(self) -> None:
+    def close(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        if self._thread.is_alive():  # a beat inside a session must end before the engine does
+            self._thread.join(timeout)
         try:
             with self.sessions() as session:
                 session.execute(delete(ProcessRow).where(ProcessRow.id == self.id))
