@@ -122,12 +122,17 @@ class VectorIndex:
 
         ``k`` is capped at the index size; slots HNSW could not fill have id None, score -inf.
         """
+        scores, rows = self.search_rows(queries, k)
+        return scores, self._labels[rows]
+
+    def search_rows(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """`search` with row numbers (int64, −1 for an unfilled slot) in place of ids."""
         matrix = _as_matrix(queries, self.dim)
         k = min(k, self.ntotal)
         if k <= 0:
-            return np.zeros((len(matrix), 0), np.float32), np.empty((len(matrix), 0), object)
+            return np.zeros((len(matrix), 0), np.float32), np.zeros((len(matrix), 0), np.int64)
         scores, rows = self.index.search(matrix, k)
-        return np.where(rows >= 0, scores, -np.inf).astype(np.float32), self._labels[rows]
+        return np.where(rows >= 0, scores, -np.inf).astype(np.float32), rows.astype(np.int64)
 
     def add(self, vectors: np.ndarray, ids: Sequence[str]) -> None:
         """Add vectors; an id already present is replaced."""

@@ -19,6 +19,9 @@ DEFAULT_ENCODERS = ("e5-small", "use-m3")
 FUSION_FOLDER = "fusion"
 # Providers per project a fusion of trees scores after the first stage (`rank.score_block`).
 DEFAULT_CANDIDATES = 200
+# Above this many providers a first stage picks each project's candidates (`retrieval`); at or
+# below it every pair is scored.
+DEFAULT_ANN_ABOVE = 5_000
 
 
 class EnvSettings(BaseSettings):
@@ -67,7 +70,13 @@ class Settings(EnvSettings):
     candidates: int = Field(
         default=DEFAULT_CANDIDATES,
         ge=10,
-        description="providers per project a tree fusion scores after the first stage",
+        description="providers per project a tree fusion scores after the first stage, and "
+        "each source (dense encoder, BM25) of the retrieval stage contributes",
+    )
+    ann_above: int = Field(
+        default=DEFAULT_ANN_ABOVE,
+        ge=0,
+        description="above this many providers, rank only each project's retrieved candidates",
     )
 
     @model_validator(mode="before")

@@ -1,0 +1,72 @@
+"""The retrieval stage for big catalogues: exact search when flat, the veto, the spreads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from matcher.features import PairFeaturizer
+from matcher.fusion import Fusion
+from matcher.index import VectorIndex
+from matcher.rank import UNSCORED, VETOED, Ranker
+from matcher.retrieval import Retriever, nearest
+
+
+@pytest.fixture
+def featurizer(fixture_projects, fixture_resources, hash_encoder):
+    return PairFeaturizer(fixture_projects, fixture_resources, {"hash": hash_encoder})
+
+
+def test_a_flat_index_gives_the_exact_top_k():
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(500, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    queries = vectors[rng.choice(500, 40)] + 0.3 * rng.normal(size=(40, 32)).astype(np.float32)
+    index = VectorIndex.build(vectors, [str(j) for j in range(500)], "test")
+    assert index.kind == "flat"
+    exact = queries.astype(np.float64) @ vectors.astype(np.float64).T
+    expected = np.argsort(-exact, axis=1, kind="stable")[:, :25]
+    assert np.array_equal(nearest(index, queries, vectors, 25), expected)
+
+
+def test_excluded_providers_never_come_back_as_candidates(featurizer):
+    retriever = Retriever(featurizer, candidates=10)
+    rows = np.arange(len(featurizer.projects))
+    excluded = np.random.default_rng(1).random((len(rows), len(featurizer.resources))) < 0.5
+    keep = retriever.search(featurizer, rows, featurizer.lexical(rows)[0], excluded)
+    for i, cells in enumerate(keep):
+        assert not excluded[i, cells].any()
+        assert len(set(cells)) == (~excluded[i]).sum()  # few providers: every allowed one
+
+
+def test_with_every_provider_a_candidate_the_stage_ranks_as_exhaustive_scoring(featurizer):
+    fusion = Fusion(featurizer.names, "zsum")
+    exhaustive = Ranker(featurizer, fusion)
+    staged = Ranker(featurizer, fusion, retriever=Retriever(featurizer, candidates=10))
+    allowed = ~exhaustive.excluded
+    assert np.array_equal(staged.excluded, exhaustive.excluded)
+    np.testing.assert_allclose(staged.scores[allowed], exhaustive.scores[allowed], atol=1e-4)
+    assert np.all(staged.scores[~allowed] < VETOED + 0.01)  # vetoed pairs are never scored
+    for i in range(len(featurizer.projects)):
+        assert staged.top(i, allowed[i].sum()) == exhaustive.top(i, allowed[i].sum())
+
+
+def test_candidate_columns_and_spreads_match_whole_rows(featurizer):
+    retriever = Retriever(featurizer, candidates=10)
+    rows = np.arange(len(featurizer.projects))
+    everyone = np.tile(np.arange(len(featurizer.resources)), (len(rows), 1))
+    columns, spreads = featurizer.candidate_columns(rows, everyone, retriever.spreads)
+    for name, whole, part, (mean, std) in zip(
+        featurizer.names, featurizer.columns(rows), columns, spreads, strict=True
+    ):
+        np.testing.assert_allclose(part, whole, atol=1e-4, err_msg=name)
+        np.testing.assert_allclose(mean[:, 0], whole.mean(axis=1), atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(std[:, 0], whole.std(axis=1), atol=1e-4, err_msg=name)
+
+
+def test_a_small_sample_estimates_structured_spreads_and_leaves_the_rest_unscored(featurizer):
+    retriever = Retriever(featurizer, candidates=10, sample=3)
+    assert len(retriever.spreads.sample) == 3 and set(retriever.spreads.weights) == {1.0}
+    ranker = Ranker(featurizer, Fusion(featurizer.names, "zsum"), retriever=retriever)
+    scores = ranker.scores
+    assert np.all((scores >= 0) | (scores == UNSCORED) | (ranker.excluded & (scores < VETOED + 1)))
