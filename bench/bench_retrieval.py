@@ -5,9 +5,12 @@
 Recall: the judged set (data/judged) and the sample (data/sample) are far below
 `MATCHER_ANN_ABOVE`, so the stage is forced on them with few candidates per source; each row is
 the shipped fusion's plain top-10 (no coverage) exhaustively and through the stage: the share of
-projects whose top-10 is identical in order, and the share of top-10 pairs kept. `sample`
-providers estimate the structured features' spreads ("all" = exact; fewer = the estimate a big
-catalogue relies on).
+projects whose top-10 is identical in order, and the share of top-10 pairs kept. The structured
+features' spreads are exact on these sets ("all": fewer distinct values of what each reads
+than `retrieval.SAMPLE`); "m drawn" replaces every one of them by the estimate from m providers
+drawn at random (with replacement) from the set: the sampling error a catalogue has at
+m = `SAMPLE` if every structured feature read more than `SAMPLE` distinct values (the worst
+case: the need, role, track, stage and region fits read a few dozen).
 
 Speed: scoring every project of bench_rank.py's synthetic catalogue (the sample's records under
 new ids, vectors cached) both ways, after the same preparation; top-10s compared too (the
@@ -19,21 +22,22 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from bench_rank import synthetic
 
 from matcher.engine import Settings, load_encoders, load_fusion
-from matcher.features import PairFeaturizer
+from matcher.features import PairFeaturizer, SpreadSource
 from matcher.index import APPROXIMATE_ABOVE
 from matcher.ingest import read_projects, read_resources
 from matcher.rank import best, scored_rows
-from matcher.retrieval import SAMPLE, Retriever
+from matcher.retrieval import Retriever
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTS = (5, 10, 20, 30)
-SAMPLES = (0, 32)  # 0: all providers
+SAMPLES = (0, 1024, 256)  # 0: all providers, exactly
 
 
 def top10(scores: np.ndarray) -> list[list[int]]:
@@ -72,16 +76,27 @@ def recall(encoders, fusion) -> None:
         shape = f"{len(featurizer.projects)} × {len(featurizer.resources)}"
         for count in COUNTS:
             for sample in SAMPLES:
-                retriever = Retriever(featurizer, count, sample=sample or SAMPLE)
+                retriever = Retriever(featurizer, count)
+                if sample:
+                    retriever.spreads = drawn(featurizer, retriever.spreads, sample)
                 widths = [
                     len(np.unique(retriever.search(featurizer, rows, b, x)[0]))
                     for rows, b, x in _firsts(featurizer)
                 ]
                 same, kept = agreement(whole, top10(scores(featurizer, fusion, retriever)))
                 print(
-                    f"| {name} | {shape} | {count} | {sample or 'all'} | "
+                    f"| {name} | {shape} | {count} | {f'{sample} drawn' if sample else 'all'} | "
                     f"{np.mean(widths):.0f} | {same:.3f} | {kept:.3f} |"
                 )
+
+
+def drawn(featurizer, spreads: SpreadSource, m: int, seed: int = 0) -> SpreadSource:
+    """`spreads` with the structured ones measured on m providers drawn with replacement."""
+    n = len(featurizer.resources)
+    weights = np.random.default_rng(seed).multinomial(m, np.full(n, 1 / n)).astype(np.float32)
+    chosen = np.flatnonzero(weights)
+    sample = (chosen, weights[chosen])
+    return replace(spreads, samples=dict.fromkeys(spreads.samples, sample))
 
 
 def _firsts(featurizer, n: int = 50):

@@ -204,13 +204,15 @@ class PairFeaturizer:
             self.region_weight,
             keep,
         )
-        sample = spread_of.sample
-        seen = signals.structured_features(
-            profiles,
-            self.resource_profiles.take(sample),
-            np.zeros((len(index), len(sample)), dtype=bool),  # own institution: exact below
-            self.region_weight[sample],
-        )
+        seen: dict[int, dict[str, np.ndarray]] = {}  # features share samples: compute each once
+        for sample, _ in spread_of.samples.values():
+            if id(sample) not in seen:
+                seen[id(sample)] = signals.structured_features(
+                    profiles,
+                    self.resource_profiles.take(sample),
+                    np.zeros((len(index), len(sample)), dtype=bool),  # own institution: below
+                    self.region_weight[sample],
+                )
         n = len(index)
         for name in signals.STRUCTURED_FEATURES:
             columns.append(structured[name])
@@ -222,7 +224,8 @@ class PairFeaturizer:
             elif name == "own_institution":
                 spreads.append(_spread(own.astype(np.float32), np.ones(own.shape[1], np.float32)))
             else:
-                spreads.append(_spread(seen[name], spread_of.weights))
+                sample, weights = spread_of.samples[name]
+                spreads.append(_spread(seen[id(sample)][name], weights))
         return columns, spreads
 
     def excluded(self, rows: np.ndarray | slice | list[int]) -> np.ndarray:
@@ -282,24 +285,19 @@ def _similarities(projects: np.ndarray, resources: np.ndarray) -> np.ndarray:
 
 
 def pair_similarities(projects: np.ndarray, resources: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Each project's dot products with its own providers `keep` (n_projects, n_cells) only.
-    Summed cell by cell (einsum, not BLAS), so no block shape or thread count changes a bit."""
-    out = np.empty(keep.shape, dtype=np.float32)
-    for start in range(0, len(keep), _PAIR_CHUNK):  # bounded memory: chunk × cells × d floats
-        rows = slice(start, start + _PAIR_CHUNK)
-        gathered = np.asarray(resources, dtype=np.float32)[keep[rows]]
-        out[rows] = np.einsum("pcd,pd->pc", gathered, np.asarray(projects[rows], np.float32))
-    return out
-
-
-_PAIR_CHUNK = 16
+    """`_similarities` of each project with its own providers `keep` (n_projects, n_cells) only:
+    one matrix product with every provider any of them keeps (BLAS beats gathering vectors
+    cell by cell), then each project's cells."""
+    named, cells = np.unique(keep, return_inverse=True)
+    table = _similarities(projects, resources[named])
+    return np.take_along_axis(table, cells.reshape(keep.shape), axis=1)
 
 
 def _spread(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Weighted per-row (mean, std), float32 (n, 1) each."""
-    x = values.astype(np.float64)
-    mean = x @ weights / weights.sum()
-    variance = (x - mean[:, None]) ** 2 @ weights / weights.sum()
+    x, w = values.astype(np.float64), weights.astype(np.float64) / weights.sum()
+    mean = x @ w
+    variance = (x - mean[:, None]) ** 2 @ w
     return mean[:, None].astype(np.float32), np.sqrt(variance)[:, None].astype(np.float32)
 
 
@@ -331,6 +329,6 @@ class SpreadSource:
     """What `candidate_columns` reads the providers' spreads from (built once per providers)."""
 
     dense: Mapping[str, Moments]  # by encoder name
-    sample: np.ndarray  # provider indices the structured spreads are measured on
-    weights: np.ndarray  # how many providers each of `sample` stands for
+    # by feature: (provider indices, how many providers each stands for) to measure it on
+    samples: Mapping[str, tuple[np.ndarray, np.ndarray]]
     exact: Mapping[str, tuple[float, float]]  # features known per provider alone: (mean, std)

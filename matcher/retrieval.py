@@ -15,9 +15,12 @@ the exact path touch every pair. Here the per-project mean and spread of each fe
 - lexical features: the whole rows, exactly (they are cheap sparse products);
 - dense features: exactly, from the providers' mean vector μ and covariance Σ (q·μ, √(qᵀΣq));
 - provider-type priors: exactly, from the providers alone;
-- the other structured features: estimated on a fixed, seeded sample of `SAMPLE` providers
-  (all of them when fewer). A fit that no sampled provider has gets no weight from the linear
-  model for that project (a zero spread), where the exact path would weigh it.
+- the other structured features: exactly over the providers' distinct structured profiles when
+  there are at most `SAMPLE` of them (one provider of each, weighted by its count; without
+  the specialties for the features that do not read them, so usually exact); otherwise
+  estimated on a fixed, seeded sample of `SAMPLE` providers. A fit that no sampled provider
+  has gets no weight from the linear model for that project (a zero spread), where the exact
+  path would weigh it.
 
 A project's candidates and scores depend on it and the providers only, so shards of projects
 (Ray, the service's single-row updates) get the rows a whole run gets.
@@ -31,11 +34,12 @@ from .features import NEED, Moments, PairFeaturizer, SpreadSource, pair_similari
 from .index import APPROXIMATE_ABOVE, VectorIndex
 from .rank import best
 from .schema import RESOURCE_TYPE
-from .signals import NEED_BIT, Profiles
+from .signals import NEED_BIT, READS, Profiles
 
 SAMPLE = 1024  # providers the structured features' spreads are estimated on
-# Extra providers asked of FAISS, re-ranked by exact float64 similarity: float32 search sums
-# differ in their last bits with the batch's shape, and a tie at the k-th place must not decide.
+# Extra providers asked of FAISS, re-ranked by similarity summed in float64: float32 search sums
+# differ in their last bits with the batch's shape, and such a tie at the k-th place must not
+# make a shard of projects (Ray) pick other candidates than the whole run.
 MARGIN = 16
 WIDE = 4  # the first encoder's search, of which providers offering a project's needs are taken
 
@@ -63,17 +67,18 @@ class Retriever:
         self.offers = (
             featurizer.resource_profiles.needs_field | featurizer.resource_profiles.needs_text
         )
-        chosen, weights = _spread_sample(
-            featurizer.resource_profiles, featurizer.region_weight, sample, seed
-        )
+        profiles, region_weight = featurizer.resource_profiles, featurizer.region_weight
+        by_fields = {  # one sample per set of fields read, shared by the features reading it
+            fields: _spread_sample(profiles, region_weight, fields, sample, seed)
+            for fields in set(READS.values())
+        }
         kinds = featurizer.resource_profiles.kind
         self.spreads = SpreadSource(
             dense={
                 name: Moments.of(featurizer.resource_vectors[name])
                 for name in {key.removesuffix(NEED) for key in featurizer.dense_keys}
             },
-            sample=chosen,
-            weights=weights,
+            samples={name: by_fields[fields] for name, fields in READS.items()},
             exact={
                 f"type_{key}": (float((kinds == j).mean()), float((kinds == j).std()))
                 for j, key in enumerate(RESOURCE_TYPE.keys)
@@ -116,22 +121,19 @@ class Retriever:
         return out
 
     def _offering(self, near: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-        """Of each project's `near` providers (best first), the first `candidates` offering each
+        """Of each project's `near` providers (best first), the first `candidates` offering a
         need it has (`wanted` bits); −1 elsewhere."""
         offers = np.where(near >= 0, self.offers[np.maximum(near, 0)], 0)
-        taken = np.zeros(near.shape, dtype=bool)
-        for bit in NEED_BIT.values():
-            serves = ((offers & bit) != 0) & ((wanted & bit) != 0)[:, None]
-            taken |= serves & (np.cumsum(serves, axis=1) <= self.candidates)
-        return np.where(taken, near, -1)
+        serves = (offers & wanted[:, None]) != 0
+        return np.where(serves & (np.cumsum(serves, axis=1) <= self.candidates), near, -1)
 
 
 def nearest(
     index: VectorIndex, queries: np.ndarray, vectors: np.ndarray, k: int, wide: int = 0
 ) -> np.ndarray:
-    """Each query's top `k` rows of `index` (built on `vectors`), best first by exact float32
-    similarity summed cell by cell among what FAISS returns, then (up to `wide` in all) the
-    rows FAISS ranks next, in its order; −1 where a search found fewer."""
+    """Each query's top `k` rows of `index` (built on `vectors`), best first by similarity
+    summed in float64 among what FAISS returns, then (up to `wide` in all) the rows FAISS ranks
+    next, in its order; −1 where a search found fewer."""
     _, rows = index.search_rows(queries, max(k + MARGIN, wide))
     head = rows[:, : k + MARGIN]
     exact = pair_similarities(queries, vectors, np.maximum(head, 0))
@@ -157,26 +159,22 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 def _spread_sample(
-    profiles: Profiles, region_weight: np.ndarray, size: int, seed: int
+    profiles: Profiles,
+    region_weight: np.ndarray,
+    fields: tuple[str, ...],
+    size: int,
+    seed: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Providers to measure the structured features' spreads on, and how many each stands for.
+    """Providers to measure a structured feature's spread on, and how many each stands for.
 
-    The features read a provider only through its structured profile, so when at most `size`
-    distinct profiles exist, one provider of each, weighted by its count, gives the exact
-    spreads; otherwise a seeded uniform sample of `size` providers estimates them.
+    The feature reads a provider only through `fields` (`signals.READS`), so when at most
+    `size` distinct values of them exist, one provider of each, weighted by its count, gives
+    the exact spread; otherwise a seeded uniform sample of `size` providers estimates it.
     """
-    keys = zip(
-        profiles.needs_field | profiles.needs_text,
-        profiles.tracks,
-        profiles.track_focus,
-        profiles.stages,
-        profiles.region,
-        region_weight,
-        profiles.specialties,
-        profiles.role,
-        profiles.kind,
-        strict=True,
-    )
+    offers = profiles.needs_field | profiles.needs_text
+    columns = {"offers": offers, "region_weight": region_weight}
+    columns |= {f"offers&{key}": (offers & bit) != 0 for key, bit in NEED_BIT.items()}
+    keys = zip(*(columns.get(f, getattr(profiles, f, None)) for f in fields), strict=True)
     first: dict[tuple, int] = {}
     counts: dict[tuple, int] = {}
     for j, key in enumerate(keys):

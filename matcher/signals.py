@@ -248,6 +248,21 @@ STRUCTURED_FEATURES = (
 )
 
 
+# The provider fields each structured feature reads (`Profiles` names; "offers" is
+# needs_field | needs_text): their distinct values are all a feature's spread over the
+# providers depends on (`retrieval`). own_institution and the type priors are not listed.
+READS = {
+    **{f"need_{key}": (f"offers&{key}",) for key in NEED.keys},  # one need's bit of offers
+    "role_fit": ("role",),
+    "need_x_specialty": ("offers", "specialties"),
+    "need_x_track": ("offers", "tracks", "track_focus"),
+    "track_fit": ("tracks", "track_focus"),
+    "stage_fit": ("stages",),
+    "region_fit": ("region", "region_weight"),
+    "specialty_fit": ("specialties",),
+}
+
+
 def structured_features(
     projects: Profiles,
     resources: Profiles,

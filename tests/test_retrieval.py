@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from matcher.features import PairFeaturizer
 from matcher.fusion import Fusion
 from matcher.index import VectorIndex
+from matcher.ingest import read_projects, read_resources
 from matcher.rank import UNSCORED, VETOED, Ranker
 from matcher.retrieval import Retriever, nearest
 
@@ -64,9 +67,26 @@ def test_candidate_columns_and_spreads_match_whole_rows(featurizer):
         np.testing.assert_allclose(std[:, 0], whole.std(axis=1), atol=1e-4, err_msg=name)
 
 
-def test_a_small_sample_estimates_structured_spreads_and_leaves_the_rest_unscored(featurizer):
-    retriever = Retriever(featurizer, candidates=10, sample=3)
-    assert len(retriever.spreads.sample) == 3 and set(retriever.spreads.weights) == {1.0}
+def test_spreads_are_exact_over_distinct_fields_and_sampled_beyond(hash_encoder):
+    sample = Path(__file__).parents[1] / "data" / "sample"
+    projects = read_projects(sample / "projects.csv")[:40]
+    featurizer = PairFeaturizer(
+        projects, read_resources(sample / "resources.csv"), {"hash": hash_encoder}
+    )
+    retriever = Retriever(featurizer, candidates=10, sample=40)  # of 121 providers
+    rows = np.arange(len(projects))
+    everyone = np.tile(np.arange(len(featurizer.resources)), (len(rows), 1))
+    _, spreads = featurizer.candidate_columns(rows, everyone, retriever.spreads)
+    exact = []
+    columns = featurizer.columns(rows)
+    for name, whole, (mean, std) in zip(featurizer.names, columns, spreads, strict=True):
+        _, weights = retriever.spreads.samples.get(name, ((), np.array([121.0])))
+        if weights.sum() == 121:  # measured over every provider (grouped), not on a sample
+            exact.append(name)
+            np.testing.assert_allclose(mean[:, 0], whole.mean(axis=1), atol=1e-5, err_msg=name)
+            np.testing.assert_allclose(std[:, 0], whole.std(axis=1), atol=1e-4, err_msg=name)
+    assert {"need_space", "role_fit", "track_fit", "stage_fit", "region_fit"} <= set(exact)
+    assert "specialty_fit" not in exact  # 63 distinct specialty sets
     ranker = Ranker(featurizer, Fusion(featurizer.names, "zsum"), retriever=retriever)
-    scores = ranker.scores
-    assert np.all((scores >= 0) | (scores == UNSCORED) | (ranker.excluded & (scores < VETOED + 1)))
+    scores, excluded = ranker.scores, ranker.excluded
+    assert np.all((scores >= 0) | (scores == UNSCORED) | (excluded & (scores < VETOED + 0.01)))
