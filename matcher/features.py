@@ -221,8 +221,11 @@ class PairFeaturizer:
                 spreads.append(
                     (np.full((n, 1), mean, np.float32), np.full((n, 1), std, np.float32))
                 )
-            elif name == "own_institution":
-                spreads.append(_spread(own.astype(np.float32), np.ones(own.shape[1], np.float32)))
+            elif name == "own_institution":  # a few providers at most: from the count
+                share = own.mean(axis=1, keepdims=True)
+                spreads.append(
+                    (share.astype(np.float32), np.sqrt(share * (1 - share)).astype(np.float32))
+                )
             else:
                 sample, weights = spread_of.samples[name]
                 spreads.append(_spread(seen[id(sample)][name], weights))
@@ -285,12 +288,19 @@ def _similarities(projects: np.ndarray, resources: np.ndarray) -> np.ndarray:
 
 
 def pair_similarities(projects: np.ndarray, resources: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """`_similarities` of each project with its own providers `keep` (n_projects, n_cells) only:
-    one matrix product with every provider any of them keeps (BLAS beats gathering vectors
-    cell by cell), then each project's cells."""
-    named, cells = np.unique(keep, return_inverse=True)
-    table = _similarities(projects, resources[named])
-    return np.take_along_axis(table, cells.reshape(keep.shape), axis=1)
+    """Each project's dot products with its own providers `keep` (n_projects, n_cells) only,
+    summed cell by cell (einsum, not BLAS), so no block shape or thread count changes a bit;
+    the cost follows the cells, not the catalogue."""
+    vectors = np.asarray(resources, dtype=np.float32)
+    queries = np.asarray(projects, dtype=np.float32)
+    out = np.empty(keep.shape, dtype=np.float32)
+    for start in range(0, len(keep), _PAIR_CHUNK):  # bounded memory: chunk × cells × d floats
+        rows = slice(start, start + _PAIR_CHUNK)
+        out[rows] = np.einsum("pcd,pd->pc", vectors[keep[rows]], queries[rows])
+    return out
+
+
+_PAIR_CHUNK = 16
 
 
 def _spread(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

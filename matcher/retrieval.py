@@ -41,7 +41,7 @@ SAMPLE = 1024  # providers the structured features' spreads are estimated on
 # differ in their last bits with the batch's shape, and such a tie at the k-th place must not
 # make a shard of projects (Ray) pick other candidates than the whole run.
 MARGIN = 16
-WIDE = 4  # the first encoder's search, of which providers offering a project's needs are taken
+WIDE = 2  # the first encoder's search, of which providers offering a project's needs are taken
 
 
 class Retriever:
