@@ -173,8 +173,9 @@ class PairFeaturizer:
         column's per-project spread over *all* providers, for a fusion that standardises.
 
         The lexical scores are whole rows anyway (`lexical`), so they are standardised exactly;
-        dense ones exactly from the providers' moments; structured ones by their spread over a
-        fixed sample of providers (`SpreadSource`), an estimate. Columns the featurizer
+        dense ones exactly from the providers' moments; structured ones over the providers in
+        `SpreadSource.samples` (exact where those stand for distinct values, see `retrieval`),
+        own institution from its count, type priors as given. Columns the featurizer
         standardises itself get a spread of (0, 1), or (0, 0) when they were constant.
         """
         index = np.arange(len(self.projects))[rows]

@@ -3,11 +3,11 @@
 Below `MATCHER_ANN_ABOVE` providers every pair is scored (`rank.score_block`). Above it, a
 project's candidates are the union of its top `MATCHER_CANDIDATES` providers by each dense
 encoder (a FAISS index, `index.VectorIndex`: exact up to its size limit, HNSW beyond), by BM25
-(the whole row is a sparse product over the providers' words) and, for each need the project
-states, by the first encoder among the providers offering that need within its `WIDE` ×
-`MATCHER_CANDIDATES` nearest (the linear model weighs a need met as much as all text together),
-minus the providers whose explicit rules exclude the project. Full features and the fusion score those pairs only; every
-other pair sits at `rank.UNSCORED`.
+(the whole row is a sparse product over the providers' words) and, among the first encoder's
+`WIDE` × `MATCHER_CANDIDATES` nearest, the first `MATCHER_CANDIDATES` offering a need the
+project states (the linear model weighs a need met as much as all text together), minus the
+providers whose explicit rules exclude the project. Full features and the fusion score those
+pairs only; every other pair sits at `rank.UNSCORED` (a vetoed one at `rank.VETOED`).
 
 Features are standardised per project over *all* providers (`fusion.zscores`), which is what made
 the exact path touch every pair. Here the per-project mean and spread of each feature come from:
@@ -15,12 +15,13 @@ the exact path touch every pair. Here the per-project mean and spread of each fe
 - lexical features: the whole rows, exactly (they are cheap sparse products);
 - dense features: exactly, from the providers' mean vector μ and covariance Σ (q·μ, √(qᵀΣq));
 - provider-type priors: exactly, from the providers alone;
-- the other structured features: exactly over the providers' distinct structured profiles when
-  there are at most `SAMPLE` of them (one provider of each, weighted by its count; without
-  the specialties for the features that do not read them, so usually exact); otherwise
-  estimated on a fixed, seeded sample of `SAMPLE` providers. A fit that no sampled provider
-  has gets no weight from the linear model for that project (a zero spread), where the exact
-  path would weigh it.
+- own institution: exactly, from the count of the project's own providers;
+- the other structured features: exactly over the distinct values of the provider fields each
+  reads (`signals.READS`; one provider of each, weighted by its count) when there are at most
+  `SAMPLE` of them, as for the need, role, track, stage and region fits; otherwise (the
+  specialty fits, on big catalogues) estimated on a fixed, seeded sample of `SAMPLE` providers.
+  A fit that no sampled provider has gets no weight from the linear model for that project (a
+  zero spread), where the exact path would weigh it.
 
 A project's candidates and scores depend on it and the providers only, so shards of projects
 (Ray, the service's single-row updates) get the rows a whole run gets.
@@ -36,8 +37,8 @@ from .rank import best
 from .schema import RESOURCE_TYPE
 from .signals import NEED_BIT, READS, Profiles
 
-SAMPLE = 1024  # providers the structured features' spreads are estimated on
-# Extra providers asked of FAISS, re-ranked by similarity summed in float64: float32 search sums
+SAMPLE = 1024  # most distinct values measured exactly; beyond, providers sampled
+# Extra providers asked of FAISS, re-ranked by similarity summed cell by cell: FAISS's BLAS sums
 # differ in their last bits with the batch's shape, and such a tie at the k-th place must not
 # make a shard of projects (Ray) pick other candidates than the whole run.
 MARGIN = 16
@@ -55,7 +56,7 @@ class Retriever:
         approximate_above: int = APPROXIMATE_ABOVE,
         seed: int = 0,
     ) -> None:
-        """`candidates`: providers each source (every dense encoder, BM25) contributes."""
+        """`candidates`: providers each source (every encoder, BM25, needs) contributes."""
         n = len(featurizer.resources)
         ids = [str(j) for j in range(n)]
         self.candidates = candidates
@@ -132,8 +133,8 @@ def nearest(
     index: VectorIndex, queries: np.ndarray, vectors: np.ndarray, k: int, wide: int = 0
 ) -> np.ndarray:
     """Each query's top `k` rows of `index` (built on `vectors`), best first by similarity
-    summed in float64 among what FAISS returns, then (up to `wide` in all) the rows FAISS ranks
-    next, in its order; −1 where a search found fewer."""
+    summed cell by cell (`pair_similarities`) among what FAISS returns, then (up to `wide` in
+    all) the rows FAISS ranks next, in its order; −1 where a search found fewer."""
     _, rows = index.search_rows(queries, max(k + MARGIN, wide))
     head = rows[:, : k + MARGIN]
     exact = pair_similarities(queries, vectors, np.maximum(head, 0))
