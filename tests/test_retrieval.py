@@ -90,3 +90,15 @@ def test_spreads_are_exact_over_distinct_fields_and_sampled_beyond(hash_encoder)
     ranker = Ranker(featurizer, Fusion(featurizer.names, "zsum"), retriever=retriever)
     scores, excluded = ranker.scores, ranker.excluded
     assert np.all((scores >= 0) | (scores == UNSCORED) | (excluded & (scores < VETOED + 0.01)))
+
+
+def test_a_tree_fusion_scores_the_candidates_as_it_scores_whole_rows(judged_hash_features):
+    train, test = judged_hash_features
+    trees = Fusion(train.featurizer.names, "gbdt").fit(train.features, train.grades)
+    featurizer = test.featurizer
+    exhaustive = Ranker(featurizer, trees, candidates=len(featurizer.resources))
+    staged = Ranker(featurizer, trees, retriever=Retriever(featurizer, candidates=10))
+    scored = (staged.scores != UNSCORED) & ~staged.excluded
+    assert scored.sum(axis=1).min() >= 10 and (~scored).any()
+    close = np.isclose(staged.scores[scored], exhaustive.scores[scored], atol=1e-3)
+    assert close.mean() > 0.99  # the same features but for float rounding of dense spreads
