@@ -31,9 +31,11 @@ from .features import PairFeaturizer, Progress, project_vectors
 from .fusion import MAX_GRADE
 from .plan.inputs import MatchScores
 from .prose import project_from_text
-from .rank import DEFAULT_CANDIDATES, Fusion, Match, Ranker, score_block, veto
+from .rank import DEFAULT_CANDIDATES, Fusion, Match, Ranker, scored_rows
 from .reasons import WordStats
+from .retrieval import Retriever
 from .schema import NEED, Project, Resource
+from .settings import DEFAULT_ANN_ABOVE
 from .text.encoders import Encoder
 
 log = logging.getLogger(__name__)
@@ -104,15 +106,18 @@ class Catalogue:
         query_encoders: Mapping[str, Encoder] | None = None,
         coverage: bool = DEFAULT_COVERAGE,
         candidates: int = DEFAULT_CANDIDATES,
+        ann_above: int = DEFAULT_ANN_ABOVE,
     ) -> None:
         """`encoders` embed records (put the on-disk cache in front); `query_encoders` embed
         free text (default: the same), so callers can keep visitors' text out of the cache.
-        `candidates`: providers per project a fusion of trees scores (`rank.score_block`)."""
+        `candidates`: providers per project a fusion of trees scores (`rank.score_block`), and
+        each source of the first stage gives, above `ann_above` providers (`retrieval`)."""
         self.encoders = dict(encoders)
         self.query_encoders = dict(query_encoders or encoders)
         self.fusion = fusion
         self.coverage = coverage
         self.candidates = candidates
+        self.ann_above = ann_above
         self._write_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         # one thread per extra query encoder: on 2 cores, e5 (torch) and USE (numpy) overlap
@@ -186,7 +191,13 @@ class Catalogue:
             projects, project_vectors(self.encoders, projects)
         )
         words = WordStats.of_records(projects, [], base=base.ranker.explain.words)
-        ranker = Ranker(featurizer, self.fusion, words=words, candidates=self.candidates)
+        ranker = Ranker(
+            featurizer,
+            self.fusion,
+            words=words,
+            candidates=self.candidates,
+            retriever=base.ranker.retriever,
+        )
         ranker.with_progress(progress).scores  # noqa: B018 -- score now, like `load`
         return Snapshot(projects, base.resources, ranker, base.version, self.coverage)
 
@@ -260,6 +271,7 @@ class Catalogue:
                     stats.resource_words,
                     stats.idf,
                 ),
+                old.retriever,
             )
             return self._swap(merged.projects, merged.resources, ranker)
 
@@ -282,11 +294,15 @@ class Catalogue:
         if not resources:
             return self._swap(projects, resources, None)
         featurizer = PairFeaturizer(projects, resources, self.encoders, progress)
+        retriever = None
+        if len(resources) > self.ann_above:
+            retriever = Retriever(featurizer, self.candidates)
         ranker = Ranker(
             featurizer,
             self.fusion,
             words=WordStats.of_records(projects, resources),
             candidates=self.candidates,
+            retriever=retriever,
         )
         ranker.with_progress(progress).scores  # noqa: B018 -- score now, in the writer
         return self._swap(projects, resources, ranker)
@@ -298,16 +314,15 @@ class Catalogue:
         f = base.featurizer.for_projects(projects, vectors)
         shape = (len(projects), len(f.resources))
         if projects:
-            excluded = f.excluded(slice(None))
-            predicted = score_block(
-                self.fusion, f.columns(slice(None)), base.resource_ids, self.candidates
+            rows = np.arange(len(projects))
+            scores, excluded = scored_rows(
+                f, self.fusion, rows, base.resource_ids, self.candidates, base.retriever
             )
-            scores = veto(predicted, excluded)
         else:
             excluded, scores = np.zeros(shape, bool), np.zeros(shape, np.float32)
         stats = base.explain.words
         words = WordStats.of_records(projects, [], base=stats)
-        return Ranker.from_scores(f, self.fusion, scores, excluded, words)
+        return Ranker.from_scores(f, self.fusion, scores, excluded, words, base.retriever)
 
     def _swap(
         self, projects: Sequence[Project], resources: Sequence[Resource], ranker: Ranker | None

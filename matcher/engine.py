@@ -53,6 +53,7 @@ def open_catalogue(
         fusion or load_fusion(settings),
         coverage=coverage,
         candidates=settings.candidates,
+        ann_above=settings.ann_above,
     )
     catalogue.load(projects, resources, progress)
     return catalogue

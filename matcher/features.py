@@ -13,12 +13,13 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import prose, signals
-from .fusion import zscores
+from .fusion import MIN_STD, Spreads, standardised, zscores
 from .schema import Project, Resource
 from .text.encoders import Encoder
 from .text.fold import Organisations
@@ -129,13 +130,8 @@ class PairFeaturizer:
     def columns(self, rows: np.ndarray | slice) -> list[np.ndarray]:
         """`block` as one float32 (n_rows, n_resources) array per feature, in `names` order."""
         index = np.arange(len(self.projects))[rows]
-        columns: list[np.ndarray] = []
-        columns.append(zscores(self.bm25.score([self.projects[i].text for i in index])))
-        ngrams = self.project_ngrams[index] @ self.resource_ngrams.T
-        columns.append(zscores(np.asarray(ngrams.toarray(), dtype=np.float32)))
-        columns.append(zscores(self.bm25.score([self.need_texts[i] for i in index])))
-        needs = (n + NEED for n in self.encoder_names if n in NEED_ENCODERS)
-        for key in (*self.encoder_names, *needs):
+        columns = [zscores(scores) for scores in self.lexical(index)]
+        for key in self.dense_keys:
             name = key.removesuffix(NEED)
             columns.append(
                 zscores(
@@ -148,6 +144,93 @@ class PairFeaturizer:
         )
         columns.extend(structured[name] for name in signals.STRUCTURED_FEATURES)
         return columns
+
+    @property
+    def dense_keys(self) -> tuple[str, ...]:
+        """Keys of `project_vectors` with a dense feature each, in `names` order."""
+        needs = (n + NEED for n in self.encoder_names if n in NEED_ENCODERS)
+        return (*self.encoder_names, *needs)
+
+    def lexical(self, rows: np.ndarray | slice) -> list[np.ndarray]:
+        """Raw LEXICAL_FEATURES of the projects at `rows` against every provider: sparse
+        products over the providers' words and n-grams, cheap at any catalogue size."""
+        index = np.arange(len(self.projects))[rows]
+        ngrams = self.project_ngrams[index] @ self.resource_ngrams.T
+        return [
+            self.bm25.score([self.projects[i].text for i in index]),
+            np.asarray(ngrams.toarray(), dtype=np.float32),
+            self.bm25.score([self.need_texts[i] for i in index]),
+        ]
+
+    def candidate_columns(
+        self,
+        rows: np.ndarray | slice,
+        keep: np.ndarray,
+        spread_of: SpreadSource,
+        lexical: list[np.ndarray] | None = None,
+    ) -> tuple[list[np.ndarray], Spreads]:
+        """`columns` for each project's own providers only, `keep` (n_rows, n_cells), and each
+        column's per-project spread over *all* providers, for a fusion that standardises.
+
+        The lexical scores are whole rows anyway (`lexical`), so they are standardised exactly;
+        dense ones exactly from the providers' moments; structured ones over the providers in
+        `SpreadSource.samples` (exact where those stand for distinct values, see `retrieval`),
+        own institution from its count, type priors as given. Columns the featurizer
+        standardises itself get a spread of (0, 1), or (0, 0) when they were constant.
+        """
+        index = np.arange(len(self.projects))[rows]
+        columns: list[np.ndarray] = []
+        spreads: list[tuple[np.ndarray, np.ndarray]] = []
+
+        def add_standardised(values: np.ndarray, mean: np.ndarray, std: np.ndarray) -> None:
+            columns.append(standardised(values, mean, std))
+            spreads.append((np.zeros_like(std), (std > MIN_STD).astype(np.float32)))
+
+        for scores in lexical if lexical is not None else self.lexical(index):
+            mean, std = scores.mean(axis=1, keepdims=True), scores.std(axis=1, keepdims=True)
+            add_standardised(np.take_along_axis(scores, keep, axis=1), mean, std)
+        for key in self.dense_keys:
+            name = key.removesuffix(NEED)
+            queries = self.project_vectors[key][index]
+            mean, std = spread_of.dense[name].spread(queries)
+            similar = pair_similarities(queries, self.resource_vectors[name], keep)
+            add_standardised(similar, mean, std)
+
+        own = signals.own_institution([self.projects[i] for i in index], self.organisations)
+        profiles = self.project_profiles.take(index)
+        structured = signals.structured_features(
+            profiles,
+            self.resource_profiles,
+            np.take_along_axis(own, keep, axis=1),
+            self.region_weight,
+            keep,
+        )
+        seen: dict[int, dict[str, np.ndarray]] = {}  # features share samples: compute each once
+        for sample, _ in spread_of.samples.values():
+            if id(sample) not in seen:
+                seen[id(sample)] = signals.structured_features(
+                    profiles,
+                    self.resource_profiles.take(sample),
+                    np.zeros((len(index), len(sample)), dtype=bool),  # own institution: below
+                    self.region_weight[sample],
+                )
+        n = len(index)
+        for name in signals.STRUCTURED_FEATURES:
+            columns.append(structured[name])
+            if name in spread_of.exact:  # the same for every project: known over all providers
+                mean, std = spread_of.exact[name]
+                spreads.append(
+                    (np.full((n, 1), mean, np.float32), np.full((n, 1), std, np.float32))
+                )
+            elif name == "own_institution":  # a few providers at most: from the count
+                share = own.mean(axis=1, keepdims=True)
+                spreads.append(
+                    (share.astype(np.float32), np.sqrt(share * (1 - share)).astype(np.float32))
+                )
+            else:
+                sample, weights = spread_of.samples[name]
+                spreads.append(_spread(seen[id(sample)][name], weights))
+        return columns, spreads
 
     def excluded(self, rows: np.ndarray | slice | list[int]) -> np.ndarray:
         """(n_rows, n_resources) bool: the provider's explicit rules rule the project out."""
@@ -186,10 +269,15 @@ class PairFeaturizer:
 
     def blocks(self, size: int = 256, progress: Progress | None = None):
         """(row indices, `columns`) for consecutive blocks of projects."""
+        for rows in self.row_blocks(size, progress):
+            yield rows, self.columns(rows)
+
+    def row_blocks(self, size: int = 256, progress: Progress | None = None):
+        """Row indices of consecutive blocks of projects; progress after each is consumed."""
         total = len(self.projects)
         for start in range(0, total, size):
             rows = np.arange(start, min(start + size, total))
-            yield rows, self.columns(rows)
+            yield rows
             if progress:
                 progress("打分 scoring", int(rows[-1]) + 1, total)
 
@@ -198,3 +286,60 @@ def _similarities(projects: np.ndarray, resources: np.ndarray) -> np.ndarray:
     """Dot products rounded to float32 from float64 sums, the same bits for any block of projects
     and any BLAS thread count (float32 sums differ by up to ~1e-4 of a score between them)."""
     return (projects.astype(np.float64) @ resources.astype(np.float64).T).astype(np.float32)
+
+
+def pair_similarities(projects: np.ndarray, resources: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Each project's dot products with its own providers `keep` (n_projects, n_cells) only,
+    summed cell by cell (einsum, not BLAS), so no block shape or thread count changes a bit;
+    the cost follows the cells, not the catalogue."""
+    vectors = np.asarray(resources, dtype=np.float32)
+    queries = np.asarray(projects, dtype=np.float32)
+    out = np.empty(keep.shape, dtype=np.float32)
+    for start in range(0, len(keep), _PAIR_CHUNK):  # bounded memory: chunk × cells × d floats
+        rows = slice(start, start + _PAIR_CHUNK)
+        out[rows] = np.einsum("pcd,pd->pc", vectors[keep[rows]], queries[rows])
+    return out
+
+
+_PAIR_CHUNK = 16
+
+
+def _spread(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted per-row (mean, std), float32 (n, 1) each."""
+    x, w = values.astype(np.float64), weights.astype(np.float64) / weights.sum()
+    mean = x @ w
+    variance = (x - mean[:, None]) ** 2 @ w
+    return mean[:, None].astype(np.float32), np.sqrt(variance)[:, None].astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Mean vector and covariance of the providers' vectors: every project's mean and spread of
+    dense similarity over all providers, exactly, without a product with each (q·μ, qᵀΣq)."""
+
+    mean: np.ndarray  # (d,) float64
+    covariance: np.ndarray  # (d, d) float64, over the providers (ddof 0, as `np.std`)
+
+    @classmethod
+    def of(cls, vectors: np.ndarray) -> Moments:
+        x = vectors.astype(np.float64)
+        mean = x.mean(axis=0) if len(x) else np.zeros(x.shape[1])
+        centred = x - mean
+        return cls(mean, centred.T @ centred / max(len(x), 1))
+
+    def spread(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, std) of each query's similarity to every provider, float32 (n, 1) each."""
+        q = queries.astype(np.float64)
+        variance = np.einsum("nd,nd->n", q @ self.covariance, q)
+        mean, std = q @ self.mean, np.sqrt(np.maximum(variance, 0.0))
+        return mean[:, None].astype(np.float32), std[:, None].astype(np.float32)
+
+
+@dataclass(frozen=True)
+class SpreadSource:
+    """What `candidate_columns` reads the providers' spreads from (built once per providers)."""
+
+    dense: Mapping[str, Moments]  # by encoder name
+    # by feature: (provider indices, how many providers each stands for) to measure it on
+    samples: Mapping[str, tuple[np.ndarray, np.ndarray]]
+    exact: Mapping[str, tuple[float, float]]  # features known per provider alone: (mean, std)

@@ -56,17 +56,36 @@ def signed(features: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
 MIN_STD = 1e-5
 
 
+# Each column's per-project (mean, std) over all of a project's providers, each (n_projects, 1):
+# what a first stage that scores candidates only estimates (`retrieval`), in `names` order.
+Spreads = Sequence[tuple[np.ndarray, np.ndarray]]
+
+
 def zscores(features: np.ndarray) -> np.ndarray:
     """Each feature standardised per project (axis 1: the providers of one project)."""
     mean = features.mean(axis=1, keepdims=True)
     std = features.std(axis=1, keepdims=True)
-    return np.where(std > MIN_STD, (features - mean) / np.maximum(std, MIN_STD), 0.0).astype(
+    return standardised(features, mean, std)
+
+
+def standardised(values: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """(values − mean) / std as `zscores` does it, with a mean and std given per project."""
+    return np.where(std > MIN_STD, (values - mean) / np.maximum(std, MIN_STD), 0.0).astype(
         np.float32
     )
 
 
-def _add_standardised(total: np.ndarray, column: np.ndarray, weight: float) -> None:
-    """total += weight × the column standardised per project (as `zscores`, in place)."""
+def _add_standardised(
+    total: np.ndarray,
+    column: np.ndarray,
+    weight: float,
+    spread: tuple[np.ndarray, np.ndarray] | None = None,
+) -> None:
+    """total += weight × the column standardised per project (as `zscores`, in place); with
+    `spread`, by that (mean, std) instead of the column's own (the column holds candidates)."""
+    if spread is not None:
+        total += _scaled(np.ascontiguousarray(column, dtype=np.float32), *spread, weight)
+        return
     if column.ndim == 2 and column.shape[0] > 1 and column.strides[0] == 0:
         total += _standardised_rows(column[:1].astype(np.float32), weight)  # a provider type
         return
@@ -76,8 +95,10 @@ def _add_standardised(total: np.ndarray, column: np.ndarray, weight: float) -> N
 def _standardised_rows(column: np.ndarray, weight: float) -> np.ndarray:
     """weight × each row of a (rows, providers) column minus its mean, over its std."""
     x = np.ascontiguousarray(column, dtype=np.float32)
-    mean = x.mean(axis=1, keepdims=True)
-    std = x.std(axis=1, keepdims=True)
+    return _scaled(x, x.mean(axis=1, keepdims=True), x.std(axis=1, keepdims=True), weight)
+
+
+def _scaled(x: np.ndarray, mean: np.ndarray, std: np.ndarray, weight: float) -> np.ndarray:
     scale = np.where(std > MIN_STD, weight / np.maximum(std, MIN_STD), 0.0).astype(np.float32)
     out = x * scale
     out -= mean * scale
@@ -116,12 +137,15 @@ class Fusion:
         """Uncalibrated scores (n_projects, n_resources); the order a project's list follows."""
         return self.raw_columns([features[..., k] for k in range(features.shape[-1])])
 
-    def raw_columns(self, columns: Sequence[np.ndarray]) -> np.ndarray:
+    def raw_columns(
+        self, columns: Sequence[np.ndarray], spreads: Spreads | None = None
+    ) -> np.ndarray:
         """`raw` from one (n_projects, n_resources) array per feature name, in `names` order.
 
         The linear model and the z-sum add the standardised columns one at a time, never
         building the (projects × providers × features) block: on big catalogues that block and
-        its standardised copy cost more than everything else.
+        its standardised copy cost more than everything else. With `spreads`, the columns hold
+        each project's candidates only and are standardised by those per-project statistics.
         """
         if self.kind == "gbdt":
             if not hasattr(self, "estimator_"):
@@ -131,9 +155,9 @@ class Fusion:
             return np.asarray(out, dtype=np.float32).reshape(x.shape[:-1])
         weights = self._weights() * np.array([direction(n) for n in self.names], np.float32)
         total = np.zeros(columns[0].shape, dtype=np.float32)
-        for column, weight in zip(columns, weights, strict=True):
+        for k, (column, weight) in enumerate(zip(columns, weights, strict=True)):
             if weight:
-                _add_standardised(total, column, float(weight))
+                _add_standardised(total, column, float(weight), spreads[k] if spreads else None)
         return total
 
     def _weights(self) -> np.ndarray:
@@ -195,16 +219,19 @@ class Fusion:
         columns: Sequence[np.ndarray],
         resource_ids: Sequence[str] | None = None,
         columns_of: np.ndarray | None = None,
+        spreads: Spreads | None = None,
     ) -> np.ndarray:
         """`predict` from one (n_projects, n_resources) array per feature (see `raw_columns`).
 
         `columns_of` (n_projects, n_cells) says which of the `resource_ids` each cell holds when
-        every project brings its own candidates (a second stage); only trees may be given those,
-        as the linear model and the z-sum standardise over all of a project's providers.
+        every project brings its own candidates (a second stage). The linear model and the
+        z-sum standardise over all of a project's providers, so they need the `spreads` of the
+        columns over those for candidates; trees read the columns as they are.
         """
-        if columns_of is not None and self.standardises:
-            raise ValueError(f"a {self.kind} fusion scores whole rows, not candidates")
-        return self._calibrated(self.raw_columns(columns), resource_ids, columns_of)
+        if columns_of is not None and self.standardises and spreads is None:
+            raise ValueError(f"a {self.kind} fusion scores candidates only with their spreads")
+        raw = self.raw_columns(columns, spreads if self.standardises else None)
+        return self._calibrated(raw, resource_ids, columns_of)
 
     @property
     def standardises(self) -> bool:

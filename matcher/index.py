@@ -32,6 +32,8 @@ APPROXIMATE_ABOVE = 200_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
+# IVF: √n inverted lists (k-means on the vectors, FAISS's fixed seed), IVF_PROBES of them searched
+IVF_PROBES = 16
 FORMAT_VERSION = 1
 
 
@@ -47,7 +49,17 @@ def _as_matrix(vectors: np.ndarray, dim: int | None = None) -> np.ndarray:
     return matrix
 
 
-def _new_faiss_index(dim: int, kind: str) -> faiss.Index:
+def _new_faiss_index(dim: int, kind: str, train: np.ndarray | None = None) -> faiss.Index:
+    """An empty index of `kind`; an IVF index is trained on `train` first."""
+    if kind == "ivf":
+        if train is None:
+            raise ValueError("an IVF index needs vectors to train its lists on")
+        lists = max(1, int(np.sqrt(len(train))))
+        ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
+        ivf.cp.min_points_per_centroid = 1  # no warning for small training sets
+        ivf.train(train)
+        ivf.nprobe = min(IVF_PROBES, lists)
+        return ivf
     if kind == "flat":
         return faiss.IndexFlatIP(dim)
     if kind == "hnsw":
@@ -100,13 +112,15 @@ class VectorIndex:
         model_id: str,
         *,
         approximate_above: int = APPROXIMATE_ABOVE,
+        kind: str | None = None,
     ) -> VectorIndex:
-        """Exact index for up to ``approximate_above`` vectors, HNSW beyond."""
+        """Exact index for up to ``approximate_above`` vectors, HNSW beyond; or of ``kind``
+        ("flat", "ivf", "hnsw") when given."""
         matrix = _as_matrix(vectors)
         if len(ids) != len(matrix):
             raise ValueError(f"{len(matrix)} vectors but {len(ids)} ids")
-        kind = "hnsw" if len(matrix) > approximate_above else "flat"
-        index = _new_faiss_index(matrix.shape[1], kind)
+        kind = kind or ("hnsw" if len(matrix) > approximate_above else "flat")
+        index = _new_faiss_index(matrix.shape[1], kind, matrix)
         index.add(matrix)
         logger.info(
             "built %s index: %d vectors, d=%d, model %s",
@@ -122,12 +136,17 @@ class VectorIndex:
 
         ``k`` is capped at the index size; slots HNSW could not fill have id None, score -inf.
         """
+        scores, rows = self.search_rows(queries, k)
+        return scores, self._labels[rows]
+
+    def search_rows(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """`search` with row numbers (int64, −1 for an unfilled slot) in place of ids."""
         matrix = _as_matrix(queries, self.dim)
         k = min(k, self.ntotal)
         if k <= 0:
-            return np.zeros((len(matrix), 0), np.float32), np.empty((len(matrix), 0), object)
+            return np.zeros((len(matrix), 0), np.float32), np.zeros((len(matrix), 0), np.int64)
         scores, rows = self.index.search(matrix, k)
-        return np.where(rows >= 0, scores, -np.inf).astype(np.float32), self._labels[rows]
+        return np.where(rows >= 0, scores, -np.inf).astype(np.float32), rows.astype(np.int64)
 
     def add(self, vectors: np.ndarray, ids: Sequence[str]) -> None:
         """Add vectors; an id already present is replaced."""
@@ -143,7 +162,8 @@ class VectorIndex:
     def remove(self, ids: Sequence[str]) -> int:
         """Remove vectors by id (unknown ids are ignored); returns how many were removed.
 
-        The flat index removes in place; HNSW cannot, so it is rebuilt from its vectors.
+        The flat index removes in place; HNSW and IVF are rebuilt from their vectors (IVF would
+        keep gaps in its row numbers).
         """
         rows = sorted({self._row_of[str(i)] for i in ids if str(i) in self._row_of})
         if not rows:
@@ -154,8 +174,10 @@ class VectorIndex:
                 raise IndexMismatchError(f"FAISS removed {removed} of {len(rows)} rows")
         else:
             keep = np.setdiff1d(np.arange(self.ntotal), rows)
+            if self.kind == "ivf":
+                cast(Any, self.index).make_direct_map()  # so vectors can be read back
             kept = self.index.reconstruct_n(0, self.ntotal)[keep]
-            self.index = _new_faiss_index(self.dim, self.kind)
+            self.index = _new_faiss_index(self.dim, self.kind, kept)
             self.index.add(kept)
         dropped = set(rows)
         self.ids = [id_ for row, id_ in enumerate(self.ids) if row not in dropped]
@@ -217,4 +239,6 @@ class VectorIndex:
             )
         if meta.get("kind") == "hnsw":
             cast(Any, index).hnsw.efSearch = HNSW_EF_SEARCH
+        if meta.get("kind") == "ivf":
+            cast(Any, index).nprobe = min(IVF_PROBES, cast(Any, index).nlist)
         return cls(index, [str(i) for i in ids], expected_model_id, str(meta.get("kind")))

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -16,6 +16,9 @@ from .reasons import Explainer, WordStats
 from .schema import Project, Resource
 from .settings import DEFAULT_CANDIDATES
 from .signals import NEED_BIT
+
+if TYPE_CHECKING:
+    from .retrieval import Retriever
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,7 @@ class Fusion(Protocol):
         columns: Sequence[np.ndarray],
         resource_ids: Sequence[str] | None = None,
         columns_of: np.ndarray | None = None,
+        spreads: fusions.Spreads | None = None,
     ) -> np.ndarray: ...
 
 
@@ -71,6 +75,30 @@ def score_block(
     scored = fusion.predict_columns(gathered, resource_ids, columns_of=keep)
     np.put_along_axis(out, keep, scored, axis=1)
     return out
+
+
+def scored_rows(
+    featurizer: PairFeaturizer,
+    fusion: Fusion,
+    rows: np.ndarray,
+    resource_ids: Sequence[str],
+    candidates: int = DEFAULT_CANDIDATES,
+    retriever: Retriever | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Expected grades of the projects at `rows` × all providers with the veto applied, and the
+    vetoed pairs. With a `retriever` (big catalogues), only its candidates are featurized and
+    scored, the other pairs sit at UNSCORED; without, every pair (`score_block`)."""
+    excluded = featurizer.excluded(rows)
+    if retriever is None:
+        predicted = score_block(fusion, featurizer.columns(rows), resource_ids, candidates)
+        return veto(predicted, excluded), excluded
+    lexical = featurizer.lexical(rows)
+    keep = retriever.search(featurizer, rows, lexical[0], excluded)
+    columns, spreads = featurizer.candidate_columns(rows, keep, retriever.spreads, lexical)
+    scored = fusion.predict_columns(columns, resource_ids, columns_of=keep, spreads=spreads)
+    predicted = np.full(excluded.shape, UNSCORED, dtype=np.float32)
+    np.put_along_axis(predicted, keep, scored, axis=1)
+    return veto(predicted, excluded), excluded
 
 
 def veto(scores: np.ndarray, excluded: np.ndarray) -> np.ndarray:
@@ -109,7 +137,9 @@ class Ranker:
         block_size: int = 256,
         words: WordStats | None = None,
         candidates: int = DEFAULT_CANDIDATES,
+        retriever: Retriever | None = None,
     ) -> None:
+        """`retriever`: a first stage over these providers (`retrieval`), for big catalogues."""
         if tuple(fusion.names) != featurizer.names:
             raise ValueError(
                 f"fusion expects features {fusion.names}, featurizer gives {featurizer.names}"
@@ -118,6 +148,7 @@ class Ranker:
         self.fusion = fusion
         self.block_size = block_size
         self.candidates = candidates
+        self.retriever = retriever
         self.explain = Explainer(featurizer, words, lambda i, j: bool(self.excluded[i, j]))
         self._progress: Progress | None = None
 
@@ -129,9 +160,10 @@ class Ranker:
         scores: np.ndarray,
         excluded: np.ndarray,
         words: WordStats | None = None,
+        retriever: Retriever | None = None,
     ) -> Ranker:
         """A ranker whose pair scores were computed elsewhere (e.g. row by row, incrementally)."""
-        ranker = cls(featurizer, fusion, words=words)
+        ranker = cls(featurizer, fusion, words=words, retriever=retriever)
         ranker.__dict__["_scored"] = (np.asarray(scores, np.float32), np.asarray(excluded, bool))
         return ranker
 
@@ -166,10 +198,15 @@ class Ranker:
         shape = (len(self.projects), len(self.resources))
         scores = np.empty(shape, dtype=np.float32)
         excluded = np.empty(shape, dtype=bool)
-        for rows, columns in self.featurizer.blocks(self.block_size, self._progress):
-            excluded[rows] = self.featurizer.excluded(rows)
-            predicted = score_block(self.fusion, columns, self.resource_ids, self.candidates)
-            scores[rows] = veto(predicted, excluded[rows])
+        for rows in self.featurizer.row_blocks(self.block_size, self._progress):
+            scores[rows], excluded[rows] = scored_rows(
+                self.featurizer,
+                self.fusion,
+                rows,
+                self.resource_ids,
+                self.candidates,
+                self.retriever,
+            )
         return scores, excluded
 
     def strong(self, rows: slice | int = slice(None)) -> np.ndarray:

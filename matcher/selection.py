@@ -19,7 +19,7 @@ from . import datasets, evaluate
 from .datasets import Source
 from .engine import all_features
 from .features import PairFeaturizer, Progress
-from .fusion import KINDS, Fusion, file_digest
+from .fusion import KINDS, Fusion, Spreads, file_digest
 from .rank import Ranker, veto
 from .text.encoders import Encoder
 
@@ -109,6 +109,7 @@ class GivenScores:
         columns: Sequence[np.ndarray],
         resource_ids: Sequence[str] | None = None,
         columns_of: np.ndarray | None = None,
+        spreads: Spreads | None = None,
     ) -> np.ndarray:
         raise NotImplementedError
 

@@ -19,6 +19,10 @@ DEFAULT_ENCODERS = ("e5-small", "use-m3")
 FUSION_FOLDER = "fusion"
 # Providers per project a fusion of trees scores after the first stage (`rank.score_block`).
 DEFAULT_CANDIDATES = 200
+# Above this many providers a first stage picks each project's candidates (`retrieval`); at or
+# below it every pair is scored. Measured (bench/bench_retrieval.py): the stage costs about what
+# scoring every pair costs at 10,000 providers, and is ~2× faster at 20,000.
+DEFAULT_ANN_ABOVE = 15_000
 
 
 class EnvSettings(BaseSettings):
@@ -67,7 +71,13 @@ class Settings(EnvSettings):
     candidates: int = Field(
         default=DEFAULT_CANDIDATES,
         ge=10,
-        description="providers per project a tree fusion scores after the first stage",
+        description="providers per project a tree fusion scores after the first stage, and "
+        "each source (dense encoder, BM25) of the retrieval stage contributes",
+    )
+    ann_above: int = Field(
+        default=DEFAULT_ANN_ABOVE,
+        ge=0,
+        description="above this many providers, rank only each project's retrieved candidates",
     )
 
     @model_validator(mode="before")

@@ -251,23 +251,50 @@ STRUCTURED_FEATURES = (
 )
 
 
+# The provider fields each structured feature reads (`Profiles` names; "offers" is
+# needs_field | needs_text): their distinct values are all a feature's spread over the
+# providers depends on (`retrieval`). own_institution and the type priors are not listed.
+READS = {
+    **{f"need_{key}": (f"offers&{key}",) for key in NEED.keys},  # one need's bit of offers
+    "role_fit": ("role",),
+    "need_x_specialty": ("offers", "specialties"),
+    "need_x_track": ("offers", "tracks", "track_focus"),
+    "track_fit": ("tracks", "track_focus"),
+    "stage_fit": ("stages",),
+    "region_fit": ("region", "region_weight"),
+    "specialty_fit": ("specialties",),
+}
+
+
 def structured_features(
-    projects: Profiles, resources: Profiles, own: np.ndarray, region_weight: np.ndarray
+    projects: Profiles,
+    resources: Profiles,
+    own: np.ndarray,
+    region_weight: np.ndarray,
+    columns: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Each structured feature as a float32 (n_projects, n_resources) array.
 
     `region_weight` (n_resources,) says how much region matters for each provider's type.
+    With `columns` (n_projects, n_cells) of provider indices, each project is compared with its
+    own providers only (a first stage's candidates) and the arrays are (n_projects, n_cells);
+    `own` is then given for those cells.
     """
+
+    def side(values: np.ndarray) -> np.ndarray:
+        """A provider field laid out against the projects: a row for all, or each one's cells."""
+        return values[None, :] if columns is None else values[columns]
+
     count = np.bitwise_count
     wanted = (projects.needs_field | projects.needs_text)[:, None]
-    offers = (resources.needs_field | resources.needs_text)[None, :]
+    offers = side(resources.needs_field | resources.needs_text)
     f: dict[str, np.ndarray] = {}
     for key, bit in NEED_BIT.items():
         f[f"need_{key}"] = (wanted & offers & bit) != 0
     need_met = count(wanted & offers) / np.maximum(count(wanted), 1)
 
     ptrack = projects.tracks[:, None]
-    column, focus = resources.tracks[None, :], resources.track_focus[None, :]
+    column, focus = side(resources.tracks), side(resources.track_focus)
     served = ((column & ptrack) != 0) | ((focus & ptrack) != 0)
     f["track_fit"] = np.select(
         [served, column != 0, focus != 0],
@@ -275,33 +302,51 @@ def structured_features(
         default=UNSAID,
     )
 
-    distance = _stage_distance(projects.stages, resources.stages)
-    unsaid = (resources.stages[None, :] == 0) | (projects.stages[:, None] == 0)
+    distance = _stage_distance(projects.stages, resources.stages, columns)
+    unsaid = (side(resources.stages) == 0) | (projects.stages[:, None] == 0)
     f["stage_fit"] = np.select(
         [unsaid, distance == 0, distance == 1], [UNSAID, SERVED, STAGE_NEAR], default=STAGE_FAR
     )
 
-    known = (projects.region[:, None] >= 0) & (resources.region[None, :] >= 0)
-    same = known & (projects.region[:, None] == resources.region[None, :])
-    f["region_fit"] = (same.astype(np.float32) - (known & ~same)) * region_weight[None, :]
+    known = (projects.region[:, None] >= 0) & (side(resources.region) >= 0)
+    same = known & (projects.region[:, None] == side(resources.region))
+    f["region_fit"] = (same.astype(np.float32) - (known & ~same)) * side(region_weight)
 
-    f["specialty_fit"] = specialties.fit_matrix(projects.specialties, resources.specialties)
+    f["specialty_fit"] = _specialty_fit(projects.specialties, resources.specialties, columns)
     f["own_institution"] = own.astype(np.float32)
-    f["role_fit"] = (wanted & resources.role[None, :]) != 0
+    f["role_fit"] = (wanted & side(resources.role)) != 0
     for j, key in enumerate(RESOURCE_TYPE.keys):  # the same row for every project: a view
         kind = (resources.kind == j).astype(np.float32)
-        f[f"type_{key}"] = np.broadcast_to(kind[None, :], need_met.shape)
+        f[f"type_{key}"] = (
+            np.broadcast_to(kind[None, :], need_met.shape) if columns is None else kind[columns]
+        )
     f["need_x_specialty"] = need_met * f["specialty_fit"]
     f["need_x_track"] = need_met * f["track_fit"]
     return {name: np.asarray(f[name], dtype=np.float32) for name in STRUCTURED_FEATURES}
+
+
+def _specialty_fit(
+    projects: Sequence[Sequence[str]],
+    providers: Sequence[Sequence[str]],
+    columns: np.ndarray | None,
+) -> np.ndarray:
+    """`specialties.fit_matrix`, or with `columns` its cells, from the providers they name."""
+    if columns is None:
+        return specialties.fit_matrix(projects, providers)
+    named, cells = np.unique(columns, return_inverse=True)
+    table = specialties.fit_matrix(projects, [providers[j] for j in named])
+    return np.take_along_axis(table, cells.reshape(columns.shape), axis=1)
 
 
 def region_weights(resource_types: Sequence[str]) -> np.ndarray:
     return np.array([REGION_WEIGHT.get(t, 0.1) for t in resource_types], dtype=np.float32)
 
 
-def _stage_distance(project_stages: np.ndarray, resource_stages: np.ndarray) -> np.ndarray:
-    """Steps between a project's stage and the nearest stage a provider serves (0 when all)."""
+def _stage_distance(
+    project_stages: np.ndarray, resource_stages: np.ndarray, columns: np.ndarray | None = None
+) -> np.ndarray:
+    """Steps between a project's stage and the nearest stage a provider serves (0 when all);
+    with `columns`, for those provider cells of each project only."""
     n_stages = len(STAGE.keys)
     p_index = np.array([_first_bit(int(s)) for s in project_stages], dtype=np.int64)
     # distance[stage index, stage mask]: few masks exist, so tabulate them once
@@ -311,7 +356,10 @@ def _stage_distance(project_stages: np.ndarray, resource_stages: np.ndarray) -> 
         served = np.array([i for i in range(n_stages) if int(mask) & (1 << i)])
         if len(served):
             table[:n_stages, m] = np.abs(np.arange(n_stages)[:, None] - served[None, :]).min(1)
-    return table[np.where(p_index >= 0, p_index, n_stages)][:, mask_of.reshape(-1)]
+    per_project = table[np.where(p_index >= 0, p_index, n_stages)]
+    if columns is None:
+        return per_project[:, mask_of.reshape(-1)]
+    return np.take_along_axis(per_project, mask_of.reshape(-1)[columns], axis=1)
 
 
 def _first_bit(mask: int) -> int:

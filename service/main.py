@@ -264,6 +264,7 @@ class _Loader:
                 fusion,
                 models.query_encoders,
                 candidates=self.settings.models.candidates,
+                ann_above=self.settings.models.ann_above,
             )
             self.matching.shipped = models.fusion
             self.matching.load(catalogue)

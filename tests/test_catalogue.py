@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +12,9 @@ import pytest
 from matcher.catalogue import Catalogue
 from matcher.features import PairFeaturizer
 from matcher.fusion import Fusion
+from matcher.ingest import read_projects, read_resources
 from matcher.plan import Event, plan_event
-from matcher.rank import Ranker
+from matcher.rank import UNSCORED, Ranker
 from matcher.rank_rows import rank_rows
 
 
@@ -215,3 +217,28 @@ def test_match_scores_are_expected_grades_scaled_for_the_planner(catalogue):
     np.testing.assert_allclose(scores.scores, np.clip(snapshot.ranker.scores / 3.0, 0, 1))
     plan = plan_event(scores, Event(name="复赛", min_meetings=1, max_meetings=2))
     assert plan.meetings and all(m.reasons for m in plan.meetings)
+
+
+def test_through_the_retrieval_stage_single_rows_and_shards_equal_a_whole_load(hash_encoder):
+    sample = Path(__file__).parents[1] / "data" / "sample"
+    projects = read_projects(sample / "projects.csv")[:30]
+    resources = read_resources(sample / "resources.csv")  # 121: 10 per source leaves most out
+    names = PairFeaturizer(projects[:1], resources, {"hash": hash_encoder}).names
+    fusion = Fusion(names, "zsum")
+
+    def staged() -> Catalogue:
+        return Catalogue({"hash": hash_encoder}, fusion, candidates=10, ann_above=0)
+
+    whole = staged().load(projects, resources)
+    assert whole.ranker is not None and whole.ranker.retriever is not None
+    assert (whole.ranker.scores == UNSCORED).any()
+    incremental = staged()
+    incremental.load(projects[:-1], resources)
+    added = incremental.update_projects([projects[-1]])
+    np.testing.assert_array_equal(added.ranker.scores, whole.ranker.scores)
+    providers_only = staged()
+    providers_only.load([], resources)
+    for start in range(0, len(projects), 7):
+        part = projects[start : start + 7]
+        snapshot = providers_only.score_projects(part)
+        assert rank_rows(snapshot, part, 10) == rank_rows(whole, part, 10)

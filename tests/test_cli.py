@@ -155,3 +155,27 @@ def test_fit_with_organiser_grades_writes_the_held_out_winner(tmp_path):
     )
     assert ranked_with.exit_code == 0, ranked_with.output
     assert read(ranked)
+
+
+def test_rank_through_the_retrieval_stage_still_gives_k_rows_per_project(tmp_path, monkeypatch):
+    judged = Path(__file__).parents[1] / "data" / "judged"
+    monkeypatch.setenv("MATCHER_ANN_ABOVE", "0")  # the first stage, whatever the size
+    monkeypatch.setenv("MATCHER_CANDIDATES", "10")  # of 64 providers: most are never scored
+    out = tmp_path / "ranked.csv"
+    result = runner.invoke(
+        app,
+        [
+            "rank",
+            "-p",
+            str(judged / "projects.csv"),
+            "-r",
+            str(judged / "resources.csv"),
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = read(out)
+    projects = {r["project_id"] for r in rows}
+    assert len(projects) == 128
+    assert all(sum(r["project_id"] == p for r in rows) == 10 for p in projects)

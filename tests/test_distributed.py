@@ -57,3 +57,17 @@ def test_address_without_the_ray_engine_is_a_usage_error(tmp_path):
         app, ["rank", "-p", P, "-r", R, "--out", str(tmp_path / "x.csv"), "--address", "h:1"]
     )
     assert result.exit_code == 2 and "--engine ray" in result.output
+
+
+def test_ray_writes_the_single_process_file_through_the_retrieval_stage(tmp_path, monkeypatch):
+    judged = Path(__file__).parents[1] / "data" / "judged"
+    monkeypatch.setenv("MATCHER_ANN_ABOVE", "0")  # the first stage, whatever the size
+    monkeypatch.setenv("MATCHER_CANDIDATES", "10")  # of 64 providers: most are never scored
+    records = ["-p", str(judged / "projects.csv"), "-r", str(judged / "resources.csv")]
+    outputs = []
+    for engine in ([], ["--engine", "ray", "--workers", "2", "--batch-size", "48"]):
+        out = tmp_path / f"ranked{len(outputs)}.csv"
+        result = runner.invoke(app, ["rank", *records, "-k", "5", "--out", str(out), *engine])
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]

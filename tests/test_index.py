@@ -1,4 +1,5 @@
-"""VectorIndex: exact search, mutation, self-describing atomic persistence, HNSW above a size."""
+"""VectorIndex: exact search, mutation, self-describing atomic persistence, HNSW above a size,
+IVF when asked."""
 
 from __future__ import annotations
 
@@ -152,3 +153,21 @@ def test_approximate_index_above_threshold(tmp_path: Path) -> None:
     index.save(path)
     loaded = VectorIndex.load(path, "m@1", 32)
     assert loaded.kind == "hnsw" and loaded.ntotal == 3999
+
+
+def test_an_ivf_index_when_asked(tmp_path: Path) -> None:
+    vectors, ids = unit_rows(2000, 16), ids_for(2000)
+    index = VectorIndex.build(vectors, ids, "m@1", kind="ivf")
+    exact = VectorIndex.build(vectors, ids, "m@1")
+    queries = vectors[:50]  # each query's nearest is itself, wherever its list
+    _, found = index.search(queries, 5)
+    assert [row[0] for row in found] == ids[:50]
+    _, wide = index.search(unit_rows(50, 16, seed=3), 10)
+    _, truth = exact.search(unit_rows(50, 16, seed=3), 10)
+    assert np.mean([len(set(a) & set(b)) / 10 for a, b in zip(wide, truth, strict=True)]) >= 0.8
+
+    assert index.remove(["R0001"]) == 1 and "R0001" not in index
+    index.save(tmp_path / "v.faiss")
+    loaded = VectorIndex.load(tmp_path / "v.faiss", "m@1", 16)
+    assert loaded.kind == "ivf" and loaded.ntotal == 1999
+    assert loaded.search(vectors[2:3], 1)[1][0, 0] == "R0002"

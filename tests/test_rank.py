@@ -166,5 +166,5 @@ def test_small_catalogues_and_standardising_fusions_score_every_pair():
     np.testing.assert_array_equal(
         score_block(linear, columns, ids, candidates=10), linear.predict_columns(columns, ids)
     )
-    with pytest.raises(ValueError, match="whole rows"):
+    with pytest.raises(ValueError, match="spreads"):
         linear.predict_columns(columns, ids, columns_of=np.zeros((40, 5), dtype=np.int64))
