@@ -17,6 +17,8 @@ from matcher.ingest import MAX_TEXT
 from matcher.settings import EnvSettings
 from matcher.settings import Settings as ModelSettings
 
+from .throttle import PER_CLIENT
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO / "out" / "service"
 MAX_K = 100  # the API's ceiling for k; MATCHER_MAX_K may lower it
@@ -78,6 +80,12 @@ class ServiceSettings(EnvSettings):
     )
     query_int8: bool = Field(default=True, description="free text through int8 encoder copies")
     access_log: bool = Field(default=False, description="uvicorn's line per request")
+    failures_per_client: int = Field(
+        default=PER_CLIENT,
+        ge=1,
+        description="wrong keys or tokens one client address may send per 5 minutes before it is "
+        "refused a while (raise it where many people share one address, e.g. a venue's Wi-Fi)",
+    )
     sync_seconds: float = Field(
         default=0.5,
         gt=0,

@@ -158,7 +158,12 @@ def create_app(
         shared = engine.dialect.name != "sqlite"  # other processes may use this database
         app.state.auth = Authenticator(sessions, shared=shared)
         app.state.web_sessions = SessionStore(sessions)  # browser sign-ins, shared via the database
-        app.state.throttle = SharedThrottle(sessions) if shared else Throttle()
+        per_client = settings.failures_per_client
+        app.state.throttle = (
+            SharedThrottle(sessions, per_client=per_client)
+            if shared
+            else Throttle(per_client=per_client)
+        )
         holder = _Loader(settings, models, sessions, metrics)
         app.state.matching = holder.matching
         holder.matching.on_revoked = app.state.auth.forget_all  # revoked in another process

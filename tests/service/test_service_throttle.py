@@ -10,10 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import ValidationError
-from service_helpers import ADMIN_KEY, bearer
+from service_helpers import ADMIN_KEY, bearer, fake_models, settings_for, wait_ready
 
 from service.config import ServiceSettings
+from service.main import create_app
 from service.throttle import Throttle
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,6 +46,19 @@ def test_wrong_api_tokens_are_throttled_then_429_even_for_the_right_key(client):
     refused = client.get("/api/me", headers=bearer(f"mk_{99:04x}.guess"))
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
     assert client.get("/api/me", headers=bearer(ADMIN_KEY)).status_code == 429  # guessing stops
+
+
+def test_the_per_address_limit_is_a_setting(tmp_path, hash_encoder):
+    """A venue where everybody shares one address raises it (MATCHER_FAILURES_PER_CLIENT)."""
+    settings = settings_for(tmp_path, failures_per_client=60)
+    with TestClient(create_app(settings, fake_models(hash_encoder))) as client:
+        wait_ready(client)
+        statuses = [
+            client.get("/api/me", headers=bearer(f"mk_{n:04x}.guess")).status_code
+            for n in range(40)
+        ]
+        assert set(statuses) == {401}  # 40 > the default 20, < 60
+        assert client.get("/api/me", headers=bearer(ADMIN_KEY)).status_code == 200
 
 
 def _login(client, key: str):

@@ -43,8 +43,15 @@ class Workers:
         self.log.close()
 
 
-def launch(folder: Path, db: str, workers: int = 2, slow_load: float = 0.0) -> Workers:
-    """Start the server without waiting: `slow_load` seconds more for all workers but one."""
+def launch(
+    folder: Path,
+    db: str,
+    workers: int = 2,
+    slow_load: float = 0.0,
+    settings: dict[str, str] | None = None,
+) -> Workers:
+    """Start the server without waiting: `slow_load` seconds more for all workers but one;
+    `settings`: more MATCHER_* variables for it."""
     port = free_port()
     env = {
         **os.environ,
@@ -57,6 +64,7 @@ def launch(folder: Path, db: str, workers: int = 2, slow_load: float = 0.0) -> W
         "MATCHER_MODELS_DIR": str(folder / "models"),
         "MATCHER_CACHE_DIR": str(folder / "cache"),
         "FAKE_LOAD_SECONDS": str(slow_load),
+        **(settings or {}),
     }
     (folder / "first-worker-loaded").unlink(missing_ok=True)
     command = [sys.executable, str(SCRIPT), "--db", db, "--port", str(port)]
@@ -71,9 +79,11 @@ def launch(folder: Path, db: str, workers: int = 2, slow_load: float = 0.0) -> W
     return Workers(process, f"http://127.0.0.1:{port}", log)
 
 
-def start(folder: Path, db: str, workers: int = 2) -> Workers:
+def start(
+    folder: Path, db: str, workers: int = 2, settings: dict[str, str] | None = None
+) -> Workers:
     """Start the server and wait until /readyz answers 200."""
-    server = launch(folder, db, workers)
+    server = launch(folder, db, workers, settings=settings)
     try:
         wait_until_ready(server.process, server.url)
     except BaseException:
