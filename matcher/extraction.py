@@ -9,14 +9,13 @@ looked at.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import concepts, prose
-from .datasets import DATA
+from .datasets import DATA, judged_split
 from .ingest import read_projects, read_resources
 
 
@@ -68,8 +67,7 @@ def need_labels(data: Path = DATA) -> list[Labelled]:
         for r in read_resources(data / "judged/resources.csv")
         + read_resources(data / "sample/resources.csv")
     }
-    with open(data / "judged/split.csv", encoding="utf-8") as f:
-        split = {row["project_id"]: row["part"] for row in csv.DictReader(f)}
+    split = judged_split(data)
     lines = (data / "judged/need_labels.jsonl").read_text(encoding="utf-8").splitlines()
     out = []
     for item in map(json.loads, lines):

@@ -16,6 +16,13 @@ from service.main import Models
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ADMIN_KEY = "organiser-test-key"
+CARDIO = {  # a project body for PUT /api/projects/{id}
+    "title": "冠脉介入球囊导管",
+    "description": "药物涂层球囊，需要临床资源。",
+    "track": "device",
+    "stage": "clinical",
+    "needs": ["clinical"],
+}
 
 
 def settings_for(folder: Path, **changes: object) -> ServiceSettings:

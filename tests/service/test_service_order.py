@@ -6,19 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from service_helpers import ADMIN_KEY, FIXTURES, bearer, fake_models, settings_for, wait_ready
+from service_helpers import (
+    ADMIN_KEY,
+    CARDIO,
+    FIXTURES,
+    bearer,
+    fake_models,
+    settings_for,
+    wait_ready,
+)
 
 from service.main import create_app
 
 ADMIN = bearer(ADMIN_KEY)
 DATABASES = ("sqlite", "postgresql")  # conftest: every test on both
-CARDIO = {
-    "title": "冠脉介入球囊导管",
-    "description": "药物涂层球囊，需要临床资源。",
-    "track": "device",
-    "stage": "clinical",
-    "needs": ["clinical"],
-}
 
 
 def _empty(tmp_path: Path, database: str) -> object:

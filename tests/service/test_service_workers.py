@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from live_server import start
-from service_helpers import ADMIN_KEY, bearer
+from service_helpers import ADMIN_KEY, CARDIO, bearer
 
 from service import crud, security, workers
 from service.db import JobClaimRow, JobRow, ProcessRow, create_schema, make_engine, utcnow
@@ -27,13 +27,6 @@ from service.web.session import COOKIE
 HEADERS = bearer(ADMIN_KEY)
 EVENT = {"name": "复赛", "start": "14:00", "end": "15:00", "minutes": 15, "max_meetings": 2}
 BOUND = 3.0  # seconds: the 0.5 s sync interval plus applying one change, on a busy 2-core machine
-CARDIO = {
-    "title": "冠脉介入球囊导管",
-    "description": "药物涂层球囊，需要临床资源。",
-    "track": "device",
-    "stage": "clinical",
-    "needs": ["clinical"],
-}
 
 
 @dataclass(frozen=True)
