@@ -33,8 +33,8 @@ _NEGATION = re.compile(
 _NOT_A_LIMIT = re.compile(r"不限|不仅|不断|不同|不少|不错|均可")
 # "要求" only where it states a condition on the project: "产品技术要求" is a document, not a rule
 _ONLY = re.compile(
-    r"仅|只(?!是|要|有一)|限于|限定|必须|须为|须已|需为|"
-    r"要求(?=为|是|已|具备|在|企业|项目|注册|落地|取得|获得)|专门服务|专门面向"
+    r"仅|只(?!是|要|有一)|限于|限定|必须|须为|须已|需为|须在|需在|"
+    r"要求(?=为|是|已|具备|在|企业|项目|注册|落地|取得|获得)|专门服务|专门面向|适用对象"
 )
 _FOCUS = re.compile(
     r"专注|聚焦|重点关注|主要投资|深耕|专门|专业从事|主攻|主要服务|服务范围|偏好|看好"
@@ -70,8 +70,22 @@ _REGION_WORDS = (
     (re.compile(r"冀外|河北以外|非河北"), ("beijing", "tianjin", "other")),
     (re.compile(r"京津冀以外|京津冀外|区域外"), ("other",)),
 )
+# Regions named plainly, read only in a requirement ("企业须在天津市注册", "仅限河北省内注册企业").
+_REGION_NAMES = (
+    (re.compile(r"京津冀"), ("beijing", "tianjin", "hebei")),
+    (re.compile(r"北京|在京|京内"), ("beijing",)),
+    (re.compile(r"天津|在津|津内"), ("tianjin",)),
+    (re.compile(r"河北|在冀|冀内"), ("hebei",)),
+)
+# A requirement to hold a product licence is one to be on the market ("须已取得至少一项产品注册证").
+_LICENSED = re.compile(r"(?:取得|获得|持有).{0,10}(?:注册证|批件|批准文号|生产许可)")
+# Items of an excluded list: "中药和医疗器械项目暂不承接" names two things.
+# Where a company is registered is not a stage: "在北京市注册、主营医疗器械" names no 注册申报.
+_COMPANY_REGISTERED = re.compile(r"(?:在|于)[\u4e00-\u9fff]{1,6}注册")
+_LIST_JOIN = re.compile(r"[和及与、或/]|以及")
 _OWN_REGION = re.compile(
-    r"本市|本地|本省|本区|注册地在本|在京|京内|北京地区|在津|天津地区|河北地区"
+    r"本市|本地|本省|本区|注册地在本|在京|京内|北京地区|在津|天津地区|河北地区|"
+    r"[\u4e00-\u9fff]{1,5}(?:区|县)内?(?:注册|落地|落户)"  # 须在昌平区注册: a district of its own
 )
 # A clause that sets a condition on the projects a provider takes, not something it offers.
 _CONDITION = re.compile(
@@ -150,7 +164,9 @@ def stage_mentions(phrase: str) -> list[str]:
 
 def _stage_facets(phrase: str, rule: str) -> set[str]:
     """Stage facets of an exclusion ("不接受临床前项目" → that stage and earlier) or a requirement."""
-    stages = stage_mentions(phrase)
+    stages = stage_mentions(_COMPANY_REGISTERED.sub("", phrase))
+    if rule == "only" and _LICENSED.search(phrase):
+        stages = ["market"]
     if not stages:
         return set()
     grouped = any(p.search(phrase) for p, _ in _STAGE_GROUPS)
@@ -175,10 +191,12 @@ def target_facets(phrase: str, rule: str = "exclude", own_region: str = "") -> l
         what = set(named)
     elif not what:  # "不做骨科耗材" is about orthopaedics, not every device
         what = {k for k in named if k.startswith("area:")}
-    if not what:  # "不考虑小分子" is about a modality, not the whole drug track
-        what = {f"track:{c.key}" for c in C.find(phrase, C.TRACK_CUES)}
-        if _DRUG_PRODUCT.search(phrase) and "中医药" not in phrase:
-            what.add("track:drug")
+    if rule == "exclude":  # "中药和医疗器械项目暂不承接": each item of the list on its own
+        for item in _LIST_JOIN.split(phrase):
+            if not specialties.find(item):
+                what |= _named_tracks(item)
+    elif not what:  # "不考虑小分子" is about a modality, not the whole drug track
+        what = _named_tracks(phrase)
     stage = _stage_facets(phrase, rule)
     region = {
         f"region:{r}"
@@ -186,9 +204,18 @@ def target_facets(phrase: str, rule: str = "exclude", own_region: str = "") -> l
         if pattern.search(phrase)
         for r in regions
     }
+    if rule == "only" and not region:
+        region = {f"region:{r}" for p, rs in _REGION_NAMES if p.search(phrase) for r in rs}
     if rule == "only" and own_region and _OWN_REGION.search(phrase):
         region.add(f"region:{own_region}")
     return [kind for kind in (what, stage, region) if kind]
+
+
+def _named_tracks(phrase: str) -> set[str]:
+    tracks = {f"track:{c.key}" for c in C.find(phrase, C.TRACK_CUES)}
+    if _DRUG_PRODUCT.search(phrase) and "中医药" not in phrase:
+        tracks.add("track:drug")
+    return tracks
 
 
 @dataclass

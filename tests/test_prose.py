@@ -66,6 +66,9 @@ def test_need_and_offer_reading_holds_on_the_held_out_labelled_texts():
             "尚未进入临床的项目我们不参与。",
             {"stage:concept", "stage:prototype", "stage:preclinical"},
         ),
+        # each item of an excluded list: a modality, and the whole device track
+        ("中药和医疗器械项目暂不承接。", {"modality:tcm", "track:device"}),
+        ("不做创新医药与生物制品。", {"modality:biologic", "track:drug"}),
         ("不看仿制药。", set()),  # a kind of project, not the small-molecule modality
         ("不限赛道，不限阶段。", set()),
     ],
@@ -84,6 +87,17 @@ def test_exclusions(text, excluded):
         # any field named lets a project in: cardiology, or AI software (for cardiology)
         ("承接范围仅限心血管领域（含心血管相关AI软件）。", [{"area:cardio", "product:software"}]),
         ("请按产品技术要求提交样品。", []),  # a document, not a rule
+        # where a company must be registered: a region named plainly, or a district of its own
+        ("准入门槛：企业须在天津市注册且纳税满一年。", [{"region:tianjin"}]),
+        ("区域上仅限河北省内注册企业。", [{"region:hebei"}]),
+        ("须在滨海新区注册。", [{"region:tianjin"}]),
+        # 在北京市注册 is where the company is, not the registration stage
+        (
+            "适用对象：在北京市注册、主营医疗器械或创新药的科技型中小企业。",
+            [{"track:device", "track:drug"}, {"region:beijing"}],
+        ),
+        ("申请企业须已取得至少一项产品注册证。", [{"stage:market"}]),  # a licence: on the market
+        ("注：仅考虑诊疗一体化（theranostics）相关项目。", [{"modality:radiopharma"}]),
     ],
 )
 def test_requirements_are_separate_rules_per_kind(text, required):
