@@ -15,11 +15,15 @@ import numpy as np
 from .schema import REGION, STAGE, TRACK
 from .taxonomy import NODES
 
+# A drug project whose text names no modality: an "only" rule on modalities cannot rule it out.
+UNSTATED_MODALITY = "modality:unstated"
+
 FACETS: tuple[str, ...] = (
     *(f"track:{k}" for k in TRACK.keys),
     *(f"stage:{k}" for k in STAGE.keys),
     *(f"region:{k}" for k in REGION.keys),
     *(n.key for n in NODES),
+    UNSTATED_MODALITY,
 )
 FACET_INDEX = {name: i for i, name in enumerate(FACETS)}
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import concepts as C
-from . import specialties
+from . import facets, specialties
 from .schema import REGION, STAGE, STAGE_ORDER, TRACK, Project
 from .text.fold import fold
 
@@ -188,7 +188,7 @@ def target_facets(phrase: str, rule: str = "exclude", own_region: str = "") -> l
     named = specialties.find(phrase)
     what = {k for k in named if not k.startswith("area:")}
     if rule == "only":  # "仅限心血管领域（含AI软件）": any field it names lets a project in
-        what = set(named)
+        what = set(named) | _also_admitted(named, phrase)
     elif not what:  # "不做骨科耗材" is about orthopaedics, not every device
         what = {k for k in named if k.startswith("area:")}
     if rule == "exclude":  # "中药和医疗器械项目暂不承接": each item of the list on its own
@@ -209,6 +209,26 @@ def target_facets(phrase: str, rule: str = "exclude", own_region: str = "") -> l
     if rule == "only" and own_region and _OWN_REGION.search(phrase):
         region.add(f"region:{own_region}")
     return [kind for kind in (what, stage, region) if kind]
+
+
+def _also_admitted(named: list[str], phrase: str) -> set[str]:
+    """What else a requirement naming these facets lets in. Without a disease area named: AI
+    software admits the AI track, TCM the TCM track. 生物制品 (in Chinese regulation) admits cell
+    and gene therapy; a rule on the broad drug modalities admits a drug that names none."""
+    out = set()
+    if not any(k.startswith("area:") for k in named):
+        if any(k.startswith("product:software") for k in named):
+            out.add("track:ai")
+        if any(k.startswith("modality:tcm") for k in named):
+            out.add("track:tcm")
+    if "生物制品" in phrase:
+        out.add("modality:cgt")
+    if named and set(named) <= _BROAD_MODALITIES:
+        out.add(facets.UNSTATED_MODALITY)
+    return out
+
+
+_BROAD_MODALITIES = {"modality:small_molecule", "modality:biologic"}
 
 
 def _named_tracks(phrase: str) -> set[str]:

@@ -102,6 +102,8 @@ def _project_facets(p: Project, found: Sequence[str]) -> np.ndarray:
     names |= {f"track:{p.track}", f"stage:{p.stage}", f"region:{p.region}"}
     if p.track == "tcm" and prose.names_a_drug(p.text):
         names.add("track:drug")  # a TCM new drug is also a drug to a "不做药品" clause
+    if p.track == "drug" and not any(k.startswith("modality:") for k in found):
+        names.add(facets.UNSTATED_MODALITY)
     return facets.mask(names)
 
 

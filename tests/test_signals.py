@@ -37,6 +37,16 @@ def _project(
         ("尚未进入临床的项目我们不参与", _project("PD-1双抗", stage="clinical"), False),
         ("尚未进入临床的项目我们不参与", _project("PD-1双抗", stage="preclinical"), True),
         ("偏好早期项目", _project("新药", stage="market"), False),  # a preference never vetoes
+        # a rule on drug modalities: a drug that names none is not ruled out; a device is
+        ("只承接化学药和生物制品项目", _project("长效注射微球，NDA已受理"), False),
+        ("只承接化学药和生物制品项目", _project("溶瘤病毒注射液"), False),  # 生物制品 includes CGT
+        ("只承接化学药和生物制品项目", _project("中药经典名方颗粒", track="tcm"), True),
+        ("只承接化学药和生物制品项目", _project("可穿戴心电贴", track="device"), True),
+        ("只服务医疗AI软件项目", _project("阿尔茨海默早筛模型", track="ai"), False),
+        ("只服务医疗AI软件项目", _project("骨科植入钢板", track="device"), True),
+        ("中药和医疗器械项目暂不承接", _project("可穿戴心电贴", track="device"), True),
+        ("准入门槛：企业须在天津市注册且纳税满一年", _project("x", region="beijing"), True),
+        ("准入门槛：企业须在天津市注册且纳税满一年", _project("x", region="tianjin"), False),
     ],
 )
 def test_exclusions_read_from_prose(prose, project, excluded):
