@@ -34,9 +34,12 @@ NEED_BIT = {key: 1 << i for i, key in enumerate(NEED.keys)}
 TRACK_BIT = {key: 1 << i for i, key in enumerate(TRACK.keys)}
 STAGE_BIT = {key: 1 << i for i, key in enumerate(STAGE.keys)}
 
-# Levels of the graded channels (monotone: more explicit fit, higher value).
-SERVED, UNSAID, FOCUS_ELSEWHERE, COLUMN_ELSEWHERE = 1.0, 0.6, 0.3, 0.0
-STAGE_NEAR, STAGE_FAR = 0.3, 0.0
+# Levels of the graded channels (monotone: more explicit fit, higher value). A sheet column that
+# lists only other tracks, or stages two or more steps away, sits as far below "unsaid" as
+# "served" sits above it: experts grade such pairs near 0 (1 % of 1,408 judged-train pairs with
+# another track in the column are graded 2 or 3) without it being a rule that vetoes.
+SERVED, UNSAID, FOCUS_ELSEWHERE, COLUMN_ELSEWHERE = 1.0, 0.6, 0.3, -1.0
+STAGE_NEAR, STAGE_FAR = 0.3, -1.0
 
 
 @dataclass(frozen=True)
