@@ -79,10 +79,12 @@ _REGION_NAMES = (
 )
 # A requirement to hold a product licence is one to be on the market ("须已取得至少一项产品注册证").
 _LICENSED = re.compile(r"(?:取得|获得|持有).{0,10}(?:注册证|批件|批准文号|生产许可)")
-# Items of an excluded list: "中药和医疗器械项目暂不承接" names two things.
 # Where a company is registered is not a stage: "在北京市注册、主营医疗器械" names no 注册申报.
 _COMPANY_REGISTERED = re.compile(r"(?:在|于)[\u4e00-\u9fff]{1,6}注册")
+# Items of an excluded list: "中药和医疗器械项目暂不承接" names two things.
 _LIST_JOIN = re.compile(r"[和及与、或/]|以及")
+# Drug modalities broad enough that a drug naming no modality may well be one of them.
+_BROAD_MODALITIES = {"modality:small_molecule", "modality:biologic"}
 _OWN_REGION = re.compile(
     r"本市|本地|本省|本区|注册地在本|在京|京内|北京地区|在津|天津地区|河北地区|"
     r"[\u4e00-\u9fff]{1,5}(?:区|县)内?(?:注册|落地|落户)"  # 须在昌平区注册: a district of its own
@@ -226,9 +228,6 @@ def _also_admitted(named: list[str], phrase: str) -> set[str]:
     if named and set(named) <= _BROAD_MODALITIES:
         out.add(facets.UNSTATED_MODALITY)
     return out
-
-
-_BROAD_MODALITIES = {"modality:small_molecule", "modality:biologic"}
 
 
 def _named_tracks(phrase: str) -> set[str]:
