@@ -21,7 +21,7 @@ from .schema import (
     Project,
     Resource,
 )
-from .signals import NEED_BIT, TRACK_BIT
+from .signals import NEED_BIT, STAGE_BIT, TRACK_BIT
 from .taxonomy import label
 from .text.fold import same_organisation
 from .text.lexical import words as content_words
@@ -132,6 +132,18 @@ FILLER = frozenset(
         "合作伙伴",
         "全流程",
         "一站式",
+        # common in the shipped sample's lists, and as empty
+        "机构",
+        "处于",
+        "聚焦",
+        "来自",
+        "万元",
+        "亿元",
+        "特色",
+        "单位",
+        "解决",
+        "问题",
+        "熟悉",
     ]
 )
 
@@ -207,6 +219,20 @@ class Explainer:
         prefix = "专长匹配：" if best >= specialties.BROADER_PROJECT else "专长相近："
         return prefix + "、".join(labels[:2])
 
+    def scope_notices(self, i: int, j: int) -> list[str]:
+        """What the provider's sheet says it serves, when the project is clearly outside it: a
+        track column without the project's track, stages two or more steps from its stage."""
+        project, resource = self.f.projects[i], self.f.resources[j]
+        notices = []
+        if project.track and resource.tracks and project.track not in resource.tracks:
+            notices.append("注意：服务赛道为" + "、".join(TRACK_SHORT[t] for t in resource.tracks))
+        served = [k for k in STAGE.keys if int(self.f.resource_profiles.stages[j]) & STAGE_BIT[k]]
+        if project.stage in STAGE.keys and served:
+            here = STAGE.keys.index(project.stage)
+            if min(abs(here - STAGE.keys.index(k)) for k in served) >= 2:
+                notices.append("注意：服务阶段为" + "、".join(STAGE.label(k) for k in served))
+        return notices
+
     def content_terms(self, i: int, j: int, limit: int = 3) -> list[str]:
         """The rarest content words both texts share, without the domain's filler words."""
         stats = self.words
@@ -244,6 +270,7 @@ class Explainer:
                 parts.append("同在" + REGION.label(project.region))
             else:
                 parts.append("注意：地区不同")
+        parts += self.scope_notices(i, j)
         clause = self.excluded_by(i, j)
         if clause:
             parts.append(f"注意：资源方说明「{clause}」")

@@ -49,3 +49,20 @@ def test_filler_words_never_explain_a_match(explain):
 def test_notices_name_the_own_institution_and_the_providers_rule(explain):
     assert "注意：同一单位（弱匹配）" in explain(0, 0)
     assert "注意：资源方说明「不考虑医疗器械项目」" in explain(0, 1)
+
+
+def test_notices_say_when_a_project_is_outside_what_the_provider_serves(hash_encoder):
+    project = Project("P1", "ECMO系统", "体外膜肺氧合系统，注册申报中。", "device", "registration")
+    resources = [
+        Resource(
+            "R1", "药物CRO", "cro", "临床前药理毒理服务。", tracks=("drug",), stages=("concept",)
+        ),
+        Resource(
+            "R2", "器械CRO", "cro", "器械临床试验服务。", tracks=("device",), stages=("clinical",)
+        ),
+    ]
+    explain = Explainer(PairFeaturizer([project], resources, {"hash": hash_encoder}))
+    assert "注意：服务赛道为创新药" in explain(0, 0) and "注意：服务阶段为概念/机理验证" in explain(
+        0, 0
+    )
+    assert "注意：服务" not in explain(0, 1)  # its track, one stage away
