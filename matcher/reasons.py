@@ -220,8 +220,8 @@ class Explainer:
         return prefix + "、".join(labels[:2])
 
     def scope_notices(self, i: int, j: int) -> list[str]:
-        """What the provider's sheet says it serves, when the project is clearly outside it: a
-        track column without the project's track, stages two or more steps from its stage."""
+        """What the provider serves, when the project is clearly outside it: a track column
+        without the project's track, stages (column, else prose) two or more steps away."""
         project, resource = self.f.projects[i], self.f.resources[j]
         notices = []
         if project.track and resource.tracks and project.track not in resource.tracks:
