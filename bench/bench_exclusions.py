@@ -12,20 +12,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from matcher import datasets, evaluate, signals
-
-
-def vetoed_grades(source: datasets.Source) -> tuple[np.ndarray, np.ndarray]:
-    """(excluded, grades), each (judged projects, providers)."""
-    projects = source.judged_projects
-    excluded = signals.excluded(
-        signals.project_profiles(projects), signals.resource_profiles(source.resources)
-    )
-    return excluded, evaluate.grade_matrix(source.qrels, projects, source.resources)
+from matcher import datasets, evaluate
 
 
 def main() -> None:
@@ -33,7 +22,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for name in datasets.SOURCES:
         source = datasets.load(name)
-        excluded, grades = vetoed_grades(source)
+        excluded, grades = evaluate.vetoed_and_grades(
+            source.qrels, source.judged_projects, source.resources
+        )
         counts = [int(((grades == g) & excluded).sum()) for g in range(4)]
         ruled = int(excluded.any(axis=0).sum())
         share = counts[0] / max(sum(counts), 1)

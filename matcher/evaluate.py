@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.metrics import ndcg_score
 from sklearn.model_selection import GroupKFold
 
+from . import signals
 from .fusion import Fusion, direction, gains, is_prior
 from .schema import Project, Resource
 
@@ -85,6 +86,19 @@ def row(name: str, kind: str, scores: np.ndarray, grades: np.ndarray) -> Row:
         ndcg_at(scores, grades, exponential=True),
         recall_at(scores, grades),
     )
+
+
+def vetoed_and_grades(
+    qrels: Mapping[str, Mapping[str, int]],
+    projects: Sequence[Project],
+    resources: Sequence[Resource],
+) -> tuple[np.ndarray, np.ndarray]:
+    """(excluded, grades), each (projects, resources): the pairs the providers' rules veto, and
+    how the judges graded every pair; how well the rules are read, without any encoder."""
+    excluded = signals.excluded(
+        signals.project_profiles(projects), signals.resource_profiles(resources)
+    )
+    return excluded, grade_matrix(qrels, projects, resources)
 
 
 def field_overlap(projects: Sequence[Project], resources: Sequence[Resource]) -> np.ndarray:

@@ -21,7 +21,7 @@ from .schema import (
     Project,
     Resource,
 )
-from .signals import NEED_BIT, STAGE_BIT, TRACK_BIT
+from .signals import NEED_BIT, STAGE_BIT, TRACK_BIT, stage_distance
 from .taxonomy import label
 from .text.fold import same_organisation
 from .text.lexical import words as content_words
@@ -220,17 +220,19 @@ class Explainer:
         return prefix + "、".join(labels[:2])
 
     def scope_notices(self, i: int, j: int) -> list[str]:
-        """What the provider serves, when the project is clearly outside it: a track column
-        without the project's track, stages (column, else prose) two or more steps away."""
+        """What the provider serves, when the project is clearly outside it: the facts `track_fit`
+        and `stage_fit` weigh at their lowest level (a track column without the project's track
+        nor a prose focus on it; stages, column else prose, two or more steps away)."""
         project, resource = self.f.projects[i], self.f.resources[j]
+        projects, resources = self.f.project_profiles, self.f.resource_profiles
         notices = []
-        if project.track and resource.tracks and project.track not in resource.tracks:
+        focus = int(resources.track_focus[j]) & TRACK_BIT.get(project.track, 0)
+        if project.track and resource.tracks and project.track not in resource.tracks and not focus:
             notices.append("注意：服务赛道为" + "、".join(TRACK_SHORT[t] for t in resource.tracks))
-        served = [k for k in STAGE.keys if int(self.f.resource_profiles.stages[j]) & STAGE_BIT[k]]
-        if project.stage in STAGE.keys and served:
-            here = STAGE.keys.index(project.stage)
-            if min(abs(here - STAGE.keys.index(k)) for k in served) >= 2:
-                notices.append("注意：服务阶段为" + "、".join(STAGE.label(k) for k in served))
+        steps = stage_distance(projects.stages[i : i + 1], resources.stages[j : j + 1])[0, 0]
+        if steps >= 2:
+            served = [k for k in STAGE.keys if int(resources.stages[j]) & STAGE_BIT[k]]
+            notices.append("注意：服务阶段为" + "、".join(STAGE.label(k) for k in served))
         return notices
 
     def content_terms(self, i: int, j: int, limit: int = 3) -> list[str]:

@@ -307,7 +307,7 @@ def structured_features(
         default=UNSAID,
     )
 
-    distance = _stage_distance(projects.stages, resources.stages, columns)
+    distance = stage_distance(projects.stages, resources.stages, columns)
     unsaid = (side(resources.stages) == 0) | (projects.stages[:, None] == 0)
     f["stage_fit"] = np.select(
         [unsaid, distance == 0, distance == 1], [UNSAID, SERVED, STAGE_NEAR], default=STAGE_FAR
@@ -347,7 +347,7 @@ def region_weights(resource_types: Sequence[str]) -> np.ndarray:
     return np.array([REGION_WEIGHT.get(t, 0.1) for t in resource_types], dtype=np.float32)
 
 
-def _stage_distance(
+def stage_distance(
     project_stages: np.ndarray, resource_stages: np.ndarray, columns: np.ndarray | None = None
 ) -> np.ndarray:
     """Steps between a project's stage and the nearest stage a provider serves (0 when all);

@@ -101,7 +101,7 @@ def test_stage_distance_counts_steps_to_nearest_served_stage():
     r = signals.resource_profiles(
         [Resource("R", "n", "cro", stages=("clinical",)), Resource("S", "n", "bank")]
     )
-    assert signals._stage_distance(p.stages, r.stages).tolist() == [[3, 0], [2, 0]]
+    assert signals.stage_distance(p.stages, r.stages).tolist() == [[3, 0], [2, 0]]
 
 
 def test_organisation_index_answers_what_the_pairwise_rule_answers():
@@ -159,11 +159,9 @@ def test_exclusions_veto_the_pairs_experts_judged_useless():
     vetoed, grades = [], []
     for name in ("judged-train", "judged-test"):
         source = datasets.load(name)
-        projects = source.judged_projects
-        excluded = signals.excluded(
-            signals.project_profiles(projects), signals.resource_profiles(source.resources)
+        excluded, graded = evaluate.vetoed_and_grades(
+            source.qrels, source.judged_projects, source.resources
         )
-        graded = evaluate.grade_matrix(source.qrels, projects, source.resources)
         vetoed.append(excluded.ravel())
         grades.append(graded.ravel())
     hit = np.concatenate(grades)[np.concatenate(vetoed)]
