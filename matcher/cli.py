@@ -519,6 +519,16 @@ def plan(
             "--meetings-per-project", min=1, max=50, help="每个项目的洽谈场数 meetings per project"
         ),
     ] = None,
+    extra_min_grade: Annotated[
+        float | None,
+        typer.Option(
+            "--extra-min-grade",
+            min=0.0,
+            max=3.0,
+            help="超出最少场数的洽谈，预期评分（0–3）须达此值 a meeting beyond each project's "
+            "minimum only when expected to grade at least this (default 1 一般; 0 fills every place)",
+        ),
+    ] = None,
     slots: Annotated[
         int | None,
         typer.Option(
@@ -584,6 +594,8 @@ def plan(
             event = replace(
                 event, min_meetings=meetings_per_project, max_meetings=meetings_per_project
             )
+        if extra_min_grade is not None:
+            event = replace(event, extra_min_grade=extra_min_grade)
         if slots is not None:
             event = replace(event, slots=slots_from(slots, DEFAULT_START, DEFAULT_MINUTES))
         if tables is not None:

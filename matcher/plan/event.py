@@ -7,7 +7,8 @@ Every key is optional; ids are project_id / resource_id::
     name: 天津中医药大学复赛
     slots: {start: "14:00", end: "17:00", minutes: 15}   # or a list of labels
     tables: 30                    # or a list of names [A1, A2]; omit: one table per provider
-    meetings_per_project: {min: 2, max: 4}
+    meetings_per_project: {min: 2, max: 4, extra_min_grade: 1}
+                                  # beyond min, only meetings expected to grade >= this (0-3)
     capacity: {R007: 6}           # overrides Resource.capacity for this event
     availability:                 # per provider (or project): slot labels, indices or windows
       R003: ["14:00-15:30"]
@@ -21,8 +22,8 @@ Every key is optional; ids are project_id / resource_id::
     conflict_of_interest: true    # block project/provider of the same institution
 
 Two spellings are accepted where the API has always used flat keys: ``start``/``end``/
-``minutes`` for ``slots: {start, end, minutes}``, and ``min_meetings``/``max_meetings`` for
-``meetings_per_project``. ``wishes_file`` is read only from a file (``load_event``).
+``minutes`` for ``slots: {start, end, minutes}``, and ``min_meetings``/``max_meetings``/
+``extra_min_grade`` for ``meetings_per_project``. ``wishes_file`` is read only from a file (``load_event``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from matcher.errors import InputError, InputIssue
 
 DEFAULT_START, DEFAULT_END, DEFAULT_MINUTES = "14:00", "17:00", 15  # slots of the afternoon
 DEFAULT_MIN_MEETINGS, DEFAULT_MAX_MEETINGS = 1, 4
+DEFAULT_EXTRA_MIN_GRADE = 1.0
 WISH_WORDS = {"想见": "want", "want": "want", "不考虑": "no", "no": "no"}
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 _WINDOW = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–~至]\s*(\d{1,2}:\d{2})\s*$")
@@ -82,6 +84,7 @@ class Event:
     tables: int | list[str] | None = None  # None: one table per attending provider
     min_meetings: int = DEFAULT_MIN_MEETINGS
     max_meetings: int = DEFAULT_MAX_MEETINGS
+    extra_min_grade: float = DEFAULT_EXTRA_MIN_GRADE
     capacity: dict[str, int] = field(default_factory=dict)
     availability: dict[str, list[int | str]] = field(default_factory=dict)
     projects: list[str] | None = None
@@ -94,6 +97,8 @@ class Event:
     def __post_init__(self) -> None:
         if self.min_meetings < 0 or self.max_meetings < self.min_meetings:
             raise ValueError("meetings per project need 0 <= min <= max")
+        if not 0 <= self.extra_min_grade <= 3:
+            raise ValueError("extra_min_grade is an expected grade in 0..3")
         self.pins = [(str(p), str(r)) for p, r in self.pins]
         self.blocks = [(str(p), str(r)) for p, r in self.blocks]
         self.wishes = [(str(a), str(b), parse_wish(str(w))) for a, b, w in self.wishes]
@@ -222,14 +227,19 @@ def _slots(data: Mapping[str, Any]) -> list[str]:
     )
 
 
-def _meetings(data: Mapping[str, Any]) -> dict[str, int]:
+def _meetings(data: Mapping[str, Any]) -> dict[str, Any]:
     value = data.get("meetings_per_project")
     counts = value if isinstance(value, Mapping) else {}
     if value is not None and not isinstance(value, Mapping):
-        raise ValueError("meetings_per_project: {min, max}")
+        raise ValueError("meetings_per_project: {min, max, extra_min_grade}")
     low = counts.get("min", data.get("min_meetings", DEFAULT_MIN_MEETINGS))
     high = counts.get("max", data.get("max_meetings", DEFAULT_MAX_MEETINGS))
-    return {"min_meetings": int(low), "max_meetings": int(high)}
+    grade = float(
+        counts.get("extra_min_grade", data.get("extra_min_grade", DEFAULT_EXTRA_MIN_GRADE))
+    )
+    if not 0 <= grade <= 3:
+        raise ValueError("extra_min_grade is an expected grade in 0..3")
+    return {"min_meetings": int(low), "max_meetings": int(high), "extra_min_grade": grade}
 
 
 def _tables(value: Any) -> int | list[str] | None:
@@ -251,7 +261,10 @@ _READERS: dict[str, tuple[tuple[str, ...], Any]] = {
     "name": (("name",), lambda d: str(d["name"])),
     "slots": (("slots", "start", "end", "minutes"), _slots),
     "tables": (("tables",), lambda d: _tables(d["tables"])),
-    "meetings": (("meetings_per_project", "min_meetings", "max_meetings"), _meetings),
+    "meetings": (
+        ("meetings_per_project", "min_meetings", "max_meetings", "extra_min_grade"),
+        _meetings,
+    ),
     "capacity": (("capacity",), lambda d: {str(k): int(c) for k, c in d["capacity"].items()}),
     "availability": (("availability",), lambda d: _availability(d["availability"])),
     "projects": (("projects",), lambda d: _ids(d["projects"])),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.errors import InputError, InputIssue
+from matcher.fusion import MAX_GRADE
 from matcher.plan.event import Event
 from matcher.plan.inputs import MatchScores
 from matcher.plan.settings import PlanSettings
@@ -91,11 +92,19 @@ class AssignmentProblem:
         )
 
 
-def unit_gains(min_meetings: int, first: int, count: int, settings: PlanSettings) -> np.ndarray:
-    """Gains of meetings number first+1 .. first+count for a project with this minimum."""
+def unit_gains(event: Event, first: int, count: int, settings: PlanSettings) -> np.ndarray:
+    """Gains of meetings number first+1 .. first+count for a project of this event.
+
+    Up to the event's minimum a meeting gains `below_min_gain`; the (min+k)-th gains
+    extra_gain / k. With `event.extra_min_grade` > 0 every meeting beyond the minimum also costs
+    extra_gain plus that grade in score units, so the first is booked only when its weight
+    (expected grade / 3, plus wishes) reaches the grade, each further one a little more.
+    """
     j = np.arange(first + 1, first + count + 1, dtype=np.float64)
-    extra = settings.extra_gain / np.maximum(j - min_meetings, 1.0)
-    return np.where(j <= min_meetings, settings.below_min_gain, extra)
+    extra = settings.extra_gain / np.maximum(j - event.min_meetings, 1.0)
+    if event.extra_min_grade > 0:
+        extra -= settings.extra_gain + event.extra_min_grade / MAX_GRADE
+    return np.where(j <= event.min_meetings, settings.below_min_gain, extra)
 
 
 def _attending(ids: list[str], wanted: list[str] | None, kind: str, issues: list[InputIssue]):
@@ -244,9 +253,7 @@ def build_problem(
     max_units = int(units.max()) if n_p else 0
     unit_gain = np.zeros((n_p, max_units))
     for i in range(n_p):
-        unit_gain[i, : units[i]] = unit_gains(
-            event.min_meetings, int(pins_per_p[i]), int(units[i]), settings
-        )
+        unit_gain[i, : units[i]] = unit_gains(event, int(pins_per_p[i]), int(units[i]), settings)
 
     # coverage: one target per (project, need) that some strong serving candidate could meet
     needs = [n for n in scores.serves_need]
@@ -285,9 +292,7 @@ def build_problem(
     target_need = [names[c % (len(needs) + 1)] for c in unique_codes]
 
     pin_weight = float(weight[pin_p, pin_r].sum())
-    pin_gain = sum(
-        unit_gains(event.min_meetings, 0, int(c), settings).sum() for c in pins_per_p if c
-    )
+    pin_gain = sum(unit_gains(event, 0, int(c), settings).sum() for c in pins_per_p if c)
     return AssignmentProblem(
         project_ids=project_ids,
         resource_ids=resource_ids,

@@ -10,7 +10,7 @@ EXAMPLE = """\
 name: 天津中医药大学复赛
 slots: {start: "14:00", end: "15:00", minutes: 15}
 tables: [A1, A2]
-meetings_per_project: {min: 1, max: 3}
+meetings_per_project: {min: 1, max: 3, extra_min_grade: 1.5}
 capacity: {R1: 2}
 availability:
   R1: ["14:00-14:30"]
@@ -36,7 +36,7 @@ def test_load_event_reads_every_key(tmp_path: Path):
     event = load_event(path)
     assert event.slots == ["14:00-14:15", "14:15-14:30", "14:30-14:45", "14:45-15:00"]
     assert event.table_names(5) == ["A1", "A2"]
-    assert (event.min_meetings, event.max_meetings) == (1, 3)
+    assert (event.min_meetings, event.max_meetings, event.extra_min_grade) == (1, 3, 1.5)
     assert event.capacity == {"R1": 2}
     assert event.available_slots("R1") == [0, 1]
     assert event.available_slots("R2") == [2, 3]
@@ -96,7 +96,7 @@ def test_the_files_and_the_apis_spellings_read_into_the_same_event():
     as_file = {
         "name": "复赛",
         "slots": {"start": "09:00", "end": "10:00", "minutes": 20},
-        "meetings_per_project": {"min": 2, "max": 3},
+        "meetings_per_project": {"min": 2, "max": 3, "extra_min_grade": 0},
         "pins": [["P1", "R1"]],
     }
     as_api = {
@@ -107,6 +107,7 @@ def test_the_files_and_the_apis_spellings_read_into_the_same_event():
         "minutes": 20,
         "min_meetings": 2,
         "max_meetings": 3,
+        "extra_min_grade": 0,
         "pins": [["P1", "R1"]],
         "wishes": [],
     }
@@ -127,6 +128,8 @@ def test_an_empty_mapping_is_the_default_event():
         ({"pins": [["P1"]]}, "pins"),
         ({"wishes": [["P1", "R1", "maybe"]]}, "wishes"),
         ({"min_meetings": "many"}, "min_meetings"),
+        ({"extra_min_grade": 4}, "extra_min_grade"),
+        ({"meetings_per_project": {"extra_min_grade": "high"}}, "meetings_per_project"),
         ({"slots": "afternoon"}, "slots"),
         ({"wishes_file": "/etc/passwd"}, "wishes_file"),  # only an event file may name one
     ],

@@ -1,5 +1,7 @@
 """plan_event end to end: every constraint checked on real solved plans."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -48,10 +50,27 @@ def test_pins_are_met_even_if_weak(small):
     assert "组委会指定" in next(m.reasons for m in plan.meetings if m.pair == ("P1", "R3"))
 
 
+@pytest.mark.parametrize("solver", ["flow", "milp", "greedy"])
+def test_beyond_the_minimum_a_meeting_is_booked_only_when_expected_to_reach_the_grade(solver):
+    """Scores are expected grades / 3: P1's third provider (grade 0.6) is not worth a slot
+    at the default bar (1, "marginal"), its second (1.5) is; a bar of 0 fills every place."""
+    ps = projects(2)
+    rs = resources(3, capacity=2)
+    scores = make_scores(ps, rs, [[0.9, 0.5, 0.2], [0.1, 0.05, 0.0]])
+    event = Event(min_meetings=1, max_meetings=3)
+    plan = plan_event(scores, event, solver=solver)
+    assert_valid(plan, scores, event)
+    assert sorted(m.pair for m in plan.meetings) == [("P1", "R1"), ("P1", "R2"), ("P2", "R1")]
+    plan = plan_event(scores, replace(event, extra_min_grade=0), solver=solver)
+    assert len(plan.meetings) == 6
+    plan = plan_event(scores, replace(event, extra_min_grade=2.0), solver=solver)
+    assert sorted(m.pair for m in plan.meetings) == [("P1", "R1"), ("P2", "R1")]
+
+
 def test_same_institution_is_blocked_by_default_and_can_be_switched_off():
     ps = [Project("P1", "a", institution="天津中医药大学")]
     rs = [Resource("R1", "天津中医药大学科技园", "park"), Resource("R2", "某银行", "bank")]
-    scores = make_scores(ps, rs, [[0.9, 0.1]])
+    scores = make_scores(ps, rs, [[0.9, 0.6]])
     plan = plan_event(scores, Event(max_meetings=2))
     assert [m.resource_id for m in plan.meetings] == ["R2"]
     plan = plan_event(scores, Event(max_meetings=2, conflict_of_interest=False))

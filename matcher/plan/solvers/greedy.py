@@ -1,4 +1,5 @@
-"""The baseline an organiser's spreadsheet would give: best pairs first while room remains."""
+"""The baseline an organiser's spreadsheet would give: best pairs first while room remains
+(a meeting beyond a project's minimum only when it is worth its place, as in every solver)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ class GreedySolver:
         chosen = np.zeros(pb.n_arcs, dtype=bool)
         for a in np.argsort(-pb.arc_weight, kind="stable"):
             p, r = pb.arc_p[a], pb.arc_r[a]
-            if room and units[p] and capacity[r]:
+            if not (room and units[p] and capacity[r]):
+                continue
+            if pb.arc_weight[a] + pb.unit_gain[p, pb.units[p] - units[p]] >= 0:
                 chosen[a] = True
                 units[p] -= 1
                 capacity[r] -= 1
