@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from matcher.ingest import MAX_TEXT
 from matcher.plan.event import (
     DEFAULT_END,
+    DEFAULT_EXTRA_MIN_GRADE,
     DEFAULT_MAX_MEETINGS,
     DEFAULT_MIN_MEETINGS,
     DEFAULT_MINUTES,
@@ -372,6 +373,8 @@ class EventCreate(Strict):
     ) = None
     min_meetings: Annotated[int, Field(ge=0, le=50)] = DEFAULT_MIN_MEETINGS
     max_meetings: Annotated[int, Field(ge=0, le=50)] = DEFAULT_MAX_MEETINGS
+    # beyond min_meetings, a meeting only when expected to grade at least this (0 fills places)
+    extra_min_grade: Annotated[float, Field(ge=0, le=3)] = DEFAULT_EXTRA_MIN_GRADE
     capacity: Annotated[
         dict[Identifier, Annotated[int, Field(ge=0, le=1000)]], Field(max_length=10_000)
     ] = {}

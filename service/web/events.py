@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from matcher.plan.capacity import check_capacity
 from matcher.plan.event import (
     DEFAULT_END,
+    DEFAULT_EXTRA_MIN_GRADE,
     DEFAULT_MAX_MEETINGS,
     DEFAULT_MIN_MEETINGS,
     DEFAULT_MINUTES,
@@ -42,6 +43,7 @@ FORM_DEFAULTS = {
     "minutes": DEFAULT_MINUTES,
     "min_meetings": DEFAULT_MIN_MEETINGS,
     "max_meetings": DEFAULT_MAX_MEETINGS,
+    "extra_min_grade": DEFAULT_EXTRA_MIN_GRADE,
     "conflict_of_interest": True,
 }
 
@@ -69,7 +71,7 @@ def spec_from_form(form: dict[str, str]) -> dict[str, Any]:
         "name": form.get("name", "").strip(),
         "conflict_of_interest": form.get("conflict_of_interest") == "on",
     }
-    for key in ("start", "end", "minutes", "min_meetings", "max_meetings"):
+    for key in ("start", "end", "minutes", "min_meetings", "max_meetings", "extra_min_grade"):
         if form.get(key, "").strip():
             spec[key] = form[key].strip()
     tables = form.get("tables", "").strip()

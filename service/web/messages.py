@@ -16,6 +16,7 @@ FIELDS = {
     "tables": "桌数或桌名",
     "min_meetings": "每个项目最少会面",
     "max_meetings": "每个项目最多会面",
+    "extra_min_grade": "加场最低预期评分",
     "projects": "参会项目编号",
     "resources": "参会资源方编号",
     "capacity": "本场接洽名额",

@@ -121,8 +121,10 @@ def test_an_event_is_defined_and_planned_with_progress_then_the_workbook_downloa
     page.fill("input[name=name]", "天津中医药大学复赛")
     page.fill("input[name=end]", "15:00")
     page.fill("textarea[name=capacity]", "R1=3")
+    page.fill("input[name=extra_min_grade]", "0")
     page.click("#event-form button[type=submit]")
     page.wait_for_url(re.compile(r"/events/\d+$"))
+    assert "加场最低预期评分0（排满名额）" in page.locator(".facts").inner_text().replace("\n", "")
     with page.expect_response(re.compile(r"/jobs/\d+$")) as polled:  # the progress bar polls
         page.click("#plan-form button[type=submit]")
     assert polled.value.ok
