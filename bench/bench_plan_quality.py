@@ -5,8 +5,10 @@ themselves (the oracle: the best any scores could do under the same event).
     .venv/bin/python bench/bench_plan_quality.py
 
 The event: every judged project, 2–4 meetings each, 12 slots of 15 minutes from 14:00, the
-providers' own capacities (接洽名额), conflict-of-interest blocks on. Reported on the locked test
-projects (which no model saw) and on all judged projects.
+providers' own capacities (接洽名额), conflict-of-interest blocks on; meetings beyond the minimum
+at the default bar (expected grade ≥ 1, `Event.extra_min_grade`) and with every place filled
+(bar 0). Reported on the locked test projects (which no model saw) and on all judged projects,
+with how many planned meetings the judges graded good (≥ 2) and useless (0).
 """
 
 from __future__ import annotations
@@ -27,9 +29,13 @@ from matcher.plan import Event, plan_event, slots_from
 from matcher.rank import Ranker
 
 EVENT = Event(name="复赛", slots=slots_from(12), min_meetings=2, max_meetings=4)
+BARS = (EVENT.extra_min_grade, 0.0)  # the default, and every place filled
 
 
-def mean_grade(source: datasets.Source, scores_by: dict[str, np.ndarray], data) -> dict[str, float]:
+def planned_grades(
+    scores_by: dict[str, np.ndarray], data: selection.Labelled, event: Event
+) -> dict[str, np.ndarray]:
+    """The judged grade of every meeting planned from each set of scores."""
     column = {r.resource_id: j for j, r in enumerate(data.featurizer.resources)}
     row = {p.project_id: i for i, p in enumerate(data.featurizer.projects)}
     out = {}
@@ -41,9 +47,10 @@ def mean_grade(source: datasets.Source, scores_by: dict[str, np.ndarray], data) 
             data.featurizer.excluded(slice(None)),
         )
         snapshot = Snapshot(data.featurizer.projects, data.featurizer.resources, ranker, 1)
-        plan = plan_event(snapshot.match_scores(), EVENT, seed=0)
-        grades = [data.grades[row[m.project_id], column[m.resource_id]] for m in plan.meetings]
-        out[name] = (float(np.mean(grades)), len(grades))
+        plan = plan_event(snapshot.match_scores(), event, seed=0)
+        out[name] = np.array(
+            [data.grades[row[m.project_id], column[m.resource_id]] for m in plan.meetings]
+        )
     return out
 
 
@@ -53,8 +60,11 @@ def main() -> None:
     shipped = load_fusion(settings)
     train_data = selection.featurise(datasets.load("judged-train"), encoders)
     naive = Fusion(train_data.featurizer.names, "zsum").fit(train_data.features, train_data.grades)
-    print("| projects | plan from | mean judged grade per meeting | meetings |")
-    print("|---|---|---|---|")
+    print(
+        "| projects | bar (expected grade) | plan from | mean judged grade per meeting "
+        "| meetings | graded ≥ 2 | graded 0 |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for part in ("judged-test", "judged-all"):
         if part == "judged-all":
             train, test = datasets.load("judged-train"), datasets.load("judged-test")
@@ -67,17 +77,19 @@ def main() -> None:
         else:
             source = datasets.load(part)
         data = selection.featurise(source, encoders)
-        results = mean_grade(
-            source,
-            {
-                "shipped fusion": shipped.predict(data.features),
-                "naive z-sum": naive.predict(data.features),
-                "oracle (the judgments)": data.grades * (MAX_GRADE / 3.0),
-            },
-            data,
-        )
-        for name, (grade, count) in results.items():
-            print(f"| {part} ({len(source.projects)}) | {name} | {grade:.2f} | {count} |")
+        scores_by = {
+            "shipped fusion": shipped.predict(data.features),
+            "naive z-sum": naive.predict(data.features),
+            "oracle (the judgments)": data.grades * (MAX_GRADE / 3.0),
+        }
+        for bar in BARS:
+            results = planned_grades(scores_by, data, replace(EVENT, extra_min_grade=bar))
+            for name, grades in results.items():
+                print(
+                    f"| {part} ({len(source.projects)}) | {bar:g} | {name} "
+                    f"| {grades.mean():.2f} | {grades.size} | {(grades >= 2).sum()} "
+                    f"| {(grades == 0).sum()} |"
+                )
 
 
 if __name__ == "__main__":
