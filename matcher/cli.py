@@ -417,11 +417,14 @@ def fit(
     if qrels is not None:
         _refit_from_grades(projects, resources, qrels, out_dir, model)
         return
-    from .engine import Settings, load_encoders
+    from .datasets import load as load_source
+    from .engine import Settings, load_encoders, write_centres
     from .selection import Protocol, fit_shipped
 
     def action() -> dict:
         settings = Settings.from_env()
+        train = load_source("judged-train").judged_projects
+        write_centres(settings, [p.text for p in train], "judged-train")
         with _progress() as progress:
             protocol = Protocol.load(load_encoders(settings), progress)
             fusion = fit_shipped(protocol)

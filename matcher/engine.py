@@ -32,6 +32,20 @@ def load_encoders(settings: Settings) -> dict[str, Encoder]:
     }
 
 
+def write_centres(settings: Settings, texts: Sequence[str], source: str) -> None:
+    """Store each configured encoder's project-side centre: the mean query vector of `texts`
+    (see `matcher.text.centre`); `load_encoders` applies it from then on."""
+    from .text.cache import CachedEncoder
+    from .text.centre import mean_query, write_centre
+    from .text.encoders import load_encoder
+
+    for name in settings.encoders:
+        raw = load_encoder(name, settings.models_dir, centred=False)
+        centre = mean_query(CachedEncoder(raw, settings.cache_dir / "embeddings"), texts)
+        write_centre(settings.models_dir, name, raw.model_id, centre, source, len(texts))
+        log.info("centre of %s from %d %s texts", name, len(texts), source)
+
+
 def load_fusion(settings: Settings, folder: Path | None = None) -> Fusion:
     """The fitted fusion in `folder` (default: the settings' `models/fusion`)."""
     return Fusion.load(folder or settings.fusion_dir, feature_names(settings.encoders))

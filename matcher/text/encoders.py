@@ -2,7 +2,9 @@
 
 Each encoder is a sentence-transformers folder under :func:`models_dir`, built once at setup
 from packages installed in the venv (no downloads). ``load_encoder(name)`` returns an
-:class:`Encoder`: ``encode_queries`` / ``encode_passages`` give float32, L2-normalised rows.
+:class:`Encoder`: ``encode_passages`` gives float32, L2-normalised rows; ``encode_queries``
+the same minus the encoder's project-side centre when `matcher fit` stored one
+(:mod:`matcher.text.centre`).
 """
 
 from __future__ import annotations
@@ -131,11 +133,27 @@ def build_models(
 class SentenceTransformerEncoder:
     """An :class:`Encoder` over a loaded ``SentenceTransformer``."""
 
-    def __init__(self, model: SentenceTransformer, spec: EncoderSpec, model_id: str) -> None:
+    def __init__(
+        self,
+        model: SentenceTransformer,
+        spec: EncoderSpec,
+        model_id: str,
+        centre: np.ndarray | None = None,
+    ) -> None:
         self.model = model
         self.spec = spec
         self.model_id = model_id
         self.dim = spec.dim
+        self.centre = centre  # subtracted from query vectors (matcher.text.centre)
+
+    def centred(self, centre: np.ndarray) -> SentenceTransformerEncoder:
+        """This encoder with queries centred on `centre`; its own model_id, so caches and
+        indexes of the uncentred one are never mixed in."""
+        centre = np.asarray(centre, dtype=np.float32)
+        digest = hashlib.sha256(centre.tobytes()).hexdigest()[:8]
+        return SentenceTransformerEncoder(
+            self.model, self.spec, f"{self.model_id}+centre@{digest}", centre
+        )
 
     def _encode(self, texts: Sequence[str], prompt_name: str | None) -> np.ndarray:
         if not texts:
@@ -152,18 +170,26 @@ class SentenceTransformerEncoder:
         return out / np.maximum(norms, 1e-12)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed search-side texts (e5: with the ``query: `` prompt)."""
-        return self._encode(texts, self.spec.query_prompt)
+        """Embed search-side texts (e5: with the ``query: `` prompt), minus the centre."""
+        vectors = self._encode(texts, self.spec.query_prompt)
+        return vectors if self.centre is None else vectors - self.centre
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Embed indexed texts (e5: with the ``passage: `` prompt)."""
         return self._encode(texts, self.spec.passage_prompt)
 
 
-def load_encoder(name: str, directory: Path | None = None) -> SentenceTransformerEncoder:
-    """Load a built encoder (cached per process). Raises ModelError if it was never built."""
-    directory = models_dir() if directory is None else Path(directory)
-    return _load(name, directory.resolve())
+def load_encoder(
+    name: str, directory: Path | None = None, centred: bool = True
+) -> SentenceTransformerEncoder:
+    """Load a built encoder (cached per process), with its stored centre unless `centred` is
+    False or none matches this build. Raises ModelError if it was never built."""
+    from matcher.text.centre import read_centre
+
+    directory = (models_dir() if directory is None else Path(directory)).resolve()
+    encoder = _load(name, directory)
+    centre = read_centre(directory, name, encoder.model_id) if centred else None
+    return encoder if centre is None else encoder.centred(centre)
 
 
 @cache

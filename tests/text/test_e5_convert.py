@@ -63,7 +63,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def e5_encoder(built_models_dir: Path) -> SentenceTransformerEncoder:
-    return load_encoder("e5-small", built_models_dir)
+    return load_encoder("e5-small", built_models_dir, centred=False)
 
 
 @pytest.fixture(scope="module")

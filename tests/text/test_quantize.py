@@ -27,7 +27,7 @@ PASSAGES = [
 
 
 def test_int8_e5_keeps_query_vectors_and_nearest_passages(built_models_dir):
-    e5 = load_encoder("e5-small", built_models_dir)
+    e5 = load_encoder("e5-small", built_models_dir, centred=False)
     int8 = int8_queries(e5)
     assert int8.model_id != e5.model_id  # a cache can never mix the two
     full, quick = e5.encode_queries(QUERIES), int8.encode_queries(QUERIES)
@@ -39,7 +39,7 @@ def test_int8_e5_keeps_query_vectors_and_nearest_passages(built_models_dir):
 
 
 def test_int8_copy_shares_the_float_tensors_and_tokenizer(built_models_dir):
-    e5 = load_encoder("e5-small", built_models_dir)
+    e5 = load_encoder("e5-small", built_models_dir, centred=False)
     int8 = int8_queries(e5)
     kept = {p.data_ptr() for p in int8.model.parameters()}  # embeddings, layer norms
     assert kept and kept <= {p.data_ptr() for p in e5.model.parameters()}
@@ -47,5 +47,5 @@ def test_int8_copy_shares_the_float_tensors_and_tokenizer(built_models_dir):
 
 
 def test_encoders_without_linear_layers_are_left_alone(built_models_dir):
-    use = load_encoder("use-m3", built_models_dir)
+    use = load_encoder("use-m3", built_models_dir, centred=False)
     assert int8_queries(use) is use
