@@ -6,10 +6,13 @@ from collections import Counter
 
 import numpy as np
 
+from matcher.fusion import MAX_GRADE
 from matcher.plan.inputs import MatchScores
 from matcher.plan.plan import ProjectSummary, ResourceSummary
 from matcher.plan.problem import AssignmentProblem
 from matcher.schema import NEED, RESOURCE_TYPE, TRACK
+
+BELOW_BAR = "再加一场需预期评分达"  # a project's reason when the event's bar stopped its meetings
 
 
 def _label(vocabulary, key: str) -> str:
@@ -51,6 +54,8 @@ def project_summaries(
         reason = ""
         if counts[i] < pb.min_meetings[i]:
             reason = _shortfall_reason(pb, i, int(unscheduled_p[i]), cand[i], full)
+        elif counts[i] < pb.max_meetings[i]:
+            reason = _below_max_reason(pb, i, int(counts[i]), cand[i] & ~met[i], full)
         out.append(
             ProjectSummary(
                 project_id=project.project_id,
@@ -85,6 +90,26 @@ def _shortfall_reason(
     if not parts:
         parts.append("没有可匹配的候选资源方")
     return "；".join(parts)
+
+
+def _below_max_reason(
+    pb: AssignmentProblem, i: int, count: int, open_pairs: np.ndarray, full: np.ndarray
+) -> str:
+    """Why a project that reached its minimum has fewer than its maximum: the bar for a further
+    meeting (the event's extra_min_grade) or full providers. Empty when neither explains it."""
+    further = count - int((pb.pin_p == i).sum())  # index of the next meeting in unit_gain
+    if further >= pb.unit_gain.shape[1]:
+        return ""
+    bar = -float(pb.unit_gain[i, further])  # weight a further meeting needed, score units
+    room = open_pairs & ~full
+    if bar > 0 and room.any() and pb.weight[i][room].max() < bar:
+        return (
+            f"未排满 {pb.max_meetings[i]} 场：{BELOW_BAR} {bar * MAX_GRADE:.1f}，"
+            f"尚有名额的 {int(room.sum())} 个候选均未达到"
+        )
+    if open_pairs.any() and not room.any():
+        return f"未排满 {pb.max_meetings[i]} 场：其余 {int(open_pairs.sum())} 个候选名额已满"
+    return ""
 
 
 def resource_summaries(
@@ -128,6 +153,12 @@ def event_diagnostics(
         f"共安排 {n_meetings} 场洽谈；{len(summaries) - len(short)} 个项目达到最少场次，"
         f"{len(short)} 个项目不足（共缺 {sum(s.shortfall for s in short)} 场）"
     )
+    below_bar = sum(BELOW_BAR in s.reason for s in summaries)
+    if below_bar:
+        lines.append(
+            f"{below_bar} 个项目未排满最多场次：其余候选的预期评分未达加场门槛"
+            "（活动设置“加场最低预期评分”；设为 0 即排满名额）"
+        )
     if supply < demand:
         lines.append(
             f"资源方总名额 {supply} 个，少于项目最少需求 {demand} 场：缺 {demand - supply} 个名额"

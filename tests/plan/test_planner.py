@@ -61,8 +61,13 @@ def test_beyond_the_minimum_a_meeting_is_booked_only_when_expected_to_reach_the_
     plan = plan_event(scores, event, solver=solver)
     assert_valid(plan, scores, event)
     assert sorted(m.pair for m in plan.meetings) == [("P1", "R1"), ("P1", "R2"), ("P2", "R1")]
+    reasons = {p.project_id: p.reason for p in plan.projects}  # why fewer than 3, in numbers
+    assert reasons["P1"] == "未排满 3 场：再加一场需预期评分达 1.3，尚有名额的 1 个候选均未达到"
+    assert reasons["P2"] == "未排满 3 场：再加一场需预期评分达 1.0，尚有名额的 2 个候选均未达到"
+    assert any(line.startswith("2 个项目未排满最多场次") for line in plan.diagnostics)
     plan = plan_event(scores, replace(event, extra_min_grade=0), solver=solver)
     assert len(plan.meetings) == 6
+    assert not any(p.reason for p in plan.projects)
     plan = plan_event(scores, replace(event, extra_min_grade=2.0), solver=solver)
     assert sorted(m.pair for m in plan.meetings) == [("P1", "R1"), ("P2", "R1")]
 
