@@ -23,7 +23,8 @@ Every key is optional; ids are project_id / resource_id::
 
 Two spellings are accepted where the API has always used flat keys: ``start``/``end``/
 ``minutes`` for ``slots: {start, end, minutes}``, and ``min_meetings``/``max_meetings``/
-``extra_min_grade`` for ``meetings_per_project``. ``wishes_file`` is read only from a file (``load_event``).
+``extra_min_grade`` for ``meetings_per_project``. ``wishes_file`` is read only from a file
+(``load_event``).
 """
 
 from __future__ import annotations
@@ -97,8 +98,7 @@ class Event:
     def __post_init__(self) -> None:
         if self.min_meetings < 0 or self.max_meetings < self.min_meetings:
             raise ValueError("meetings per project need 0 <= min <= max")
-        if not 0 <= self.extra_min_grade <= 3:
-            raise ValueError("extra_min_grade is an expected grade in 0..3")
+        _check_bar(self.extra_min_grade)
         self.pins = [(str(p), str(r)) for p, r in self.pins]
         self.blocks = [(str(p), str(r)) for p, r in self.blocks]
         self.wishes = [(str(a), str(b), parse_wish(str(w))) for a, b, w in self.wishes]
@@ -237,9 +237,13 @@ def _meetings(data: Mapping[str, Any]) -> dict[str, Any]:
     grade = float(
         counts.get("extra_min_grade", data.get("extra_min_grade", DEFAULT_EXTRA_MIN_GRADE))
     )
+    _check_bar(grade)  # here too, so the error names the key
+    return {"min_meetings": int(low), "max_meetings": int(high), "extra_min_grade": grade}
+
+
+def _check_bar(grade: float) -> None:
     if not 0 <= grade <= 3:
         raise ValueError("extra_min_grade is an expected grade in 0..3")
-    return {"min_meetings": int(low), "max_meetings": int(high), "extra_min_grade": grade}
 
 
 def _tables(value: Any) -> int | list[str] | None:
