@@ -173,6 +173,7 @@ def event_page(
         visitor,
         event=row,
         slots=event.slots,
+        bar=event.extra_min_grade,
         plans=plans,
         archived_plans=archived_plans,
         job=running,
