@@ -145,7 +145,7 @@ def resource_profiles(resources: Sequence[Resource]) -> Profiles:
 
 def _project_profiles(projects: Sequence[Project]) -> Profiles:
     n, width = len(projects), len(facets.FACETS)
-    found = [tuple(specialties.find(p.text)) for p in projects]
+    found = [tuple(specialties.of_project(p.text, p.track)) for p in projects]
     return Profiles(
         needs_field=np.array([bits(p.needs, NEED_BIT) for p in projects], dtype=np.uint16),
         needs_text=np.array(

@@ -36,6 +36,35 @@ def find(text: str) -> list[str]:
     return [key for key in found if key not in implied]
 
 
+# Hardware a project can *be*: a product type outside the software branch.
+_SOFTWARE = "product:software"
+
+
+def of_project(text: str, track: str = "") -> list[str]:
+    """What a project *is*: `find`, without the parts of a device named in passing.
+
+    A device or AI project that names its product type is that product: the antibody of its IVD
+    kit or the enzyme of its assay is a reagent, not a drug modality it develops (TCM words are
+    kept: a TCM device stays in TCM). A project that names hardware has software as a part (its
+    control software, its app): the generic software node is dropped, specific kinds are kept.
+    """
+    keys = find(text)
+    products = [k for k in keys if BY_KEY[k].kind == "product"]
+    if track in ("device", "ai") and products:
+        keys = [k for k in keys if BY_KEY[k].kind != "modality" or _is_tcm(k)]
+    if any(not _in_branch(k, _SOFTWARE) for k in products):
+        keys = [k for k in keys if k != _SOFTWARE]
+    return keys
+
+
+def _in_branch(key: str, root: str) -> bool:
+    return key == root or root in ancestors(key)
+
+
+def _is_tcm(key: str) -> bool:
+    return _in_branch(key, "modality:tcm")
+
+
 def closure(keys: Iterable[str]) -> set[str]:
     """The keys with all their ancestors: what an exclusion of a branch catches."""
     out: set[str] = set()

@@ -70,6 +70,7 @@ def test_need_and_offer_reading_holds_on_the_held_out_labelled_texts():
         ("中药和医疗器械项目暂不承接。", {"modality:tcm", "track:device"}),
         ("不做创新医药与生物制品。", {"modality:biologic", "track:drug"}),
         ("不看仿制药。", set()),  # a kind of project, not the small-molecule modality
+        ("化药和器械项目请勿投递。", {"modality:small_molecule", "track:device"}),
         ("不限赛道，不限阶段。", set()),
     ],
 )
