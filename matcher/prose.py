@@ -97,6 +97,21 @@ _HOLDING = re.compile(r"(?:持有|拥有|已有|取得|获得)[^，。；]{0,12}
 _DRUG_PRODUCT = re.compile(r"药品|药物|新药|生物医药|医药(?!.{0,2}器械)")
 
 
+# Device classes (一类/二类/三类 as NMPA names them; Ⅲ folds to "iii"). Drug classes are written
+# "1类"/"2类" or followed by 新药, and are not device classes.
+_DEVICE_CLASSES = (
+    (3, re.compile(r"(?:第?三|(?<![a-z])iii)类(?!新药|创新药|改良|药)")),
+    (2, re.compile(r"(?:第?二|(?<![a-z])ii)类(?!新药|创新药|改良|药)")),
+    (1, re.compile(r"(?:第一|(?<![同这那某每另任第a-z])一|(?<![a-z])i)类(?!新药|创新药|改良|药)")),
+)
+
+
+def device_class(text: str) -> int:
+    """The highest device class a text names (3 for "三类证", "按Ⅲ类申报"), 0 when none."""
+    folded = fold(text)
+    return next((level for level, pattern in _DEVICE_CLASSES if pattern.search(folded)), 0)
+
+
 def clauses(text: str) -> list[str]:
     return [c.strip() for c in _CLAUSE.split(fold(text)) if c.strip()]
 

@@ -26,6 +26,8 @@ from .taxonomy import label
 from .text.fold import same_organisation
 from .text.lexical import words as content_words
 
+_CLASS_LABEL = {1: "一类", 2: "二类"}
+
 # Words too common in this domain to explain a match ("内容相近：支持、合作" says nothing).
 FILLER = frozenset(
     [
@@ -222,7 +224,8 @@ class Explainer:
     def scope_notices(self, i: int, j: int) -> list[str]:
         """What the provider serves, when the project is clearly outside it: the facts `track_fit`
         and `stage_fit` weigh at their lowest level (a track column without the project's track
-        nor a prose focus on it; stages, column else prose, two or more steps away)."""
+        nor a prose focus on it; stages, column else prose, two or more steps away), and a device
+        class above every class the provider names (`device_class_beyond`)."""
         project, resource = self.f.projects[i], self.f.resources[j]
         projects, resources = self.f.project_profiles, self.f.resource_profiles
         notices = []
@@ -233,6 +236,9 @@ class Explainer:
         if steps >= 2:
             served = [k for k in STAGE.keys if int(resources.stages[j]) & STAGE_BIT[k]]
             notices.append("注意：服务阶段为" + "、".join(STAGE.label(k) for k in served))
+        named = int(resources.device_class[j])
+        if 0 < named < int(projects.device_class[i]):
+            notices.append(f"注意：资源方只提及{_CLASS_LABEL[named]}及以下器械")
         return notices
 
     def content_terms(self, i: int, j: int, limit: int = 3) -> list[str]:

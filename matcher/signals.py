@@ -63,6 +63,8 @@ class Profiles:
     exclusion_text: tuple[str, ...]  # (providers) the clauses that stated the rules
     role: np.ndarray  # uint16 (providers): the needs its type typically serves
     kind: np.ndarray  # int8 (providers): RESOURCE_TYPE index, -1 for projects
+    # int8: the highest device class named (一类 1 … 三类 3; a provider's positive clauses), 0 none
+    device_class: np.ndarray
 
     def take(self, index: np.ndarray) -> Profiles:
         """The profiles of the records at `index`, in that order."""
@@ -166,6 +168,7 @@ def _project_profiles(projects: Sequence[Project]) -> Profiles:
         exclusion_text=("",) * n,
         role=np.zeros(n, dtype=np.uint16),
         kind=np.full(n, -1, dtype=np.int8),
+        device_class=np.array([prose.device_class(p.text) for p in projects], dtype=np.int8),
     )
 
 
@@ -210,6 +213,7 @@ def _resource_profiles(resources: Sequence[Resource]) -> Profiles:
         exclusion_text=tuple("；".join(s.said) for s in scopes),
         role=np.array([bits(TYPE_OFFERS.get(r.type, ()), NEED_BIT) for r in resources], np.uint16),
         kind=np.array([RESOURCE_TYPE.keys.index(r.type) for r in resources], dtype=np.int8),
+        device_class=np.array([prose.device_class(text) for text in positive], dtype=np.int8),
     )
 
 
@@ -251,6 +255,9 @@ STRUCTURED_FEATURES = (
     "stage_fit",
     "region_fit",
     "specialty_fit",
+    # the project's device class is above every class the provider names (三类 to a consultancy
+    # for 二类 filings): experts grade such pairs 0 (42 of 45 judged-train pairs), not a rule
+    "device_class_beyond",
     "own_institution",
     *TYPE_FEATURES,
 )
@@ -268,6 +275,7 @@ READS = {
     "stage_fit": ("stages",),
     "region_fit": ("region", "region_weight"),
     "specialty_fit": ("specialties",),
+    "device_class_beyond": ("device_class",),
 }
 
 
@@ -318,6 +326,10 @@ def structured_features(
     f["region_fit"] = (same.astype(np.float32) - (known & ~same)) * side(region_weight)
 
     f["specialty_fit"] = _specialty_fit(projects.specialties, resources.specialties, columns)
+    provider_class = side(resources.device_class)
+    f["device_class_beyond"] = (projects.device_class[:, None] > provider_class) & (
+        provider_class > 0
+    )
     f["own_institution"] = own.astype(np.float32)
     f["role_fit"] = (wanted & side(resources.role)) != 0
     for j, key in enumerate(RESOURCE_TYPE.keys):  # the same row for every project: a view

@@ -66,3 +66,14 @@ def test_notices_say_when_a_project_is_outside_what_the_provider_serves(hash_enc
         0, 0
     )
     assert "注意：服务" not in explain(0, 1)  # its track, one stage away
+
+
+def test_notices_say_when_a_device_class_is_above_what_the_provider_names(hash_encoder):
+    project = Project("P1", "脊柱螺钉", "已获三类证，需要注册咨询。", "device", "market")
+    resources = [
+        Resource("R1", "省内注册咨询", "regulatory", "二类医疗器械省局注册与生产许可。"),
+        Resource("R2", "器械注册咨询", "regulatory", "二类、三类医疗器械注册申报。"),
+    ]
+    explain = Explainer(PairFeaturizer([project], resources, {"hash": hash_encoder}))
+    assert "注意：资源方只提及二类及以下器械" in explain(0, 0)
+    assert "只提及" not in explain(0, 1)  # it names 三类 too

@@ -3,7 +3,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher import datasets, evaluate, signals
+from matcher import datasets, evaluate, prose, signals
 from matcher.ingest import read_projects, read_resources
 from matcher.schema import Project, Resource
 from matcher.text.fold import Organisations, same_organisation
@@ -168,3 +168,35 @@ def test_exclusions_veto_the_pairs_experts_judged_useless():
     assert len(hit) >= 1600  # 1,862 today; 1,140 before rules in lists and requirements were read
     assert np.mean(hit == 0) >= 0.97
     assert np.mean(hit >= 2) <= 0.01
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("脊柱类三类证共23张", 3),
+        ("BiPAP机型正按Ⅲ类要求准备临床评价", 3),
+        ("二类医疗器械省局注册与生产许可、第一类器械备案", 2),
+        ("改良型新药（2类）", 0),  # a drug class, not a device class
+        ("中药1.1类创新药；一类新药", 0),
+        ("同一类产品", 0),
+    ],
+)
+def test_device_class_named(text, level):
+    assert prose.device_class(text) == level
+
+
+def test_a_device_class_above_what_the_provider_names_is_a_soft_misfit():
+    projects = [
+        Project("P1", "脊柱内固定系统", "椎弓根螺钉，已获三类证，想出海", "device", "market"),
+        Project("P2", "家用雾化器", "二类产品，准备注册", "device", "registration"),
+    ]
+    resources = [
+        Resource("R1", "省内注册咨询", "regulatory", "二类医疗器械省局注册、第一类器械备案"),
+        Resource("R2", "器械注册咨询", "regulatory", "二类、三类医疗器械注册申报"),
+        Resource("R3", "CRO", "cro", "临床试验服务。不做三类器械"),  # names 三类 only to decline
+    ]
+    p, r = signals.project_profiles(projects), signals.resource_profiles(resources)
+    own = np.zeros((2, 3), dtype=bool)
+    f = signals.structured_features(p, r, own, signals.region_weights([x.type for x in resources]))
+    assert f["device_class_beyond"].tolist() == [[1, 0, 0], [0, 0, 0]]
+    assert not signals.excluded(p, r)[0, 0]  # weighed, never a veto
