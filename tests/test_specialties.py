@@ -44,6 +44,11 @@ def test_a_preclinical_efficacy_study_names_no_prodrug():
     assert "modality:small_molecule" in specialties.find("雷公藤甲素低毒前药")
 
 
+def test_a_trial_follow_up_is_no_follow_up_product():
+    assert "product:software.health" not in specialties.find("预计明年完成随访后提交三类证注册")
+    assert "product:software.health" in specialties.find("县域高血压糖尿病智能随访管理平台")
+
+
 @pytest.mark.parametrize(
     ("text", "track", "kept", "dropped"),
     [
