@@ -117,6 +117,11 @@ class Fusion:
     names: tuple[str, ...]
     kind: str = "zsum"
     random_state: int = 0
+    # The linear model only: how strongly its weights are pulled toward the naive sum's equal
+    # weights, per judged project (0: not at all; very large: the naive sum's order). Weights
+    # learned on one catalogue's providers transfer poorly to another's; the pull keeps them near
+    # the weights that do.
+    prior: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
     # What an organiser's grades taught about single providers of their catalogue, in grades
     # (`learning.provider_offsets`); added for providers with these ids, 0 for any other.
@@ -163,7 +168,7 @@ class Fusion:
     def _weights(self) -> np.ndarray:
         """The weight of each standardised feature in the linear model or the z-sum."""
         if self.kind == "zsum":
-            return np.array([0.0 if is_prior(n) else 1.0 for n in self.names], np.float32)
+            return naive_weights(self.names)
         if not hasattr(self, "coef_"):
             raise ModelError(f"the {self.kind} fusion is not fitted")
         return np.asarray(self.coef_, dtype=np.float32)
@@ -185,7 +190,9 @@ class Fusion:
         flat_x, flat_g, flat_w = flat_x[judged], flat_g[judged], flat_w[judged]
         if self.kind == "linear":
             self.coef_ = _pairwise_linear(
-                [(x, g, w) for x, (_, g, w) in zip(designs, blocks, strict=True)]
+                [(x, g, w) for x, (_, g, w) in zip(designs, blocks, strict=True)],
+                toward=naive_weights(self.names),
+                strength=self.prior,
             )
         elif self.kind == "gbdt":
             self.estimator_ = HistGradientBoostingRegressor(
@@ -290,10 +297,20 @@ class Fusion:
         return fusion
 
 
-def _pairwise_linear(blocks: Sequence[tuple[np.ndarray, np.ndarray, float]]) -> np.ndarray:
+def naive_weights(names: Sequence[str]) -> np.ndarray:
+    """The naive sum's weights: 1 for every feature, 0 for the provider-type priors."""
+    return np.array([0.0 if is_prior(n) else 1.0 for n in names], np.float32)
+
+
+def _pairwise_linear(
+    blocks: Sequence[tuple[np.ndarray, np.ndarray, float]],
+    toward: np.ndarray | None = None,
+    strength: float = 0.0,
+) -> np.ndarray:
     """Non-negative weights w so that, within a project, w·(x_a − x_b) ≈ gain_a − gain_b for
     every pair of judged providers with different grades (a least-squares pairwise ranker);
-    unjudged pairs (NaN) compare false with everything and drop out."""
+    unjudged pairs (NaN) compare false with everything and drop out. With `strength`, w is
+    pulled toward `toward` (at its best-fitting scale) by that much per judged project."""
     diffs, targets, pair_weights = [], [], []
     for x, grades, weight in blocks:
         g = gains(grades)
@@ -307,21 +324,39 @@ def _pairwise_linear(blocks: Sequence[tuple[np.ndarray, np.ndarray, float]]) -> 
     width = blocks[0][0].shape[-1]
     if not diffs:
         return np.ones(width, dtype=np.float32)
+    pair_weight = np.concatenate(pair_weights)
     coef = _nonnegative_ridge(
-        np.concatenate(diffs), np.concatenate(targets), np.concatenate(pair_weights), alpha=1.0
+        np.concatenate(diffs),
+        np.concatenate(targets),
+        pair_weight,
+        alpha=1.0,
+        toward=toward,
+        strength=strength * float(pair_weight.sum()),  # the weights sum to 1 per project
     )
     return coef if coef.any() else np.ones(width, dtype=np.float32)
 
 
 def _nonnegative_ridge(
-    x: np.ndarray, y: np.ndarray, weights: np.ndarray, alpha: float
+    x: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray,
+    alpha: float,
+    toward: np.ndarray | None = None,
+    strength: float = 0.0,
 ) -> np.ndarray:
-    """argmin over c ≥ 0 of Σ w (x·c − y)² + α‖c‖², solved on the small normal equations
-    (features × features) with NNLS: the same optimum as scikit-learn's
+    """argmin over c ≥ 0 of Σ w (x·c − y)² + α‖c‖² (+ β‖c − s·t‖² with t = `toward`, β =
+    `strength` and s the scale at which t alone fits best), solved on the small normal equations
+    (features × features) with NNLS: without t the same optimum as scikit-learn's
     `Ridge(positive=True, fit_intercept=False)`, ~50× faster, which refits cross-validate on."""
     x64 = x.astype(np.float64)
-    gram = x64.T @ (x64 * weights[:, None]) + alpha * np.eye(x.shape[1])
+    gram = x64.T @ (x64 * weights[:, None])
     moment = x64.T @ (weights * y)
+    if toward is not None and strength > 0:
+        t = toward.astype(np.float64)
+        scale = max(float(t @ moment) / max(float(t @ gram @ t), 1e-12), 0.0)
+        gram = gram + strength * np.eye(x.shape[1])
+        moment = moment + strength * scale * t
+    gram = gram + alpha * np.eye(x.shape[1])
     lower = np.linalg.cholesky(gram)  # gram = L Lᵀ, so cᵀ gram c − 2 mᵀc = ‖Lᵀc − L⁻¹m‖² − const
     coef, _ = nnls(lower.T, np.linalg.solve(lower, moment))
     return coef.astype(np.float32)

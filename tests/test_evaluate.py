@@ -4,9 +4,11 @@ import pytest
 from matcher.evaluate import (
     baseline_rows,
     cross_validated,
+    cross_validated_new_providers,
     field_overlap,
     grade_matrix,
     ndcg_at,
+    provider_halves,
     recall_at,
     row,
     signal_rows,
@@ -53,6 +55,33 @@ def test_cross_validation_scores_every_project_with_a_model_that_never_saw_it(ki
     oof = cross_validated(features, grades, ("a", "b"), kind, folds=4)
     assert oof.shape == grades.shape
     assert ndcg_at(oof, grades) > ndcg_at(features[..., 1], grades) + 0.1
+
+
+def test_provider_halves_split_every_kind_and_differ_by_seed():
+    kinds = ["bank"] * 4 + ["cro"] * 5 + ["park"]
+    halves = [provider_halves(kinds, seed) for seed in range(6)]
+    for half in halves:
+        assert half[:4].sum() == 2 and half[4:9].sum() in (2, 3)
+    assert len({h.tobytes() for h in halves}) > 1
+
+
+def test_new_provider_cv_cannot_learn_which_provider_is_good():
+    """Provider identity as features: with the same providers it ranks perfectly out of fold;
+    against providers never seen it knows nothing, which this CV must show."""
+    rng = np.random.default_rng(0)
+    n_projects, n_providers = 40, 12
+    identity = np.broadcast_to(np.eye(n_providers), (n_projects, n_providers, n_providers))
+    quality = rng.permutation(n_providers) % 4  # each provider is good or bad for everyone
+    grades = np.broadcast_to(quality, (n_projects, n_providers)).astype(np.float32).copy()
+    names = tuple(f"is_{j}" for j in range(n_providers))
+    features = identity.astype(np.float32).copy()
+    known = cross_validated(features, grades, names, "linear", folds=4)
+    assert ndcg_at(known, grades) > 0.99
+    excluded = np.zeros(grades.shape, dtype=bool)
+    new = cross_validated_new_providers(
+        features, grades, names, "linear", excluded, ["cro"] * n_providers, folds=4
+    )
+    assert new.ndcg10 < 0.9
 
 
 def test_rows_have_baselines_and_every_signal_with_negative_ones_reversed():

@@ -79,6 +79,20 @@ def test_the_linear_fusion_weighs_features_and_never_negatively():
     assert fusion.coef_[1] > 0 and fusion.coef_[3] > 0  # a need met up, own institution down
 
 
+def test_the_pull_toward_the_naive_sum_moves_the_weights_toward_equal_ones():
+    x, grades = _data()
+    spread = []
+    for prior in (0.0, 1.0, 10.0, 1e6):
+        coef = Fusion(NAMES, "linear", prior=prior).fit(x, grades).coef_
+        spread.append(float(coef.max() / coef.min()))
+    assert spread[0] > 2.0  # the data weigh the features unequally (need 1.5, own institution 2)
+    assert spread == sorted(spread, reverse=True)  # the stronger the pull, the more equal
+    assert spread[-1] == pytest.approx(1.0, abs=1e-3)  # in the limit, the naive sum's weights
+    naive = Fusion(NAMES, "zsum").fit(x, grades)
+    pulled = Fusion(NAMES, "linear", prior=1e6).fit(x, grades)
+    assert np.array_equal(np.argsort(-naive.raw(x), axis=1), np.argsort(-pulled.raw(x), axis=1))
+
+
 def test_an_auxiliary_source_with_other_providers_can_be_weighted_in():
     x, grades = _data()
     other_x, other_grades = _data(seed=3, n_resources=7)
