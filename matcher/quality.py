@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from . import datasets, evaluate
@@ -72,23 +71,36 @@ def quality_tables(
 
 
 def new_provider_table(train: Labelled, synthetic: Labelled) -> list[evaluate.Row]:
-    """Baselines and every candidate on held-out projects against held-out providers (fold seed
-    0): what a model fitted on one catalogue does on another's providers."""
+    """Baselines and every candidate on held-out projects against held-out providers, averaged
+    over the fold seeds the choice uses: what a model fitted on one catalogue does on another's
+    providers (`selection.choose` reads the same figures)."""
     kinds = [r.type for r in train.featurizer.resources]
-    ps, rs = train.featurizer.projects, train.featurizer.resources
+    rows = _baselines_within_halves(train, kinds)
+    for c in CANDIDATES:
+        per_seed = [new_provider_row(c, train, synthetic, seed) for seed in SEEDS]
+        rows.append(evaluate.mean_row(c.name, "fusion", per_seed))
+    return rows
+
+
+def _baselines_within_halves(data: Labelled, kinds: list[str]) -> list[evaluate.Row]:
+    ps, rs = data.featurizer.projects, data.featurizer.resources
     baselines = {
-        "字符n-gram TF-IDF": train.featurizer.tfidf.score(
+        "字符n-gram TF-IDF": data.featurizer.tfidf.score(
             [p.text for p in ps], [r.text for r in rs]
         ),
-        "BM25 (jieba)": train.featurizer.bm25.score([p.text for p in ps]),
+        "BM25 (jieba)": data.featurizer.bm25.score([p.text for p in ps]),
     }
-    rows = [
-        evaluate.within_halves(name, "baseline", scores, train.grades, kinds)
-        for name, scores in baselines.items()
+    return [
+        evaluate.mean_row(
+            name,
+            "baseline",
+            [
+                evaluate.within_halves(name, "baseline", s, data.grades, kinds, seed)
+                for seed in SEEDS
+            ],
+        )
+        for name, s in baselines.items()
     ]
-    for c in CANDIDATES:
-        rows.append(replace(new_provider_row(c, train, synthetic, seed=0), name=c.name))
-    return rows
 
 
 def locked_new_provider_table(
@@ -98,24 +110,7 @@ def locked_new_provider_table(
     test projects against the other half (and the halves swapped; seeds as the choice uses):
     the locked test as a new catalogue would meet the model. Scored only, never chosen on."""
     kinds = [r.type for r in train.featurizer.resources]
-    ps, rs = test.featurizer.projects, test.featurizer.resources
-    baselines = {
-        "字符n-gram TF-IDF": test.featurizer.tfidf.score(
-            [p.text for p in ps], [r.text for r in rs]
-        ),
-        "BM25 (jieba)": test.featurizer.bm25.score([p.text for p in ps]),
-    }
-    rows = [
-        evaluate.mean_row(
-            name,
-            "baseline",
-            [
-                evaluate.within_halves(name, "baseline", s, test.grades, kinds, seed)
-                for seed in SEEDS
-            ],
-        )
-        for name, s in baselines.items()
-    ]
+    rows = _baselines_within_halves(test, kinds)
     excluded = test.featurizer.excluded(slice(None))
     for c in CANDIDATES:
         extra = [(*synthetic.block, c.synthetic_weight)] if c.synthetic_weight else []

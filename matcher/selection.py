@@ -212,8 +212,6 @@ def choose(train: Labelled, synthetic: Labelled | None, coverage: bool = True) -
     return Choice(best, known, new)
 
 
-
-
 def provenance(sources: Sequence[Source]) -> dict[str, object]:
     files = list(dict.fromkeys(f for s in sources for f in s.files))
     return {
