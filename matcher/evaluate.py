@@ -18,6 +18,7 @@ from .fusion import Fusion, direction, gains, is_prior
 from .schema import Project, Resource
 
 RELEVANT = 2  # Recall@5 counts grades ≥ 2 as relevant
+METRICS = ("ndcg10", "ndcg10_exp", "recall5")  # the figures of a Row
 
 
 @dataclass(frozen=True)
@@ -214,9 +215,6 @@ def on_new_providers(
 def mean_row(name: str, kind: str, rows: Sequence[Row]) -> Row:
     """Rows of several blocks (folds, halves, seeds) averaged metric by metric."""
     return Row(name, kind, *(float(np.nanmean([getattr(r, f) for r in rows])) for f in METRICS))
-
-
-METRICS = ("ndcg10", "ndcg10_exp", "recall5")
 
 
 def within_halves(

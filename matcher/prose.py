@@ -98,10 +98,10 @@ _DRUG_PRODUCT = re.compile(r"药品|药物|新药|生物医药|医药(?!.{0,2}�
 
 
 # Device classes (一类/二类/三类 as NMPA names them; Ⅲ folds to "iii"). Drug classes are written
-# "1类"/"2类" or followed by 新药, and are not device classes.
+# "1类"/"2类" or followed by 新药, and are not device classes; nor is a count ("分为三类").
 _DEVICE_CLASSES = (
-    (3, re.compile(r"(?:第?三|(?<![a-z])iii)类(?!新药|创新药|改良|药)")),
-    (2, re.compile(r"(?:第?二|(?<![a-z])ii)类(?!新药|创新药|改良|药)")),
+    (3, re.compile(r"(?:第三|(?<![为这那几共分])三|(?<![a-z])iii)类(?!新药|创新药|改良|药)")),
+    (2, re.compile(r"(?:第二|(?<![为这那几共分])二|(?<![a-z])ii)类(?!新药|创新药|改良|药)")),
     (1, re.compile(r"(?:第一|(?<![同这那某每另任第a-z])一|(?<![a-z])i)类(?!新药|创新药|改良|药)")),
 )
 

@@ -179,6 +179,7 @@ def test_exclusions_veto_the_pairs_experts_judged_useless():
         ("改良型新药（2类）", 0),  # a drug class, not a device class
         ("中药1.1类创新药；一类新药", 0),
         ("同一类产品", 0),
+        ("适应症分为三类人群", 0),  # a count, not a class
     ],
 )
 def test_device_class_named(text, level):
