@@ -403,8 +403,9 @@ def fit(
 ) -> None:
     """选择并拟合融合模型 — choose the fusion on judged data and fit it (models/fusion).
 
-    Candidates are chosen by cross-validation on the judged training projects; the locked test
-    projects are only scored. See README "Ranking quality".
+    Candidates are chosen by cross-validation on the judged training projects, each fold ranking
+    held-out projects against providers its model never saw; the locked test projects are only
+    scored. See README "Ranking quality".
 
     With --projects/--resources/--qrels (and --out): the organiser's grades are added to the
     project's own judged data, a challenger is fitted and compared with the current model
