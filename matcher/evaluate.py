@@ -130,14 +130,19 @@ def cross_validated(
     `extra` holds (features, grades, weight) of auxiliary sources added to every training fold.
     """
     out = np.zeros(grades.shape, dtype=np.float32)
-    groups = np.arange(len(grades))
-    splitter = GroupKFold(n_splits=min(folds, len(grades)), shuffle=True, random_state=seed)
-    for train, test in splitter.split(groups, groups=groups):
+    for train, test in project_folds(len(grades), folds, seed):
         model = Fusion(names, kind=kind, random_state=seed, prior=prior).fit_blocks(
             [(features[train], grades[train], 1.0), *extra]
         )
         out[test] = model.predict(features[test])
     return out
+
+
+def project_folds(n_projects: int, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) project indices of each fold, shuffled by `seed`."""
+    groups = np.arange(n_projects)
+    splitter = GroupKFold(n_splits=min(folds, n_projects), shuffle=True, random_state=seed)
+    return list(splitter.split(groups, groups=groups))
 
 
 def provider_halves(kinds: Sequence[str], seed: int) -> np.ndarray:
@@ -169,8 +174,6 @@ def cross_validated_new_providers(
     training projects against one half and ranks the held-out projects against the other half
     (vetoed pairs last), then the halves swap. The figures are means over those blocks.
     """
-    groups = np.arange(len(grades))
-    splitter = GroupKFold(n_splits=min(folds, len(grades)), shuffle=True, random_state=seed)
     rows = [
         on_new_providers(
             (features[train], grades[train]),
@@ -182,7 +185,7 @@ def cross_validated_new_providers(
             extra,
             prior,
         )
-        for train, test in splitter.split(groups, groups=groups)
+        for train, test in project_folds(len(grades), folds, seed)
     ]
     return mean_row(kind, "fusion", rows)
 

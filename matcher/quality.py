@@ -15,6 +15,7 @@ from .selection import (
     Candidate,
     Labelled,
     Protocol,
+    auxiliary,
     cv_scores,
     featurise,
     fit_candidate,
@@ -74,8 +75,7 @@ def new_provider_table(train: Labelled, synthetic: Labelled) -> list[evaluate.Ro
     """Baselines and every candidate on held-out projects against held-out providers, averaged
     over the fold seeds the choice uses: what a model fitted on one catalogue does on another's
     providers (`selection.choose` reads the same figures)."""
-    kinds = [r.type for r in train.featurizer.resources]
-    rows = _baselines_within_halves(train, kinds)
+    rows = _baselines_within_halves(train, train.provider_kinds)
     for c in CANDIDATES:
         per_seed = [new_provider_row(c, train, synthetic, seed) for seed in SEEDS]
         rows.append(evaluate.mean_row(c.name, "fusion", per_seed))
@@ -83,13 +83,6 @@ def new_provider_table(train: Labelled, synthetic: Labelled) -> list[evaluate.Ro
 
 
 def _baselines_within_halves(data: Labelled, kinds: list[str]) -> list[evaluate.Row]:
-    ps, rs = data.featurizer.projects, data.featurizer.resources
-    baselines = {
-        "字符n-gram TF-IDF": data.featurizer.tfidf.score(
-            [p.text for p in ps], [r.text for r in rs]
-        ),
-        "BM25 (jieba)": data.featurizer.bm25.score([p.text for p in ps]),
-    }
     return [
         evaluate.mean_row(
             name,
@@ -99,7 +92,7 @@ def _baselines_within_halves(data: Labelled, kinds: list[str]) -> list[evaluate.
                 for seed in SEEDS
             ],
         )
-        for name, s in baselines.items()
+        for name, s in data.text_baselines().items()
     ]
 
 
@@ -109,20 +102,18 @@ def locked_new_provider_table(
     """Every candidate fitted on judged-train against half of the providers, ranking the locked
     test projects against the other half (and the halves swapped; seeds as the choice uses):
     the locked test as a new catalogue would meet the model. Scored only, never chosen on."""
-    kinds = [r.type for r in train.featurizer.resources]
+    kinds = train.provider_kinds
     rows = _baselines_within_halves(test, kinds)
-    excluded = test.featurizer.excluded(slice(None))
     for c in CANDIDATES:
-        extra = [(*synthetic.block, c.synthetic_weight)] if c.synthetic_weight else []
         per_seed = [
             evaluate.on_new_providers(
                 train.block,
-                (test.features, test.grades, excluded),
+                (test.features, test.grades, test.excluded),
                 train.featurizer.names,
                 c.kind,
                 kinds,
                 seed,
-                extra,
+                auxiliary(c, synthetic),
                 c.prior,
             )
             for seed in SEEDS

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,25 @@ class Labelled:
     def resource_ids(self) -> list[str]:
         return [r.resource_id for r in self.featurizer.resources]
 
+    @property
+    def provider_kinds(self) -> list[str]:
+        return [r.type for r in self.featurizer.resources]
+
+    @cached_property
+    def excluded(self) -> np.ndarray:
+        """The pairs the providers' rules veto (every CV fold and seed reads them)."""
+        return self.featurizer.excluded(slice(None))
+
+    def text_baselines(self) -> dict[str, np.ndarray]:
+        """The plain text rankers every report compares against."""
+        ps, rs = self.featurizer.projects, self.featurizer.resources
+        return {
+            "字符n-gram TF-IDF": self.featurizer.tfidf.score(
+                [p.text for p in ps], [r.text for r in rs]
+            ),
+            "BM25 (jieba)": self.featurizer.bm25.score([p.text for p in ps]),
+        }
+
 
 def featurise(
     source: Source, encoders: Mapping[str, Encoder], progress: Progress | None = None
@@ -83,7 +103,7 @@ def featurise(
 def final_scores(data: Labelled, scores: np.ndarray, coverage: bool) -> np.ndarray:
     """Scores ordered as users see the lists: excluded pairs vetoed, coverage applied to the
     top 10 (listed providers first, in list order)."""
-    excluded = data.featurizer.excluded(slice(None))
+    excluded = data.excluded
     vetoed = veto(scores, excluded)
     if not coverage:
         return vetoed
@@ -120,6 +140,15 @@ class GivenScores:
         raise NotImplementedError
 
 
+def auxiliary(
+    candidate: Candidate, synthetic: Labelled | None
+) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    """The auxiliary training blocks of a candidate: the synthetic set at its weight, if any."""
+    if candidate.synthetic_weight and synthetic is not None:
+        return [(*synthetic.block, candidate.synthetic_weight)]
+    return []
+
+
 def cv_scores(
     candidate: Candidate,
     train: Labelled,
@@ -127,9 +156,6 @@ def cv_scores(
     seed: int,
     folds: int = 5,
 ) -> np.ndarray:
-    extra = []
-    if candidate.synthetic_weight and synthetic is not None:
-        extra.append((*synthetic.block, candidate.synthetic_weight))
     return evaluate.cross_validated(
         train.features,
         train.grades,
@@ -137,7 +163,7 @@ def cv_scores(
         candidate.kind,
         folds=folds,
         seed=seed,
-        extra=extra,
+        extra=auxiliary(candidate, synthetic),
         prior=candidate.prior,
     )
 
@@ -146,18 +172,15 @@ def new_provider_row(
     candidate: Candidate, train: Labelled, synthetic: Labelled | None, seed: int
 ) -> evaluate.Row:
     """The candidate on projects and providers it never saw (`evaluate.cross_validated_new_providers`)."""
-    extra = []
-    if candidate.synthetic_weight and synthetic is not None:
-        extra.append((*synthetic.block, candidate.synthetic_weight))
     return evaluate.cross_validated_new_providers(
         train.features,
         train.grades,
         train.featurizer.names,
         candidate.kind,
-        train.featurizer.excluded(slice(None)),
-        [r.type for r in train.featurizer.resources],
+        train.excluded,
+        train.provider_kinds,
         seed=seed,
-        extra=extra,
+        extra=auxiliary(candidate, synthetic),
         prior=candidate.prior,
     )
 
@@ -165,9 +188,7 @@ def new_provider_row(
 def fit_candidate(
     candidate: Candidate, train: Sequence[Labelled], synthetic: Labelled | None
 ) -> Fusion:
-    blocks = [(*t.block, 1.0) for t in train]
-    if candidate.synthetic_weight and synthetic is not None:
-        blocks.append((*synthetic.block, candidate.synthetic_weight))
+    blocks = [(*t.block, 1.0) for t in train] + auxiliary(candidate, synthetic)
     names = train[0].featurizer.names
     return Fusion(names, kind=candidate.kind, prior=candidate.prior).fit_blocks(blocks)
 
@@ -226,14 +247,11 @@ def report(
     coverage: bool = True,
 ) -> list[evaluate.Row]:
     """Baselines, single signals, then fusions (as users see them) on one source."""
-    ps = data.featurizer.projects
-    rs = data.featurizer.resources
     baselines = {
-        "字段重叠 field overlap": evaluate.field_overlap(ps, rs),
-        "字符n-gram TF-IDF": data.featurizer.tfidf.score(
-            [p.text for p in ps], [r.text for r in rs]
+        "字段重叠 field overlap": evaluate.field_overlap(
+            data.featurizer.projects, data.featurizer.resources
         ),
-        "BM25 (jieba)": data.featurizer.bm25.score([p.text for p in ps]),
+        **data.text_baselines(),
     }
     rows = evaluate.baseline_rows(baselines, data.grades)
     rows += evaluate.signal_rows(data.features, data.grades, data.featurizer.names)
