@@ -114,7 +114,7 @@ class PairFeaturizer:
         if progress:
             progress("编码 encoding", 2, 2)
         self.resource_profiles = signals.resource_profiles(self.resources)
-        self.region_weight = signals.region_weights([r.type for r in self.resources])
+        self.region_weight = signals.region_weights(self.resources)
         self.organisations = Organisations([r.name for r in self.resources])
 
     def _set_projects(self, projects: list[Project]) -> None:

@@ -29,7 +29,7 @@ from .files import staged_folder
 log = logging.getLogger(__name__)
 
 # Which way each feature pushes the score (monotone constraints and signs); others push up.
-DIRECTION = {"own_institution": -1, "device_class_beyond": -1}
+DIRECTION = {"own_institution": -1, "device_class_beyond": -1, "specialty_miss": -1}
 STRONG_GRADE = 1.5  # an expected grade at or above this counts as a strong match
 MAX_GRADE = 3.0
 KINDS = ("zsum", "linear", "gbdt")

@@ -39,6 +39,11 @@ _ONLY = re.compile(
 _FOCUS = re.compile(
     r"专注|聚焦|重点关注|主要投资|深耕|专门|专业从事|主攻|主要服务|服务范围|偏好|看好"
 )
+# A provider that serves its own place (主要服务河北本地企业, 面向区内企业): region then matters
+# as it does for banks and parks. A soft reading; a rule (须在本区注册) is an "only" facet.
+_LOCAL = re.compile(
+    r"(?:服务|面向|扶持|支持|投资于)[^，。；：]{0,4}(?:本地|本省|省内|本市|市内|本区|区内|当地|属地)"
+)
 _ALL_TRACKS = re.compile(r"不限赛道|各赛道|全领域|各类医疗健康|全赛道|均可对接")
 _ALL_STAGES = re.compile(r"不限.{0,2}阶段|各阶段|全阶段|早期到上市|全生命周期|均可服务")
 _STAGE_CONTEXT = re.compile(r"阶段|期项目|项目阶段|企业$|产品")
@@ -304,3 +309,8 @@ def project_from_text(text: str, project_id: str = "query") -> Project:
     track = max(counts, key=lambda k: (counts[k], -TRACK.keys.index(k))) if counts else ""
     stage = max(stages, key=STAGE_ORDER.__getitem__) if stages else ""
     return Project(project_id=project_id, title="", description=text, track=track, stage=stage)
+
+
+def serves_locally(text: str) -> bool:
+    """Whether a provider's prose says it serves its own place (本地、省内、本区 …)."""
+    return any(_LOCAL.search(c) and not _NEGATION.search(c) for c in clauses(text))

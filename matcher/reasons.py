@@ -15,13 +15,12 @@ from .schema import (
     NEED_SHORT,
     REGION,
     REGION_MATTERS,
-    REGION_WEIGHT,
     STAGE,
     TRACK_SHORT,
     Project,
     Resource,
 )
-from .signals import NEED_BIT, STAGE_BIT, TRACK_BIT, stage_distance
+from .signals import NEED_BIT, STAGE_BIT, TRACK_BIT, specialty_missed, stage_distance
 from .taxonomy import label
 from .text.fold import same_organisation
 from .text.lexical import words as content_words
@@ -225,7 +224,8 @@ class Explainer:
         """What the provider serves, when the project is clearly outside it: the facts `track_fit`
         and `stage_fit` weigh at their lowest level (a track column without the project's track
         nor a prose focus on it; stages, column else prose, two or more steps away), and a device
-        class above every class the provider names (`device_class_beyond`)."""
+        class above every class the provider names (`device_class_beyond`), and the specialties of
+        a specialist that does not cover the project (`specialty_miss`)."""
         project, resource = self.f.projects[i], self.f.resources[j]
         projects, resources = self.f.project_profiles, self.f.resource_profiles
         notices = []
@@ -239,6 +239,10 @@ class Explainer:
         named = int(resources.device_class[j])
         if 0 < named < int(projects.device_class[i]):
             notices.append(f"注意：资源方只提及{_CLASS_LABEL[named]}及以下器械")
+        theirs = resources.specialties[j]
+        if theirs and specialty_missed(projects.specialties[i], theirs, int(resources.kind[j])):
+            made = [k for k in theirs if k.split(":")[0] in specialties.PRODUCT_KINDS] or theirs
+            notices.append("注意：资源方专长为" + "、".join(label(k) for k in made[:3]))
         return notices
 
     def content_terms(self, i: int, j: int, limit: int = 3) -> list[str]:
@@ -272,7 +276,7 @@ class Explainer:
         terms = terms[: 2 if specialty else 3]
         if terms:
             parts.append("内容相近：" + "、".join(terms))
-        regional = REGION_WEIGHT.get(resource.type, 0.0) >= REGION_MATTERS
+        regional = self.f.region_weight[j] >= REGION_MATTERS
         if regional and project.region and resource.region:
             if project.region == resource.region:
                 parts.append("同在" + REGION.label(project.region))

@@ -224,6 +224,11 @@ REGION_WEIGHT = {
 }
 REGION_MATTERS = 1.0  # types with this weight: reasons say "同在…" or "注意：地区不同"
 
+# Providers that develop, make or test the product itself (a biologics CDMO, a device maker, a
+# cardiology centre, a research institute): a project outside their specialty is rarely of use to
+# them. Money, space, policy and services (banks, investors, parks, CROs, consultancies) are not.
+SPECIALIST_TYPES = ("pharma", "device_maker", "cdmo", "hospital", "university")
+
 # What each provider type typically offers when its sheet says nothing.
 TYPE_OFFERS = {
     "bank": ("funding",),

@@ -20,8 +20,10 @@ from . import facets, prose, specialties
 from .schema import (
     NEED,
     REGION,
+    REGION_MATTERS,
     REGION_WEIGHT,
     RESOURCE_TYPE,
+    SPECIALIST_TYPES,
     STAGE,
     TRACK,
     TYPE_OFFERS,
@@ -33,6 +35,7 @@ from .text.fold import Organisations
 NEED_BIT = {key: 1 << i for i, key in enumerate(NEED.keys)}
 TRACK_BIT = {key: 1 << i for i, key in enumerate(TRACK.keys)}
 STAGE_BIT = {key: 1 << i for i, key in enumerate(STAGE.keys)}
+SPECIALIST_KINDS = np.array([RESOURCE_TYPE.keys.index(key) for key in SPECIALIST_TYPES])
 
 # Levels of the graded channels (monotone: more explicit fit, higher value). A sheet column that
 # lists only other tracks, or stages two or more steps away, sits as far below "unsaid" as
@@ -258,6 +261,10 @@ STRUCTURED_FEATURES = (
     # the project's device class is above every class the provider names (三类 to a consultancy
     # for 二类 filings): experts grade such pairs 0 (42 of 45 judged-train pairs), not a rule
     "device_class_beyond",
+    # a provider that develops, makes or tests the product (schema.SPECIALIST_TYPES) whose
+    # specialties do not cover the project's: experts grade such pairs 0 (mean grade 0.05 on
+    # judged-train where no kind fits, against 0.2 for money, space and services), not a rule
+    "specialty_miss",
     "own_institution",
     *TYPE_FEATURES,
 )
@@ -276,6 +283,7 @@ READS = {
     "region_fit": ("region", "region_weight"),
     "specialty_fit": ("specialties",),
     "device_class_beyond": ("device_class",),
+    "specialty_miss": ("specialties", "kind"),
 }
 
 
@@ -330,6 +338,13 @@ def structured_features(
     f["device_class_beyond"] = (projects.device_class[:, None] > provider_class) & (
         provider_class > 0
     )
+    f["specialty_miss"] = _specialty_miss(
+        f["specialty_fit"],
+        _specialty_fit(
+            projects.specialties, resources.specialties, columns, specialties.PRODUCT_KINDS
+        ),
+        side(resources.kind),
+    )
     f["own_institution"] = own.astype(np.float32)
     f["role_fit"] = (wanted & side(resources.role)) != 0
     for j, key in enumerate(RESOURCE_TYPE.keys):  # the same row for every project: a view
@@ -346,17 +361,41 @@ def _specialty_fit(
     projects: Sequence[Sequence[str]],
     providers: Sequence[Sequence[str]],
     columns: np.ndarray | None,
+    kinds: Sequence[str] = specialties.KINDS,
 ) -> np.ndarray:
     """`specialties.fit_matrix`, or with `columns` its cells, from the providers they name."""
     if columns is None:
-        return specialties.fit_matrix(projects, providers)
+        return specialties.fit_matrix(projects, providers, kinds)
     named, cells = np.unique(columns, return_inverse=True)
-    table = specialties.fit_matrix(projects, [providers[j] for j in named])
+    table = specialties.fit_matrix(projects, [providers[j] for j in named], kinds)
     return np.take_along_axis(table, cells.reshape(columns.shape), axis=1)
 
 
-def region_weights(resource_types: Sequence[str]) -> np.ndarray:
-    return np.array([REGION_WEIGHT.get(t, 0.1) for t in resource_types], dtype=np.float32)
+def _specialty_miss(fit: np.ndarray, product_fit: np.ndarray, kind: np.ndarray) -> np.ndarray:
+    """A specialist provider (`SPECIALIST_TYPES`) covers the project no better than one naming no
+    specialty, or names what it makes (modality, product) and none of it is the project's: a
+    device maker for endoscopes meets a sleep monitor, a biologics CDMO a small molecule."""
+    weak = (fit <= specialties.GENERIC + 1e-6) | (product_fit == 0)
+    return np.isin(kind, SPECIALIST_KINDS) & weak
+
+
+def specialty_missed(project: Sequence[str], provider: Sequence[str], kind: int) -> bool:
+    """`specialty_miss` of one pair (reasons ask for the listed pairs only)."""
+    fit = specialties.fit_matrix([project], [provider])
+    product_fit = specialties.fit_matrix([project], [provider], specialties.PRODUCT_KINDS)
+    return bool(_specialty_miss(fit, product_fit, np.array([kind]))[0, 0])
+
+
+def region_weights(resources: Sequence[Resource]) -> np.ndarray:
+    """How much a shared region matters for each provider: by its type (`REGION_WEIGHT`), and
+    fully for one whose prose says it serves its own place (主要服务河北本地企业)."""
+    return np.array([region_weight(r) for r in resources], dtype=np.float32)
+
+
+def region_weight(resource: Resource) -> float:
+    if prose.serves_locally(resource.description):
+        return REGION_MATTERS
+    return REGION_WEIGHT.get(resource.type, 0.1)
 
 
 def stage_distance(

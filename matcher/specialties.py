@@ -21,6 +21,7 @@ from .text.fold import fold
 _ASCII_BOUNDARY = r"(?:(?<![a-z0-9])(?=[a-z0-9])|(?<=[a-z0-9])(?![a-z0-9]))"
 EXACT, BROADER_PROVIDER, BROADER_PROJECT, SIBLING = 1.0, 0.8, 0.6, 0.4
 GENERIC = 0.3  # a provider that names no specialty of the project's kinds: neither fit nor miss
+PRODUCT_KINDS = ("modality", "product")  # what a project makes, as against the disease it treats
 
 
 @cache
@@ -119,15 +120,22 @@ def fit(project: Sequence[str], provider: Sequence[str]) -> float:
     return _fit(tuple(sorted(project)), tuple(sorted(provider)))
 
 
-def fit_matrix(projects: Sequence[Sequence[str]], providers: Sequence[Sequence[str]]) -> np.ndarray:
-    """(n_projects, n_providers) float32 of `fit`, vectorised over distinct key sets."""
+def fit_matrix(
+    projects: Sequence[Sequence[str]],
+    providers: Sequence[Sequence[str]],
+    kinds: Sequence[str] = KINDS,
+) -> np.ndarray:
+    """(n_projects, n_providers) float32 of `fit`, vectorised over distinct key sets; with
+    `kinds`, over those kinds only (GENERIC where the two sides share none of them)."""
     p_sets, p_index = _distinct(projects)
     r_sets, r_index = _distinct(providers)
     a, b = _membership(p_sets), _membership(r_sets)  # (sets, nodes) float32
     fits = _NODE_FIT  # (nodes, nodes): node_fit(project node, provider node)
     total = np.zeros((len(p_sets), len(r_sets)), dtype=np.float32)
     shared = np.zeros_like(total)
-    for kind_nodes in _KIND_NODES:
+    for kind, kind_nodes in zip(KINDS, _KIND_NODES, strict=True):
+        if kind not in kinds:
+            continue
         fk = fits[np.ix_(kind_nodes, kind_nodes)]
         ak, bk = a[:, kind_nodes], b[:, kind_nodes]
         # best[x, y] = max over the project's nodes p and the provider's nodes r of fit(p, r)

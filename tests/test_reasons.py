@@ -77,3 +77,38 @@ def test_notices_say_when_a_device_class_is_above_what_the_provider_names(hash_e
     explain = Explainer(PairFeaturizer([project], resources, {"hash": hash_encoder}))
     assert "注意：资源方只提及二类及以下器械" in explain(0, 0)
     assert "只提及" not in explain(0, 1)  # it names 三类 too
+
+
+def test_notices_name_a_specialist_s_specialties_when_they_miss_the_project(hash_encoder):
+    project = Project("P1", "口服KRAS抑制剂", "小分子靶向药，需要CMC生产。", "drug", "preclinical")
+    resources = [
+        Resource("R1", "生物药CDMO", "cdmo", "抗体、ADC偶联的工艺开发和GMP生产。"),
+        Resource("R2", "化药CDMO", "cdmo", "小分子原料药与制剂的工艺开发和GMP生产。"),
+    ]
+    explain = Explainer(PairFeaturizer([project], resources, {"hash": hash_encoder}))
+    assert "注意：资源方专长为抗体、ADC" in explain(0, 0)
+    assert "专长为" not in explain(0, 1)
+
+
+def test_a_local_consultancy_says_when_the_region_differs(hash_encoder):
+    projects = [
+        Project(
+            "P1", "家用雾化器", "二类产品，准备注册。", "device", "registration", region="hebei"
+        ),
+        Project(
+            "P2", "家用雾化器", "二类产品，准备注册。", "device", "registration", region="tianjin"
+        ),
+    ]
+    resources = [
+        Resource(
+            "R1",
+            "冀药通",
+            "regulatory",
+            "主要服务河北本地企业：二类医疗器械省局注册。",
+            region="hebei",
+        ),
+        Resource("R2", "注册咨询", "regulatory", "二类医疗器械注册。", region="hebei"),
+    ]
+    explain = Explainer(PairFeaturizer(projects, resources, {"hash": hash_encoder}))
+    assert "同在河北" in explain(0, 0) and "注意：地区不同" in explain(1, 0)
+    assert "河北" not in explain(0, 1) and "地区" not in explain(1, 1)  # region matters little

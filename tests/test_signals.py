@@ -60,7 +60,7 @@ def test_fixture_pairs():
     resources = read_resources(FIXTURES / "resources.csv")
     p, r = signals.project_profiles(projects), signals.resource_profiles(resources)
     own = signals.own_institution(projects, Organisations([x.name for x in resources]))
-    f = signals.structured_features(p, r, own, signals.region_weights([x.type for x in resources]))
+    f = signals.structured_features(p, r, own, signals.region_weights(resources))
     excluded = signals.excluded(p, r)
     col = [x.resource_id for x in resources].index
     # P1 (coronary stent, clinical): the cardiology centre serves its clinical need, its track,
@@ -198,6 +198,46 @@ def test_a_device_class_above_what_the_provider_names_is_a_soft_misfit():
     ]
     p, r = signals.project_profiles(projects), signals.resource_profiles(resources)
     own = np.zeros((2, 3), dtype=bool)
-    f = signals.structured_features(p, r, own, signals.region_weights([x.type for x in resources]))
+    f = signals.structured_features(p, r, own, signals.region_weights(resources))
     assert f["device_class_beyond"].tolist() == [[1, 0, 0], [0, 0, 0]]
     assert not signals.excluded(p, r)[0, 0]  # weighed, never a veto
+
+
+def test_a_specialist_whose_specialties_miss_the_project_is_a_soft_misfit():
+    projects = [
+        Project("P1", "口服KRAS抑制剂", "小分子靶向药，临床前，需要CMC生产", "drug", "preclinical"),
+        Project("P2", "HER2 ADC", "抗体偶联药物，需要工艺开发与生产", "drug", "preclinical"),
+        Project("P3", "家用睡眠监测仪", "监测糖尿病患者夜间血氧", "device", "market"),
+    ]
+    resources = [
+        Resource("R1", "生物药CDMO", "cdmo", "抗体、ADC偶联与双抗的工艺开发和GMP生产"),
+        Resource(
+            "R2", "科技银行", "bank", "抗体、ADC企业的知识产权质押贷款"
+        ),  # money: never a miss
+        Resource("R3", "内镜企业", "device_maker", "软性内镜设备，糖尿病足筛查合作"),
+        Resource("R4", "综合CDMO", "cdmo", "一站式CDMO服务"),  # names no specialty
+    ]
+    p, r = signals.project_profiles(projects), signals.resource_profiles(resources)
+    f = signals.structured_features(p, r, np.zeros((3, 4), bool), signals.region_weights(resources))
+    assert f["specialty_miss"].tolist() == [
+        [1, 0, 1, 1],  # small molecule at a biologics CDMO; a generic CDMO covers it no better
+        [0, 0, 1, 1],  # ADC at an ADC CDMO
+        [1, 0, 1, 1],  # the endoscope maker shares the disease, not the product
+    ]
+    assert not signals.excluded(p, r).any()  # weighed, never a veto
+    assert signals.specialty_missed(p.specialties[0], r.specialties[0], int(r.kind[0]))
+
+
+@pytest.mark.parametrize(
+    ("text", "local"),
+    [
+        ("石家庄的注册咨询公司，主要服务河北本地企业：二类器械省局注册", True),
+        ("面向区内企业提供中试平台", True),
+        ("基金由省内中药龙头企业与地方国资联合发起", False),  # who founded it, not whom it serves
+        ("服务全国客户，不限于本地企业", False),
+    ],
+)
+def test_a_provider_serving_its_own_place_weighs_region_fully(text, local):
+    resource = Resource("R", "咨询", "regulatory", text, region="hebei")
+    assert prose.serves_locally(text) is local
+    assert signals.region_weights([resource])[0] == (1.0 if local else 0.1)
