@@ -380,10 +380,18 @@ def _specialty_miss(fit: np.ndarray, product_fit: np.ndarray, kind: np.ndarray) 
 
 
 def specialty_missed(project: Sequence[str], provider: Sequence[str], kind: int) -> bool:
-    """`specialty_miss` of one pair (reasons ask for the listed pairs only)."""
-    fit = specialties.fit_matrix([project], [provider])
-    product_fit = specialties.fit_matrix([project], [provider], specialties.PRODUCT_KINDS)
-    return bool(_specialty_miss(fit, product_fit, np.array([kind]))[0, 0])
+    """`specialty_miss` of one pair, from the cached per-pair fits (reasons ask for the listed
+    pairs only)."""
+    if kind not in SPECIALIST_KINDS:
+        return False
+    made = [
+        score
+        for k, (score, _) in specialties.best_fits(project, provider).items()
+        if k in specialties.PRODUCT_KINDS
+    ]
+    return specialties.fit(project, provider) <= specialties.GENERIC + 1e-6 or (
+        bool(made) and max(made) == 0
+    )
 
 
 def region_weights(resources: Sequence[Resource]) -> np.ndarray:

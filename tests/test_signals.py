@@ -225,7 +225,9 @@ def test_a_specialist_whose_specialties_miss_the_project_is_a_soft_misfit():
         [1, 0, 1, 1],  # the endoscope maker shares the disease, not the product
     ]
     assert not signals.excluded(p, r).any()  # weighed, never a veto
-    assert signals.specialty_missed(p.specialties[0], r.specialties[0], int(r.kind[0]))
+    for i, j in np.ndindex(3, 4):  # one pair at a time (reasons) as in the matrix
+        missed = signals.specialty_missed(p.specialties[i], r.specialties[j], int(r.kind[j]))
+        assert missed == bool(f["specialty_miss"][i, j])
 
 
 @pytest.mark.parametrize(
