@@ -253,6 +253,7 @@ STRUCTURED_FEATURES = (
     *NEED_FEATURES,  # one per need: a space need met weighs otherwise than a funding need met
     "role_fit",  # the provider's *kind* serves a need the project has (whatever its sheet says)
     "need_x_specialty",  # a provider offering what is needed *in the project's specialty*
+    # (a service provider's need met counts whatever its specialty: see structured_features)
     "need_x_track",
     "track_fit",
     "stage_fit",
@@ -276,7 +277,7 @@ STRUCTURED_FEATURES = (
 READS = {
     **{f"need_{key}": (f"offers&{key}",) for key in NEED.keys},  # one need's bit of offers
     "role_fit": ("role",),
-    "need_x_specialty": ("offers", "specialties"),
+    "need_x_specialty": ("offers", "specialties", "kind"),
     "need_x_track": ("offers", "tracks", "track_focus"),
     "track_fit": ("tracks", "track_focus"),
     "stage_fit": ("stages",),
@@ -352,7 +353,11 @@ def structured_features(
         f[f"type_{key}"] = (
             np.broadcast_to(kind[None, :], need_met.shape) if columns is None else kind[columns]
         )
-    f["need_x_specialty"] = need_met * f["specialty_fit"]
+    # money, space, policy and services meet a need whatever the product: for them a specialty
+    # that does not fit counts as unsaid, as a track or stage would (a bank for a funding need)
+    service = ~np.isin(side(resources.kind), SPECIALIST_KINDS)
+    specialty_gate = np.where(service, np.maximum(f["specialty_fit"], UNSAID), f["specialty_fit"])
+    f["need_x_specialty"] = need_met * specialty_gate
     f["need_x_track"] = need_met * f["track_fit"]
     return {name: np.asarray(f[name], dtype=np.float32) for name in STRUCTURED_FEATURES}
 

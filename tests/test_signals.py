@@ -243,3 +243,20 @@ def test_a_provider_serving_its_own_place_weighs_region_fully(text, local):
     resource = Resource("R", "咨询", "regulatory", text, region="hebei")
     assert prose.serves_locally(text) is local
     assert signals.region_weights([resource])[0] == (1.0 if local else 0.1)
+
+
+def test_a_service_meets_a_need_whatever_the_product():
+    """need × specialty: a bank meeting a funding need counts as if its specialty were unsaid
+    (0.6), however far its stated focus; a specialist's need met still depends on its fit."""
+    projects = [
+        Project("P1", "口服KRAS抑制剂", "小分子靶向药，需要融资和CMC生产", "drug", "preclinical")
+    ]
+    resources = [
+        Resource("R1", "科技银行", "bank", "为抗体、ADC企业提供贷款", offers=("funding",)),
+        Resource("R2", "生物药CDMO", "cdmo", "抗体、ADC偶联的GMP生产", offers=("manufacturing",)),
+        Resource("R3", "化药CDMO", "cdmo", "小分子原料药GMP生产", offers=("manufacturing",)),
+    ]
+    p, r = signals.project_profiles(projects), signals.resource_profiles(resources)
+    f = signals.structured_features(p, r, np.zeros((1, 3), bool), signals.region_weights(resources))
+    assert f["specialty_fit"][0].tolist() == pytest.approx([0.0, 0.0, 1.0])
+    assert f["need_x_specialty"][0].tolist() == pytest.approx([0.3, 0.0, 0.5])  # half the needs met
