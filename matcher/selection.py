@@ -306,12 +306,7 @@ def fit_shipped(protocol: Protocol, coverage: bool = True) -> Fusion:
         "providers), seeds " + ",".join(map(str, SEEDS)),
         "candidate": best.name,
         "shipped": shipped.kind,
-        "note": ""
-        if shipped is chosen
-        else (
-            f"{best.name} did not beat the naive z-score sum and the best single signal "
-            "on the locked judged test; the naive sum ships instead"
-        ),
+        "note": _note(best, shipped is chosen),
         "cv_judged_train": {name: r.as_dict() for name, r in choice.known_providers.items()},
         "cv_judged_train_new_providers": {
             name: r.as_dict() for name, r in choice.new_providers.items()
@@ -325,6 +320,21 @@ def fit_shipped(protocol: Protocol, coverage: bool = True) -> Fusion:
         "names": list(names),
     }
     return shipped
+
+
+def _note(best: Candidate, kept: bool) -> str:
+    """What `meta.json` says when the naive sum ships: chosen by CV, or kept by the locked rule."""
+    if best.kind == "zsum":
+        return (
+            "no learned fusion beat the naive z-score sum on judged-train CV with new providers; "
+            "the naive sum ships (the robust choice)"
+        )
+    if kept:
+        return ""
+    return (
+        f"{best.name} did not beat the naive z-score sum and the best single signal "
+        "on the locked judged test; the naive sum ships instead"
+    )
 
 
 def _shown(path: Path) -> str:
