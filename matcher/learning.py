@@ -24,7 +24,7 @@ from sklearn.model_selection import GroupKFold
 from . import datasets, evaluate
 from .errors import UsageError
 from .features import Progress
-from .fusion import MAX_GRADE, Fusion
+from .fusion import MAX_GRADE, SUMS, Fusion
 from .selection import Labelled, featurise, final_scores
 from .text.encoders import Encoder
 
@@ -208,7 +208,7 @@ def refit(
     rows = graded_rows(event.grades)
     if len(rows) < MIN_PROJECTS:
         raise NotEnoughGrades(not_enough_message(len(rows)))
-    kind = champion.kind if champion.kind != "zsum" else "linear"
+    kind = champion.kind if champion.kind not in SUMS else "linear"
     coverage = bool(champion.meta.get("coverage", True))
 
     def nested(train_rows: np.ndarray) -> Fusion:

@@ -22,14 +22,14 @@ from . import datasets, evaluate
 from .datasets import Source
 from .engine import all_features
 from .features import PairFeaturizer, Progress
-from .fusion import KINDS, Fusion, Spreads, file_digest
+from .fusion import KINDS, SUMS, Fusion, Spreads, file_digest
 from .rank import Ranker, veto
 from .text.encoders import Encoder
 
 log = logging.getLogger(__name__)
 
 SYNTHETIC_WEIGHTS = (0.0, 0.2)  # how much the generator's rule-judged pairs may count
-PRIORS = (1.0, 3.0, 10.0)  # pulls of the linear weights toward the naive sum's, per project
+PRIORS = (1.0, 3.0, 10.0)  # pulls of the linear weights toward the balanced sum's, per project
 SEEDS = (0, 1, 2)  # CV repeats: fold assignment noise is larger than most differences
 TOP_K = 10
 
@@ -38,17 +38,17 @@ TOP_K = 10
 class Candidate:
     kind: str
     synthetic_weight: float = 0.0
-    prior: float = 0.0  # the linear model's pull toward the naive sum (`Fusion.prior`)
+    prior: float = 0.0  # the linear model's pull toward the balanced sum (`Fusion.prior`)
 
     @property
     def name(self) -> str:
-        pulled = f" → zsum×{self.prior:g}" if self.prior else ""
+        pulled = f" → balanced×{self.prior:g}" if self.prior else ""
         suffix = f" + synthetic×{self.synthetic_weight:g}" if self.synthetic_weight else ""
         return f"{self.kind}{pulled}{suffix}"
 
 
 CANDIDATES = (
-    *(Candidate(k, w) for k in KINDS for w in SYNTHETIC_WEIGHTS if k != "zsum" or w == 0),
+    *(Candidate(k, w) for k in KINDS for w in SYNTHETIC_WEIGHTS if k not in SUMS or w == 0),
     *(Candidate("linear", prior=p) for p in PRIORS),
 )
 
@@ -328,6 +328,12 @@ def _note(best: Candidate, kept: bool) -> str:
         return (
             "no learned fusion beat the naive z-score sum on judged-train CV with new providers; "
             "the naive sum ships (the robust choice)"
+        )
+    if best.kind == "balanced" and kept:
+        return (
+            "no learned fusion beat the balanced sum (the naive sum with each concept counted "
+            "once) on judged-train CV with new providers; it ships (a robust choice, nothing "
+            "fitted but the calibration)"
         )
     if kept:
         return ""

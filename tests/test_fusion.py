@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.errors import ModelError
-from matcher.fusion import MAX_GRADE, Fusion, zscores
+from matcher.fusion import MAX_GRADE, Fusion, balanced_weights, zscores
 
 NAMES = ("bm25", "need_funding", "specialty_fit", "own_institution")
 
@@ -24,7 +24,7 @@ def _data(seed: int = 0, n_projects: int = 30, n_resources: int = 10):
     return x, grades
 
 
-@pytest.fixture(scope="module", params=["zsum", "linear", "gbdt"])
+@pytest.fixture(scope="module", params=["zsum", "balanced", "linear", "gbdt"])
 def fitted(request):
     x, grades = _data()
     return Fusion(NAMES, kind=request.param).fit(x, grades)
@@ -64,9 +64,10 @@ def test_ties_of_the_calibration_keep_the_raw_order(fitted):
         assert np.all(np.diff(scores[i][order]) <= 1e-7)
 
 
-def test_an_unfitted_naive_sum_maps_onto_the_grade_scale():
+@pytest.mark.parametrize("kind", ["zsum", "balanced"])
+def test_an_unfitted_sum_maps_onto_the_grade_scale(kind):
     x, _ = _data()
-    scores = Fusion(NAMES, "zsum").predict(x)
+    scores = Fusion(NAMES, kind).predict(x)
     assert scores.min() >= 0.0 and scores.max() <= MAX_GRADE
     with pytest.raises(ModelError, match="not fitted"):
         Fusion(NAMES, "linear").predict(x)
@@ -79,7 +80,7 @@ def test_the_linear_fusion_weighs_features_and_never_negatively():
     assert fusion.coef_[1] > 0 and fusion.coef_[3] > 0  # a need met up, own institution down
 
 
-def test_the_pull_toward_the_naive_sum_moves_the_weights_toward_equal_ones():
+def test_the_pull_toward_the_balanced_sum_moves_the_weights_toward_its_own():
     x, grades = _data()
     spread = []
     for prior in (0.0, 1.0, 10.0, 1e6):
@@ -87,10 +88,31 @@ def test_the_pull_toward_the_naive_sum_moves_the_weights_toward_equal_ones():
         spread.append(float(coef.max() / coef.min()))
     assert spread[0] > 2.0  # the data weigh the features unequally (need 1.5, own institution 2)
     assert spread == sorted(spread, reverse=True)  # the stronger the pull, the more equal
-    assert spread[-1] == pytest.approx(1.0, abs=1e-3)  # in the limit, the naive sum's weights
-    naive = Fusion(NAMES, "zsum").fit(x, grades)
+    assert spread[-1] == pytest.approx(1.0, abs=1e-3)  # one need: the balanced sum's are equal
+    balanced = Fusion(NAMES, "balanced").fit(x, grades)
     pulled = Fusion(NAMES, "linear", prior=1e6).fit(x, grades)
-    assert np.array_equal(np.argsort(-naive.raw(x), axis=1), np.argsort(-pulled.raw(x), axis=1))
+    assert np.array_equal(np.argsort(-balanced.raw(x), axis=1), np.argsort(-pulled.raw(x), axis=1))
+
+
+MANY_NEEDS = ("bm25", "specialty_fit", "need_funding", "need_space", "need_ip", "type_bank")
+
+
+def test_the_balanced_sum_counts_the_needs_met_as_one_concept():
+    weights = dict(zip(MANY_NEEDS, balanced_weights(MANY_NEEDS), strict=True))
+    assert weights["bm25"] == weights["specialty_fit"] == 1.0
+    assert weights["need_funding"] + weights["need_space"] + weights["need_ip"] == pytest.approx(1)
+    assert weights["type_bank"] == 0.0  # a prior, as in the naive sum
+
+
+def test_a_project_with_many_needs_is_not_ranked_by_needs_alone():
+    """Three needs met, nothing else: the naive sum counts that fact three times and puts this
+    provider above one whose text and specialty fit; the balanced sum counts it once."""
+    x = np.zeros((1, 6, len(MANY_NEEDS)), dtype=np.float32)
+    x[0, 0, 2:5] = 1.0  # meets funding, space and IP, reads like nothing the project says
+    x[0, 1, :2] = 1.0  # the project's text and specialty
+    naive, balanced = Fusion(MANY_NEEDS, "zsum").raw(x)[0], Fusion(MANY_NEEDS, "balanced").raw(x)[0]
+    assert naive[0] > naive[1]
+    assert balanced[1] > balanced[0]
 
 
 def test_an_auxiliary_source_with_other_providers_can_be_weighted_in():
@@ -132,7 +154,7 @@ def test_a_feature_constant_for_a_project_contributes_nothing():
     assert np.ptp(fusion.raw(x)) == 0
 
 
-@pytest.mark.parametrize("kind", ["zsum", "linear", "gbdt"])
+@pytest.mark.parametrize("kind", ["zsum", "balanced", "linear", "gbdt"])
 def test_a_column_shared_by_every_project_scores_as_its_copies(kind):
     """Provider-type columns arrive as one row viewed for every project (no copies)."""
     names = ("bm25", "region_fit")
