@@ -8,7 +8,7 @@ from pathlib import Path
 from . import datasets, evaluate
 from .engine import Settings, load_encoders
 from .features import Progress
-from .fusion import Fusion
+from .fusion import SUMS, Fusion
 from .selection import (
     CANDIDATES,
     SEEDS,
@@ -39,12 +39,18 @@ def quality_tables(
     if given is not None:
         data = featurise(datasets.from_files("given", *given), encoders, progress)
         fusions = {SHIPPED: shipped.predict(data.features)}
-        fusions["zsum"] = fit_candidate(Candidate("zsum"), [data], None).predict(data.features)
+        for kind in SUMS:  # nothing learned: their order needs no held-out projects
+            fusions[kind] = fit_candidate(Candidate(kind), [data], None).predict(data.features)
         if cv_folds:
             for c in CANDIDATES:
-                if not c.synthetic_weight and c.kind != "zsum":
+                if not c.synthetic_weight and c.kind not in SUMS:
                     fusions[f"{c.name} ({cv_folds}-fold CV)"] = evaluate.cross_validated(
-                        data.features, data.grades, data.featurizer.names, c.kind, cv_folds
+                        data.features,
+                        data.grades,
+                        data.featurizer.names,
+                        c.kind,
+                        cv_folds,
+                        prior=c.prior,
                     )
         return {"given": report(data, fusions, coverage)}
 

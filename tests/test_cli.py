@@ -82,9 +82,22 @@ def test_evaluate_prints_every_signal_and_fusion(tmp_path):
         and "字段重叠 field overlap" in names
     )
     assert any(r["kind"] == "fusion" and "models/" in r["name"] for r in rows)
-    assert "zsum" in names
+    assert "zsum" in names and "balanced" in names
     assert all(0.0 <= r[m] <= 1.0 for r in rows for m in ("ndcg10", "ndcg10_exp", "recall5"))
     assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_evaluate_cross_validates_each_learned_fusion_as_named():
+    """`--cv` fits every learned candidate out of fold; a pulled linear fusion is pulled."""
+    judged = Path(__file__).resolve().parents[1] / "data" / "judged"
+    files = [str(judged / f) for f in ("projects.csv", "resources.csv", "qrels.csv")]
+    args = ["evaluate", "-p", files[0], "-r", files[1], "-q", files[2], "--json", "--cv", "3"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows = {r["name"]: r for r in json.loads(result.stdout)["given"]}
+    assert "gbdt (3-fold CV)" in rows and "balanced (3-fold CV)" not in rows  # sums learn nothing
+    unpulled, pulled = rows["linear (3-fold CV)"], rows["linear → balanced×10 (3-fold CV)"]
+    assert (unpulled["ndcg10"], unpulled["recall5"]) != (pulled["ndcg10"], pulled["recall5"])
 
 
 def test_bad_input_exits_2_names_row_and_column_and_writes_nothing(tmp_path):
