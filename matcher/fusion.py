@@ -35,10 +35,8 @@ DIRECTION = {"own_institution": -1, "device_class_beyond": -1, "specialty_miss":
 STRONG_GRADE = 1.5  # an expected grade at or above this counts as a strong match
 MAX_GRADE = 3.0
 KINDS = ("zsum", "balanced", "linear", "gbdt")
-SUMS = (
-    "zsum",
-    "balanced",
-)  # fixed-weight sums of standardised features: nothing to fit but calibration
+# Fixed-weight sums of standardised features: nothing is fitted but the calibration.
+SUMS = ("zsum", "balanced")
 
 
 def direction(name: str) -> int:
@@ -140,7 +138,8 @@ class Fusion:
     # -- the raw scorers ------------------------------------------------------------------------
 
     def _design(self, features: np.ndarray) -> np.ndarray:
-        """(…, n_features) → signed and, for the linear model, standardised per project."""
+        """(…, n_features) → signed and, for the linear model and the sums, standardised per
+        project."""
         x = signed(features, self.names)
         return zscores(x) if self.standardises else x
 
@@ -172,7 +171,7 @@ class Fusion:
         return total
 
     def _weights(self) -> np.ndarray:
-        """The weight of each standardised feature in the linear model or the z-sum."""
+        """The weight of each standardised feature in the linear model or a sum."""
         if self.kind == "zsum":
             return naive_weights(self.names)
         if self.kind == "balanced":
