@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matcher.features import PairFeaturizer
-from matcher.reasons import FILLER, Explainer
+from matcher.reasons import FILLER, Explainer, is_general_word
 from matcher.schema import Project, Resource
 
 
@@ -44,6 +44,28 @@ def test_filler_words_never_explain_a_match(explain):
     shared = explain.content_terms(0, 0, limit=10)
     assert not set(shared) & FILLER
     assert {"支持", "合作", "创新"} <= FILLER
+
+
+def test_words_common_in_everyday_chinese_never_explain_a_match(hash_encoder):
+    project = Project(
+        "P1",
+        "眼压监测",
+        "主任计划一次完成植入式眼压传感器的动物实验，没有时间。",
+        "device",
+        "preclinical",
+    )
+    resource = Resource(
+        "R1",
+        "眼科器械CRO",
+        "cro",
+        "科室主任带队，计划每年一次培训；没有时间限制，专做眼压传感器验证。",
+    )
+    explain = Explainer(PairFeaturizer([project], [resource], {"hash": hash_encoder}))
+    shared = explain.content_terms(0, 0, limit=10)
+    assert "眼压" in shared and "传感器" in shared
+    assert not {"主任", "计划", "一次", "没有", "时间"} & set(shared)
+    assert is_general_word("计划") and not is_general_word("冠脉")
+    assert not is_general_word("细胞")  # common in everyday Chinese, but the taxonomy's word
 
 
 def test_notices_name_the_own_institution_and_the_providers_rule(explain):
