@@ -7,8 +7,9 @@ themselves (the oracle: the best any scores could do under the same event).
 The event: every judged project, 2–4 meetings each, 12 slots of 15 minutes from 14:00, the
 providers' own capacities (接洽名额), conflict-of-interest blocks on; meetings beyond the minimum
 at the default bar (expected grade ≥ 1, `Event.extra_min_grade`) and with every place filled
-(bar 0). Reported on the locked test projects (which no model saw) and on all judged projects,
-with how many planned meetings the judges graded good (≥ 2) and useless (0).
+(bar 0). Reported on the locked test projects (which no model saw), on all judged projects and
+on the fresh locked set (another catalogue), with how many planned meetings the judges graded
+good (≥ 2) and useless (0).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def main() -> None:
         "| meetings | graded ≥ 2 | graded 0 |"
     )
     print("|---|---|---|---|---|---|---|")
-    for part in ("judged-test", "judged-all"):
+    for part in ("judged-test", "judged-all", "fresh-test"):
         if part == "judged-all":
             train, test = datasets.load("judged-train"), datasets.load("judged-test")
             source = replace(

@@ -440,6 +440,13 @@ def fit(
         f"naive z-sum {test['zsum']['ndcg10_exp']:.3f}, best single signal "
         f"{test['best_single']['name']} {test['best_single']['ndcg10_exp']:.3f}"
     )
+    fresh = meta["fresh_test"]
+    console.print(
+        f"fresh locked set (other writers) nDCG@10(exp): shipped "
+        f"{fresh['shipped']['ndcg10_exp']:.3f}, naive z-sum {fresh['zsum']['ndcg10_exp']:.3f}, "
+        f"best single signal {fresh['best_single']['name']} "
+        f"{fresh['best_single']['ndcg10_exp']:.3f}"
+    )
     if meta["note"]:
         console.print(meta["note"])
 

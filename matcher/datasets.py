@@ -3,6 +3,10 @@
 - `synthetic`: the seeded generator's world (`data/sample`, `data/dev/qrels.csv`), judged by rules.
 - `judged-train`: hand-judged projects × providers (`data/judged`) that tuning may see.
 - `judged-test`: the locked part of the same set; nothing is chosen on it.
+- `fresh-train`, `fresh-test`: a second hand-judged set (`data/fresh`), written by other writers
+  in other voices about other institutions and providers, judged apart: how a model chosen on
+  `data/judged` meets a catalogue it never saw. Split by project the same way; nothing is chosen on
+  either part yet, and `fresh-test` stays locked.
 
 Every project listed in a qrels file is fully judged: its pairs not listed count as grade 0.
 """
@@ -19,7 +23,7 @@ from .schema import Project, Resource
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
-SOURCES = ("synthetic", "judged-train", "judged-test")
+SOURCES = ("synthetic", "judged-train", "judged-test", "fresh-train", "fresh-test")
 
 
 @dataclass(frozen=True)
@@ -42,9 +46,9 @@ def from_files(name: str, projects: Path, resources: Path, qrels: Path) -> Sourc
     return Source(name, ps, rs, judged, (Path(projects), Path(resources), Path(qrels)))
 
 
-def judged_split(data: Path = DATA) -> dict[str, str]:
-    """{project_id: "train" | "test"} of the hand-judged set, fixed once in `split.csv`."""
-    with open(data / "judged" / "split.csv", encoding="utf-8-sig", newline="") as f:
+def judged_split(data: Path = DATA, set_name: str = "judged") -> dict[str, str]:
+    """{project_id: "train" | "test"} of a hand-judged set, fixed once in its `split.csv`."""
+    with open(data / set_name / "split.csv", encoding="utf-8-sig", newline="") as f:
         return {row["project_id"]: row["part"] for row in csv.DictReader(f)}
 
 
@@ -59,12 +63,12 @@ def load(name: str, data: Path = DATA) -> Source:
         )
     if name not in SOURCES:
         raise ValueError(f"unknown source {name!r}; choose one of {', '.join(SOURCES)}")
-    folder = data / "judged"
+    set_name, part = name.split("-")
+    folder = data / set_name
     full = from_files(
-        "judged", folder / "projects.csv", folder / "resources.csv", folder / "qrels.csv"
+        set_name, folder / "projects.csv", folder / "resources.csv", folder / "qrels.csv"
     )
-    part = name.removeprefix("judged-")
-    split = judged_split(data)
+    split = judged_split(data, set_name)
     projects = [p for p in full.projects if split.get(p.project_id) == part]
     keep = {p.project_id for p in projects}
     qrels = {pid: grades for pid, grades in full.qrels.items() if pid in keep}

@@ -33,7 +33,8 @@ def quality_tables(
     progress: Progress | None = None,
 ) -> dict[str, list[evaluate.Row]]:
     """{source: rows}. `given` = (projects, resources, qrels) reports on those files only;
-    None reports the shipped protocol (synthetic, judged-train CV, judged locked test)."""
+    None reports the shipped protocol (synthetic, judged-train CV, judged locked test, both
+    parts of the fresh set)."""
     encoders = load_encoders(Settings.from_env())
     coverage = bool(shipped.meta.get("coverage", True))
     if given is not None:
@@ -74,6 +75,14 @@ def quality_tables(
     tables["judged-test (locked), new providers"] = locked_new_provider_table(
         train, test, synthetic
     )
+    # Another catalogue, written and judged apart: every provider is new to every model.
+    for title, fresh in (
+        ("fresh-train (another catalogue)", protocol.fresh_train),
+        ("fresh-test (another catalogue, locked)", protocol.fresh_test),
+    ):
+        on_fresh = {name: model.predict(fresh.features) for name, model in fitted.items()}
+        on_fresh[SHIPPED] = shipped.predict(fresh.features)
+        tables[title] = report(fresh, on_fresh, coverage)
     return tables
 
 

@@ -58,3 +58,31 @@ def test_need_labels_are_the_annotators_agreement_or_the_adjudication():
         assert keys <= set(NEED.keys)
         disputed = a[record] ^ b[record]
         assert keys == (a[record] & b[record]) | {k for k in disputed if kept[(record, k)]}
+
+
+FRESH = Path(__file__).resolve().parents[1] / "data" / "fresh"
+
+
+def test_the_fresh_set_is_another_catalogue_fully_judged():
+    train, test = datasets.load("fresh-train"), datasets.load("fresh-test")
+    assert len(train.projects) + len(test.projects) >= 96 and len(test.resources) >= 48
+    assert abs(len(test.projects) - len(train.projects)) <= 2  # half of the projects locked
+    for part in (train, test):
+        assert {p.project_id for p in part.projects} == set(part.qrels)  # every project judged
+    assert not {p.project_id for p in train.projects} & {p.project_id for p in test.projects}
+    names = {r.name for r in datasets.load("judged-train").resources}
+    assert not names & {r.name for r in test.resources}  # no provider of the judged set
+
+
+def test_fresh_grades_are_the_judges_agreement_or_the_adjudication():
+    a, b = _grades(FRESH / "judges/judge_a.csv"), _grades(FRESH / "judges/judge_b.csv")
+    adjudicated = _grades(FRESH / "judges/adjudicated.csv")
+    final = _grades(FRESH / "qrels.csv")
+    assert set(adjudicated) == {
+        pair for pair in set(a) | set(b) if a.get(pair, 0) != b.get(pair, 0)
+    }
+    for pair in set(a) | set(b) | set(final):
+        x, y, grade = a.get(pair, 0), b.get(pair, 0), final.get(pair, 0)
+        assert grade == (x if x == y else adjudicated[pair]), pair
+    counts = Counter(final.values())
+    assert all(counts[g] > 30 for g in (1, 2, 3))
