@@ -282,7 +282,7 @@ READS = {
     "track_fit": ("tracks", "track_focus"),
     "stage_fit": ("stages",),
     "region_fit": ("region", "region_weight"),
-    "specialty_fit": ("specialties", "kind"),
+    "specialty_fit": ("specialties",),
     "device_class_beyond": ("device_class",),
     "specialty_miss": ("specialties", "kind"),
 }
@@ -346,13 +346,6 @@ def structured_features(
         ),
         side(resources.kind),
     )
-    # money, space, policy and services meet a need whatever the product (a bank for a funding
-    # need): a specialty they name is their experience, never a scope, so one that does not fit
-    # the project counts no lower than naming none …
-    service = ~np.isin(side(resources.kind), SPECIALIST_KINDS)
-    f["specialty_fit"] = np.where(
-        service, np.maximum(f["specialty_fit"], specialties.GENERIC), f["specialty_fit"]
-    )
     f["own_institution"] = own.astype(np.float32)
     f["role_fit"] = (wanted & side(resources.role)) != 0
     for j, key in enumerate(RESOURCE_TYPE.keys):  # the same row for every project: a view
@@ -360,7 +353,9 @@ def structured_features(
         f[f"type_{key}"] = (
             np.broadcast_to(kind[None, :], need_met.shape) if columns is None else kind[columns]
         )
-    # … and with a need met it counts as unsaid, as a track or stage would
+    # money, space, policy and services meet a need whatever the product: for them a specialty
+    # that does not fit counts as unsaid, as a track or stage would (a bank for a funding need)
+    service = ~np.isin(side(resources.kind), SPECIALIST_KINDS)
     specialty_gate = np.where(service, np.maximum(f["specialty_fit"], UNSAID), f["specialty_fit"])
     f["need_x_specialty"] = need_met * specialty_gate
     f["need_x_track"] = need_met * f["track_fit"]
