@@ -28,7 +28,8 @@ _NEED_VERB = re.compile(
 )
 _NEGATION = re.compile(
     r"不考虑|不投资?|请勿|不接受|不接收|暂不|不做|不授信|不涉及|谢绝|不支持|不参与|排除|不服务|不承接|"
-    r"不受理|不覆盖|无法承接|不予|不适合|不合作|不看|不对接|不在.{0,6}范围|不属于|除外|不含"
+    r"不受理|不覆盖|无法承接|不予|不适合|不合作|不看|不对接|不在.{0,6}范围|不属于|除外|不含|"
+    r"不接(?!触|地|近|壤|轨)"  # "明确不接：细胞治疗" (不接触, 不接地 are no rules)
 )
 _NOT_A_LIMIT = re.compile(r"不限|不仅|不断|不同|不少|不错|均可")
 # "要求" only where it states a condition on the project: "产品技术要求" is a document, not a rule

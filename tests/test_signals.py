@@ -28,6 +28,8 @@ def _project(
         ("仅投资已获三类证企业", _project("支架", track="device", stage="market"), False),
         ("暂不接收概念阶段项目", _project("机理研究", stage="concept"), True),
         ("只做医疗器械注册，不做药品", _project("新药"), True),
+        ("明确不接：细胞治疗（CAR-T、CAR-NK等）、小分子项目", _project("CAR-NK细胞治疗"), True),
+        ("明确不接：细胞治疗（CAR-T、CAR-NK等）、小分子项目", _project("siRNA核酸药物"), False),
         ("只做医疗器械注册，不做药品", _project("导管", track="device"), False),
         ("不接受京外项目入驻", _project("x", region="hebei"), True),
         ("不接受京外项目入驻", _project("x", region="beijing"), False),
