@@ -35,7 +35,7 @@ def quality_chart(
     value = {(s, r.name): r.ndcg10_exp for s, rows in tables.items() for r in rows}
     y = np.arange(len(names))
     height = 0.8 / max(len(sources), 1)
-    fig, ax = plt.subplots(figsize=(8, 0.5 * len(names) + 1.5))
+    fig, ax = plt.subplots(figsize=(8, (0.12 * len(sources) + 0.1) * len(names) + 1.5))
     for k, source in enumerate(sources):
         ax.barh(
             y - 0.4 + height * (k + 0.5),
@@ -48,9 +48,10 @@ def quality_chart(
     ax.set_xlim(0, 1)
     ax.set_xlabel("nDCG@10, exponential gains")
     ax.set_title(title)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=len(sources), fontsize=8)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=Path(path).suffix.lstrip(".") or "png", dpi=120)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=2, fontsize=8)
+    with atomic_path(path) as tmp:  # "tight": the long labels and the legend stay inside
+        fig.savefig(
+            tmp, format=Path(path).suffix.lstrip(".") or "png", dpi=120, bbox_inches="tight"
+        )
     plt.close(fig)
     return Path(path)
