@@ -159,6 +159,7 @@ GENERAL_WORD_COUNT = 5000
 
 def is_general_word(word: str) -> bool:
     """A word too common in everyday Chinese to explain a match."""
+    jieba.dt.check_initialized()  # loads the dictionary's counts once
     return jieba.dt.FREQ.get(word, 0) >= GENERAL_WORD_COUNT and word not in _taxonomy_words()
 
 
@@ -271,7 +272,6 @@ class Explainer:
             stats.project_words[i] & stats.resource_words[j],
             key=lambda w: (-stats.idf.get(w, 0.0), w),
         )
-        jieba.dt.check_initialized()
         terms = [
             w
             for w in common
