@@ -285,29 +285,13 @@ def fit_shipped(protocol: Protocol, coverage: bool = True) -> Fusion:
     names = protocol.train.featurizer.names
     chosen = fit_candidate(best, [protocol.train], protocol.synthetic)
     naive = fit_candidate(Candidate("zsum"), [protocol.train], None)
-    test = protocol.test
-    test_rows = report(
-        test,
-        {"chosen": chosen.predict(test.features), "zsum": naive.predict(test.features)},
-        coverage,
-    )
-    by_name = {r.name: r for r in test_rows}
-    best_signal = max((r for r in test_rows if r.kind != "fusion"), key=lambda r: r.ndcg10_exp)
+    locked = _scored(protocol.test, {"chosen": chosen, "zsum": naive}, coverage)
     beats = (
-        by_name["chosen"].ndcg10_exp > by_name["zsum"].ndcg10_exp
-        and by_name["chosen"].ndcg10_exp > best_signal.ndcg10_exp
+        locked["chosen"].ndcg10_exp > locked["zsum"].ndcg10_exp
+        and locked["chosen"].ndcg10_exp > locked["best_single"].ndcg10_exp
     )
     shipped = chosen if beats or best.kind == "zsum" else naive
-    fresh_rows = report(
-        protocol.fresh_test,
-        {
-            "shipped": shipped.predict(protocol.fresh_test.features),
-            "zsum": naive.predict(protocol.fresh_test.features),
-        },
-        coverage,
-    )
-    fresh = {r.name: r for r in fresh_rows}
-    fresh_single = max((r for r in fresh_rows if r.kind != "fusion"), key=lambda r: r.ndcg10_exp)
+    fresh = _scored(protocol.fresh_test, {"shipped": shipped, "zsum": naive}, coverage)
     shipped.meta = {
         **provenance([protocol.train.source, protocol.synthetic.source]),
         "chosen_by": "mean nDCG@10 (exponential gains) on judged-train, 5-fold CV over projects "
@@ -320,20 +304,22 @@ def fit_shipped(protocol: Protocol, coverage: bool = True) -> Fusion:
         "cv_judged_train_new_providers": {
             name: r.as_dict() for name, r in choice.new_providers.items()
         },
-        "locked_test": {
-            "chosen": by_name["chosen"].as_dict(),
-            "zsum": by_name["zsum"].as_dict(),
-            "best_single": best_signal.as_dict(),
-        },
-        "fresh_test": {  # scored only: nothing above read it
-            "shipped": fresh["shipped"].as_dict(),
-            "zsum": fresh["zsum"].as_dict(),
-            "best_single": fresh_single.as_dict(),
-        },
+        "locked_test": {name: r.as_dict() for name, r in locked.items()},
+        "fresh_test": {name: r.as_dict() for name, r in fresh.items()},  # scored only
         "coverage": coverage,
         "names": list(names),
     }
     return shipped
+
+
+def _scored(
+    data: Labelled, fusions: Mapping[str, Fusion], coverage: bool
+) -> dict[str, evaluate.Row]:
+    """Each fusion's row on `data`, and the best single signal's as "best_single"."""
+    rows = report(data, {name: f.predict(data.features) for name, f in fusions.items()}, coverage)
+    scored = {r.name: r for r in rows if r.name in fusions}
+    scored["best_single"] = max((r for r in rows if r.kind != "fusion"), key=lambda r: r.ndcg10_exp)
+    return scored
 
 
 def _note(best: Candidate, kept: bool) -> str:

@@ -7,10 +7,13 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from matcher import datasets
 from matcher.schema import NEED, TRACK
 
-JUDGED = Path(__file__).resolve().parents[1] / "data" / "judged"
+DATA = Path(__file__).resolve().parents[1] / "data"
+JUDGED, FRESH = DATA / "judged", DATA / "fresh"
 
 
 def _grades(path: Path) -> dict[tuple[str, str], int]:
@@ -28,14 +31,20 @@ def test_the_judged_set_is_big_enough_and_split_by_project_per_track():
         assert abs(n_test - n_all / 3) <= 1  # a third of each track is locked away
 
 
-def test_final_grades_are_the_judges_agreement_or_the_adjudication():
-    a, b = _grades(JUDGED / "judges/judge_a.csv"), _grades(JUDGED / "judges/judge_b.csv")
-    adjudicated = _grades(JUDGED / "judges/adjudicated.csv")
-    final = _grades(JUDGED / "qrels.csv")
+@pytest.mark.parametrize("folder", [JUDGED, FRESH], ids=["judged", "fresh"])
+def test_final_grades_are_the_judges_agreement_or_the_adjudication(folder):
+    a, b = _grades(folder / "judges/judge_a.csv"), _grades(folder / "judges/judge_b.csv")
+    adjudicated = _grades(folder / "judges/adjudicated.csv")
+    final = _grades(folder / "qrels.csv")
+    assert set(adjudicated) == {
+        pair for pair in set(a) | set(b) if a.get(pair, 0) != b.get(pair, 0)
+    }
     for pair in set(a) | set(b) | set(final):
         x, y, grade = a.get(pair, 0), b.get(pair, 0), final.get(pair, 0)
         assert grade == (x if x == y else adjudicated[pair]), pair
         assert grade in (x, y)
+    counts = Counter(final.values())
+    assert all(counts[g] > 30 for g in (1, 2, 3))
 
 
 def test_grades_span_the_scale():
@@ -60,9 +69,6 @@ def test_need_labels_are_the_annotators_agreement_or_the_adjudication():
         assert keys == (a[record] & b[record]) | {k for k in disputed if kept[(record, k)]}
 
 
-FRESH = Path(__file__).resolve().parents[1] / "data" / "fresh"
-
-
 def test_the_fresh_set_is_another_catalogue_fully_judged():
     train, test = datasets.load("fresh-train"), datasets.load("fresh-test")
     assert len(train.projects) + len(test.projects) >= 96 and len(test.resources) >= 48
@@ -72,17 +78,3 @@ def test_the_fresh_set_is_another_catalogue_fully_judged():
     assert not {p.project_id for p in train.projects} & {p.project_id for p in test.projects}
     names = {r.name for r in datasets.load("judged-train").resources}
     assert not names & {r.name for r in test.resources}  # no provider of the judged set
-
-
-def test_fresh_grades_are_the_judges_agreement_or_the_adjudication():
-    a, b = _grades(FRESH / "judges/judge_a.csv"), _grades(FRESH / "judges/judge_b.csv")
-    adjudicated = _grades(FRESH / "judges/adjudicated.csv")
-    final = _grades(FRESH / "qrels.csv")
-    assert set(adjudicated) == {
-        pair for pair in set(a) | set(b) if a.get(pair, 0) != b.get(pair, 0)
-    }
-    for pair in set(a) | set(b) | set(final):
-        x, y, grade = a.get(pair, 0), b.get(pair, 0), final.get(pair, 0)
-        assert grade == (x if x == y else adjudicated[pair]), pair
-    counts = Counter(final.values())
-    assert all(counts[g] > 30 for g in (1, 2, 3))
