@@ -338,8 +338,9 @@ def evaluate(
 ) -> None:
     """nDCG@10 与 Recall@5 — every baseline, signal and fusion side by side, per data source.
 
-    Without --projects/--resources/--qrels: the shipped protocol — synthetic set, judged-train
-    (fusions out of fold), judged locked test (fusions fitted on judged-train only).
+    Without --projects/--resources/--qrels: the shipped protocol — every candidate fitted on one
+    hand-judged catalogue ranking the other (what chooses), judged-train CV, and both locked
+    parts, fitted as shipped (both training parts) and on the other catalogue only.
     """
     from .quality import quality_tables
 
@@ -403,9 +404,9 @@ def fit(
 ) -> None:
     """选择并拟合融合模型 — choose the fusion on judged data and fit it (models/fusion).
 
-    Candidates are chosen by cross-validation on the judged training projects, each fold ranking
-    held-out projects against providers its model never saw; the locked test projects are only
-    scored. See README "Ranking quality".
+    Candidates are chosen on the other hand-judged catalogue (fitted on judged-train ranking
+    fresh-train, and the reverse), then refitted on both training parts; the locked test parts
+    are only scored. See README "Ranking quality".
 
     With --projects/--resources/--qrels (and --out): the organiser's grades are added to the
     project's own judged data, a challenger is fitted and compared with the current model
@@ -433,20 +434,17 @@ def fit(
         return fusion.meta
 
     meta = _run(action)
-    test = meta["locked_test"]
     console.print(
         f"融合模型已保存 fusion saved ({meta['shipped']}, chosen: {meta['candidate']}); "
-        f"locked judged test nDCG@10(exp): chosen {test['chosen']['ndcg10_exp']:.3f}, "
-        f"naive z-sum {test['zsum']['ndcg10_exp']:.3f}, best single signal "
-        f"{test['best_single']['name']} {test['best_single']['ndcg10_exp']:.3f}"
+        "locked nDCG@10(exp), fitted on both catalogues' training parts:"
     )
-    fresh = meta["fresh_test"]
-    console.print(
-        f"fresh locked set (other writers) nDCG@10(exp): shipped "
-        f"{fresh['shipped']['ndcg10_exp']:.3f}, naive z-sum {fresh['zsum']['ndcg10_exp']:.3f}, "
-        f"best single signal {fresh['best_single']['name']} "
-        f"{fresh['best_single']['ndcg10_exp']:.3f}"
-    )
+    for title, key in (("judged-test", "locked_test"), ("fresh-test", "fresh_test")):
+        scored = meta[key]
+        console.print(
+            f"  {title}: chosen {scored['chosen']['ndcg10_exp']:.3f}, naive z-sum "
+            f"{scored['zsum']['ndcg10_exp']:.3f}, best single signal "
+            f"{scored['best_single']['name']} {scored['best_single']['ndcg10_exp']:.3f}"
+        )
     if meta["note"]:
         console.print(meta["note"])
 

@@ -139,8 +139,12 @@ def adopted(champion: Fusion, result: Refit) -> Fusion:
 
 
 def base_data(encoders: Mapping[str, Encoder], progress: Progress | None = None) -> list[Labelled]:
-    """The project's own judged training data, which organiser grades are added to."""
-    return [featurise(datasets.load("judged-train"), encoders, progress)]
+    """The project's own judged training data (both catalogues' training parts, as the shipped
+    fusion is fitted), which organiser grades are added to."""
+    return [
+        featurise(datasets.load(name), encoders, progress)
+        for name in ("judged-train", "fresh-train")
+    ]
 
 
 def graded_rows(grades: np.ndarray) -> np.ndarray:

@@ -15,7 +15,6 @@ from .selection import (
     Candidate,
     Labelled,
     Protocol,
-    auxiliary,
     cv_scores,
     featurise,
     fit_candidate,
@@ -33,8 +32,8 @@ def quality_tables(
     progress: Progress | None = None,
 ) -> dict[str, list[evaluate.Row]]:
     """{source: rows}. `given` = (projects, resources, qrels) reports on those files only;
-    None reports the shipped protocol (synthetic, judged-train CV, judged locked test, both
-    parts of the fresh set)."""
+    None reports the shipped protocol: every candidate on every source, fitted as it is chosen
+    (on one catalogue, ranking the other) and as it ships (on both training parts)."""
     encoders = load_encoders(Settings.from_env())
     coverage = bool(shipped.meta.get("coverage", True))
     if given is not None:
@@ -57,32 +56,36 @@ def quality_tables(
 
     protocol = Protocol.load(encoders, progress)
     train, test, synthetic = protocol.train, protocol.test, protocol.synthetic
-    fitted = {c.name: fit_candidate(c, [train], synthetic) for c in CANDIDATES}
-    # The same names in every source, so the chart lines them up: on judged-train each candidate
-    # is scored out of fold and the shipped model in-sample; elsewhere all were fitted on
-    # judged-train only.
+    fresh_train, fresh_test = protocol.fresh_train, protocol.fresh_test
+    # As shipped: every candidate fitted on both catalogues' training parts. And per catalogue:
+    # fitted on one only, the other catalogue is what a new competition's catalogue meets.
+    both = {c.name: fit_candidate(c, protocol.catalogues, synthetic) for c in CANDIDATES}
+    on_judged = {c.name: fit_candidate(c, [train], synthetic) for c in CANDIDATES}
+    on_fresh = {c.name: fit_candidate(c, [fresh_train], synthetic) for c in CANDIDATES}
+
+    def scored(data: Labelled, fitted: dict[str, Fusion]) -> list[evaluate.Row]:
+        fusions = {name: model.predict(data.features) for name, model in fitted.items()}
+        fusions[SHIPPED] = shipped.predict(data.features)
+        return report(data, fusions, coverage)
+
+    # The same names in every source, so the chart lines them up; the shipped model is scored
+    # in-sample on the training parts.
     tables: dict[str, list[evaluate.Row]] = {}
-    on_synthetic = {name: m.predict(synthetic.features) for name, m in fitted.items()}
-    on_synthetic[SHIPPED] = shipped.predict(synthetic.features)
-    tables["synthetic (rule-judged)"] = report(synthetic, on_synthetic, coverage)
+    tables["synthetic (rule-judged)"] = scored(synthetic, both)
+    tables["judged-train, fitted on fresh-train (another catalogue; chooses)"] = scored(
+        train, on_fresh
+    )
+    tables["fresh-train, fitted on judged-train (another catalogue; chooses)"] = scored(
+        fresh_train, on_judged
+    )
     cv = {c.name: cv_scores(c, train, synthetic, seed=0) for c in CANDIDATES}
     cv[SHIPPED] = shipped.predict(train.features)
     tables["judged-train (5-fold CV; models/ in-sample)"] = report(train, cv, coverage)
     tables["judged-train (CV, new projects × new providers)"] = new_provider_table(train, synthetic)
-    on_test = {name: model.predict(test.features) for name, model in fitted.items()}
-    on_test[SHIPPED] = shipped.predict(test.features)
-    tables["judged-test (locked)"] = report(test, on_test, coverage)
-    tables["judged-test (locked), new providers"] = locked_new_provider_table(
-        train, test, synthetic
-    )
-    # Another catalogue, written and judged apart: every provider is new to every model.
-    for title, fresh in (
-        ("fresh-train (another catalogue)", protocol.fresh_train),
-        ("fresh-test (another catalogue, locked)", protocol.fresh_test),
-    ):
-        on_fresh = {name: model.predict(fresh.features) for name, model in fitted.items()}
-        on_fresh[SHIPPED] = shipped.predict(fresh.features)
-        tables[title] = report(fresh, on_fresh, coverage)
+    tables["judged-test (locked)"] = scored(test, both)
+    tables["fresh-test (locked)"] = scored(fresh_test, both)
+    tables["judged-test (locked), fitted on fresh-train only"] = scored(test, on_fresh)
+    tables["fresh-test (locked), fitted on judged-train only"] = scored(fresh_test, on_judged)
     return tables
 
 
@@ -109,29 +112,3 @@ def _baselines_within_halves(data: Labelled, kinds: list[str]) -> list[evaluate.
         )
         for name, s in data.text_baselines().items()
     ]
-
-
-def locked_new_provider_table(
-    train: Labelled, test: Labelled, synthetic: Labelled
-) -> list[evaluate.Row]:
-    """Every candidate fitted on judged-train against half of the providers, ranking the locked
-    test projects against the other half (and the halves swapped; seeds as the choice uses):
-    the locked test as a new catalogue would meet the model. Scored only, never chosen on."""
-    kinds = train.provider_kinds
-    rows = _baselines_within_halves(test, kinds)
-    for c in CANDIDATES:
-        per_seed = [
-            evaluate.on_new_providers(
-                train.block,
-                (test.features, test.grades, test.excluded),
-                train.featurizer.names,
-                c.kind,
-                kinds,
-                seed,
-                auxiliary(c, synthetic),
-                c.prior,
-            )
-            for seed in SEEDS
-        ]
-        rows.append(evaluate.mean_row(c.name, "fusion", per_seed))
-    return rows

@@ -1,0 +1,90 @@
+"""The choice protocol: candidates are judged on the other hand-judged catalogue, never on the
+one they were fitted on, and the chosen fusion ships only when it beats the naive sum and every
+single signal on both locked parts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from matcher import evaluate, selection
+from matcher.selection import Candidate, Protocol
+
+
+class Recorded:
+    """A stand-in fusion that remembers what it was fitted on and what it scored."""
+
+    def __init__(self, fitted_on, calls):
+        self.fitted_on, self.calls = fitted_on, calls
+
+    def predict(self, features):
+        self.calls.append((self.fitted_on, features))
+        return np.zeros(features.shape[:2], dtype=np.float32)
+
+
+def test_a_candidate_is_judged_only_on_the_catalogue_it_was_not_fitted_on(
+    judged_hash_features, monkeypatch
+):
+    first, second = judged_hash_features
+    calls: list = []
+
+    def fit(candidate, train, synthetic):
+        assert len(train) == 1
+        return Recorded(train[0], calls)
+
+    monkeypatch.setattr(selection, "fit_candidate", fit)
+    row = selection.across_catalogues(Candidate("linear"), [first, second], None, coverage=False)
+    pairs = [(fitted is first, ranked is first.features) for fitted, ranked in calls]
+    assert sorted(pairs) == [(False, True), (True, False)]
+    assert 0.0 <= row.ndcg10_exp <= 1.0
+
+
+def _row(name: str, value: float) -> evaluate.Row:
+    return evaluate.Row(name, "fusion", value, value, value)
+
+
+def test_the_other_catalogue_chooses_not_cross_validation_inside_one(
+    judged_hash_features, monkeypatch
+):
+    first, second = judged_hash_features
+    other = {c.name: 0.5 for c in selection.CANDIDATES} | {"linear → balanced×3": 0.7}
+    inside = {c.name: 0.5 for c in selection.CANDIDATES} | {"gbdt": 0.9}
+    monkeypatch.setattr(
+        selection, "across_catalogues", lambda c, *a, **k: _row(c.name, other[c.name])
+    )
+    monkeypatch.setattr(selection, "new_provider_row", lambda c, *a: _row(c.name, inside[c.name]))
+    monkeypatch.setattr(
+        selection, "cv_scores", lambda c, train, *a: np.zeros(train.grades.shape, np.float32)
+    )
+    choice = selection.choose([first, second], None, coverage=False)
+    assert choice.best.name == "linear → balanced×3"
+    assert choice.new_providers["gbdt"].ndcg10_exp == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize(
+    ("judged_test", "fresh_test", "ships"),
+    [(0.8, 0.7, "linear"), (0.8, 0.6, "zsum"), (0.6, 0.7, "zsum")],
+)
+def test_the_chosen_fusion_ships_only_if_it_beats_the_naive_sum_on_both_locked_parts(
+    judged_hash_features, monkeypatch, judged_test, fresh_test, ships
+):
+    first, second = judged_hash_features
+    protocol = Protocol(first, second, first, second, replace(second))
+    choice = selection.Choice(Candidate("linear", prior=3.0), {}, {}, {})
+    monkeypatch.setattr(selection, "choose", lambda *a, **k: choice)
+
+    def scored(data, fusions, coverage):
+        assert data is protocol.test or data is protocol.fresh_test
+        return {
+            "chosen": _row("chosen", judged_test if data is protocol.test else fresh_test),
+            "zsum": _row("zsum", 0.65),
+            "best_single": _row("best", 0.55),
+        }
+
+    monkeypatch.setattr(selection, "_scored", scored)
+    shipped = selection.fit_shipped(protocol, coverage=False)
+    assert shipped.kind == ships
+    assert shipped.meta["candidate"] == "linear → balanced×3"
+    assert ("naive sum ships instead" in shipped.meta["note"]) == (ships == "zsum")
