@@ -5,7 +5,7 @@
 The locked judged test projects are split into thirds. For each third, its grades are given to
 `learning.refit` (as `matcher fit --qrels` would), and the champion and the adopted model (the
 challenger if it won on held-out graded projects, else the champion) are scored on the other two
-thirds, which neither saw. Two champions: the shipped fusion (fitted on judged-train, so the
+thirds, which neither saw. Two champions: the shipped fusion (fitted on hand-judged data, so the
 jury is like ours), and one fitted on the synthetic rule-judged set only (a jury unlike the
 training data: what a new competition's experts look like to a shipped model). A control fits
 the challenger on grades shuffled within each project: it must not be adopted.

@@ -4,9 +4,9 @@
 - `judged-train`: hand-judged projects × providers (`data/judged`) that tuning may see.
 - `judged-test`: the locked part of the same set; nothing is chosen on it.
 - `fresh-train`, `fresh-test`: a second hand-judged set (`data/fresh`), written by other writers
-  in other voices about other institutions and providers, judged apart: how a model chosen on
-  `data/judged` meets a catalogue it never saw. Split by project the same way; nothing is chosen on
-  either part yet, and `fresh-test` stays locked.
+  in other voices about other institutions and providers, judged apart. Split by project the same
+  way: each catalogue's training part is ranked by candidates fitted on the other's when the
+  fusion is chosen (`selection.choose`), and `fresh-test` stays locked.
 
 Every project listed in a qrels file is fully judged: its pairs not listed count as grade 0.
 """
