@@ -436,12 +436,11 @@ def fit(
     meta = _run(action)
     console.print(
         f"融合模型已保存 fusion saved ({meta['shipped']}, chosen: {meta['candidate']}); "
-        "locked nDCG@10(exp), fitted on both catalogues' training parts:"
+        "locked nDCG@10(exp), fitted on every catalogue's training part:"
     )
-    for title, key in (("judged-test", "locked_test"), ("fresh-test", "fresh_test")):
-        scored = meta[key]
+    for part, scored in meta["locked"].items():
         console.print(
-            f"  {title}: chosen {scored['chosen']['ndcg10_exp']:.3f}, naive z-sum "
+            f"  {part}: chosen {scored['chosen']['ndcg10_exp']:.3f}, naive z-sum "
             f"{scored['zsum']['ndcg10_exp']:.3f}, best single signal "
             f"{scored['best_single']['name']} {scored['best_single']['ndcg10_exp']:.3f}"
         )

@@ -23,7 +23,8 @@ from .schema import Project, Resource
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
-SOURCES = ("synthetic", "judged-train", "judged-test", "fresh-train", "fresh-test")
+CATALOGUES = ("judged", "fresh")  # the hand-judged sets, each a folder of DATA split by project
+SOURCES = ("synthetic", *(f"{name}-{part}" for name in CATALOGUES for part in ("train", "test")))
 
 
 @dataclass(frozen=True)

@@ -36,11 +36,13 @@ def quality_chart(
     y = np.arange(len(names))
     height = 0.8 / max(len(sources), 1)
     fig, ax = plt.subplots(figsize=(8, (0.12 * len(sources) + 0.1) * len(names) + 1.5))
+    colours = plt.get_cmap("tab10" if len(sources) <= 10 else "tab20")
     for k, source in enumerate(sources):
         ax.barh(
             y - 0.4 + height * (k + 0.5),
             [value.get((source, n), np.nan) for n in names],
             height=height,
+            color=colours(k % colours.N),
             label=_ascii(source) or source,
         )
     ax.set_yticks(y, [_ascii(n) for n in names])

@@ -19,6 +19,7 @@ from .selection import (
     featurise,
     fit_candidate,
     new_provider_row,
+    others,
     report,
 )
 
@@ -55,13 +56,17 @@ def quality_tables(
         return {"given": report(data, fusions, coverage)}
 
     protocol = Protocol.load(encoders, progress)
-    train, test, synthetic = protocol.train, protocol.test, protocol.synthetic
-    fresh_train, fresh_test = protocol.fresh_train, protocol.fresh_test
-    # As shipped: every candidate fitted on both catalogues' training parts. And per catalogue:
-    # fitted on one only, the other catalogue is what a new competition's catalogue meets.
-    both = {c.name: fit_candidate(c, protocol.catalogues, synthetic) for c in CANDIDATES}
-    on_judged = {c.name: fit_candidate(c, [train], synthetic) for c in CANDIDATES}
-    on_fresh = {c.name: fit_candidate(c, [fresh_train], synthetic) for c in CANDIDATES}
+    train, synthetic = protocol.train, protocol.synthetic
+    catalogues = protocol.catalogues
+    # As shipped: every candidate fitted on every catalogue's training part. And with one
+    # catalogue held out: fitted on the others only, it is what a new competition's catalogue meets.
+    shipped_like = {c.name: fit_candidate(c, catalogues, synthetic) for c in CANDIDATES}
+    without = {
+        held_out.source.name: {
+            c.name: fit_candidate(c, others(catalogues, held_out), synthetic) for c in CANDIDATES
+        }
+        for held_out in catalogues
+    }
 
     def scored(data: Labelled, fitted: dict[str, Fusion]) -> list[evaluate.Row]:
         fusions = {name: model.predict(data.features) for name, model in fitted.items()}
@@ -71,21 +76,23 @@ def quality_tables(
     # The same names in every source, so the chart lines them up; the shipped model is scored
     # in-sample on the training parts.
     tables: dict[str, list[evaluate.Row]] = {}
-    tables["synthetic (rule-judged)"] = scored(synthetic, both)
-    tables["judged-train, fitted on fresh-train (another catalogue; chooses)"] = scored(
-        train, on_fresh
-    )
-    tables["fresh-train, fitted on judged-train (another catalogue; chooses)"] = scored(
-        fresh_train, on_judged
-    )
+    tables["synthetic (rule-judged)"] = scored(synthetic, shipped_like)
+    for held_out in catalogues:
+        name = held_out.source.name
+        tables[f"{name}, fitted on the other catalogues (chooses)"] = scored(
+            held_out, without[name]
+        )
     cv = {c.name: cv_scores(c, train, synthetic, seed=0) for c in CANDIDATES}
     cv[SHIPPED] = shipped.predict(train.features)
     tables["judged-train (5-fold CV; models/ in-sample)"] = report(train, cv, coverage)
     tables["judged-train (CV, new projects × new providers)"] = new_provider_table(train, synthetic)
-    tables["judged-test (locked)"] = scored(test, both)
-    tables["fresh-test (locked)"] = scored(fresh_test, both)
-    tables["judged-test (locked), fitted on fresh-train only"] = scored(test, on_fresh)
-    tables["fresh-test (locked), fitted on judged-train only"] = scored(fresh_test, on_judged)
+    for name, locked in protocol.locked.items():
+        tables[f"{name} (locked)"] = scored(locked, shipped_like)
+    for name, locked in protocol.locked.items():
+        own_train = name.replace("-test", "-train")
+        tables[f"{name} (locked), fitted on the other catalogues"] = scored(
+            locked, without[own_train]
+        )
     return tables
 
 

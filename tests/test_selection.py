@@ -24,20 +24,23 @@ class Recorded:
         return np.zeros(features.shape[:2], dtype=np.float32)
 
 
-def test_a_candidate_is_judged_only_on_the_catalogue_it_was_not_fitted_on(
+def test_each_catalogue_is_ranked_by_a_model_fitted_on_the_others_only(
     judged_hash_features, monkeypatch
 ):
     first, second = judged_hash_features
+    third = replace(second, features=second.features.copy())  # another catalogue
+    catalogues = [first, second, third]
     calls: list = []
 
     def fit(candidate, train, synthetic):
-        assert len(train) == 1
-        return Recorded(train[0], calls)
+        return Recorded(tuple(id(t) for t in train), calls)
 
     monkeypatch.setattr(selection, "fit_candidate", fit)
-    row = selection.across_catalogues(Candidate("linear"), [first, second], None, coverage=False)
-    pairs = [(fitted is first, ranked is first.features) for fitted, ranked in calls]
-    assert sorted(pairs) == [(False, True), (True, False)]
+    row = selection.across_catalogues(Candidate("linear"), catalogues, None, coverage=False)
+    assert len(calls) == 3
+    for fitted_on, features in calls:
+        ranked = next(c for c in catalogues if c.features is features)
+        assert sorted(fitted_on) == sorted(id(c) for c in catalogues if c is not ranked)
     assert 0.0 <= row.ndcg10_exp <= 1.0
 
 
@@ -71,12 +74,16 @@ def test_the_chosen_fusion_ships_only_if_it_beats_the_naive_sum_on_both_locked_p
     judged_hash_features, monkeypatch, judged_test, fresh_test, ships
 ):
     first, second = judged_hash_features
-    protocol = Protocol(first, second, first, second, replace(second))
+    protocol = Protocol(
+        first,
+        {"judged-train": first, "judged-test": second, "fresh-train": second},
+    )
+    protocol.parts["fresh-test"] = replace(second)
     choice = selection.Choice(Candidate("linear", prior=3.0), {}, {}, {})
     monkeypatch.setattr(selection, "choose", lambda *a, **k: choice)
 
     def scored(data, fusions, coverage):
-        assert data is protocol.test or data is protocol.fresh_test
+        assert data is protocol.test or data is protocol.parts["fresh-test"]
         return {
             "chosen": _row("chosen", judged_test if data is protocol.test else fresh_test),
             "zsum": _row("zsum", 0.65),
@@ -88,3 +95,4 @@ def test_the_chosen_fusion_ships_only_if_it_beats_the_naive_sum_on_both_locked_p
     assert shipped.kind == ships
     assert shipped.meta["candidate"] == "linear → balanced×3"
     assert ("naive sum ships instead" in shipped.meta["note"]) == (ships == "zsum")
+    assert set(shipped.meta["locked"]) == {"judged-test", "fresh-test"}
