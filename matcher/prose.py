@@ -95,6 +95,15 @@ _OWN_REGION = re.compile(
     r"本市|本地|本省|本区|注册地在本|在京|京内|北京地区|在津|天津地区|河北地区|"
     r"[\u4e00-\u9fff]{1,5}(?:区|县)内?(?:注册|落地|落户)"  # 须在昌平区注册: a district of its own
 )
+# A list under a rule heading ("不看：" then "1. 创新药、细胞治疗" on its own line): each item is
+# read as if the heading's rule word stood before it.
+_ITEM = re.compile(
+    r"^\s*(?:\d{1,2}\s*[.、．)）]|[（(]\d{1,2}[)）]|[①-⑳]|[一二三四五六七八九十][、.．]|"
+    r"[-–•·▪■◆●►▶✗✘×❌])\s*"
+)
+_HEADING_END = re.compile(r"[:：]\s*$")
+_ITEM_PUNCTUATION = " ；;。.，,：:"
+_BARE_NAME = 6  # characters: 创新药, 医疗器械, 中药饮片
 # A clause that sets a condition on the projects a provider takes, not something it offers.
 _CONDITION = re.compile(
     r"须|要求|原则上|偏好|仅限|限于|主要服务处于|申报条件|准入|门槛|不低于|至少|适用对象|优先支持"
@@ -205,9 +214,12 @@ def _stage_facets(phrase: str, rule: str) -> set[str]:
     return {f"stage:{s}" for s in stages}
 
 
-def target_facets(phrase: str, rule: str = "exclude", own_region: str = "") -> list[set[str]]:
+def target_facets(
+    phrase: str, rule: str = "exclude", own_region: str = "", what_only: bool = False
+) -> list[set[str]]:
     """Facets named by the object of an exclusion or "only" clause: one set per kind
-    (what, stage, region), so an "only" clause can require each kind separately."""
+    (what, stage, region), so an "only" clause can require each kind separately; with
+    `what_only`, the first kind alone."""
     named = specialties.find(phrase)
     what = {k for k in named if not k.startswith("area:")}
     if rule == "only":  # "仅限心血管领域（含AI软件）": any field it names lets a project in
@@ -216,10 +228,15 @@ def target_facets(phrase: str, rule: str = "exclude", own_region: str = "") -> l
         what = {k for k in named if k.startswith("area:")}
     if rule == "exclude":  # "中药和医疗器械项目暂不承接": each item of the list on its own
         for item in _LIST_JOIN.split(phrase):
-            if not specialties.find(item):
+            # a listed item names a track only as a bare name ("创新药"), not inside a
+            # qualified phrase ("只改剂型的改良型新药" is not every drug)
+            bare = not what_only or len(item.strip(_ITEM_PUNCTUATION)) <= _BARE_NAME
+            if bare and not specialties.find(item):
                 what |= _named_tracks(item)
     elif not what:  # "不考虑小分子" is about a modality, not the whole drug track
         what = _named_tracks(phrase)
+    if what_only:
+        return [what] if what else []
     stage = _stage_facets(phrase, rule)
     region = {
         f"region:{r}"
@@ -269,10 +286,44 @@ class Scope:
     tracks: set[str] = field(default_factory=set)  # tracks named as a focus ({} = not said)
 
 
+def listed_rules(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """The items of lists under a rule heading ("不看：" then "1. 创新药、细胞治疗" on its own
+    line), as (rule, item) with rule "exclude" or "only", and the text without them."""
+    kept: list[str] = []
+    items: list[tuple[str, str]] = []
+    rule = ""
+    for line in text.splitlines():
+        item = _ITEM.match(line)
+        if rule and item:
+            items.append((rule, line[item.end() :]))
+            continue
+        kept.append(line)
+        rule = ""
+        if _HEADING_END.search(line):
+            negation = _NEGATION.search(line)
+            cue = negation or _ONLY.search(line)
+            rest = line[cue.end() :] if cue else ""
+            if cue and not specialties.find(rest) and not _named_tracks(rest):
+                rule = "exclude" if negation else "only"
+    return "\n".join(kept), items
+
+
 def provider_scope(text: str, region: str = "") -> Scope:
     """Read exclusions, requirements, served stages and focus tracks from a provider's prose."""
     scope = Scope()
     own_region = region if region in REGION.keys and region != "other" else ""
+    text, items = listed_rules(text)
+    listed_only: set[str] = set()
+    for rule, item in items:  # what each item names; its stage words are too loose to veto on
+        what = target_facets(item, rule, what_only=True)
+        if rule == "only":
+            listed_only |= set().union(*what)  # any item of an "only" list lets a project in
+        elif what:
+            scope.exclude_any |= what[0]
+        if what:
+            scope.said.append(item)
+    if listed_only:
+        scope.only.append(listed_only)
     for clause in clauses(text):
         if _NOT_A_LIMIT.search(clause):
             continue

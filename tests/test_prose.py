@@ -72,6 +72,18 @@ def test_need_and_offer_reading_holds_on_the_held_out_labelled_texts():
         ("不看仿制药。", set()),  # a kind of project, not the small-molecule modality
         ("化药和器械项目请勿投递。", {"modality:small_molecule", "track:device"}),
         ("不限赛道，不限阶段。", set()),
+        # the items of a list under a rule heading, each on its own line
+        (
+            "我们看什么：\n1. 手术机器人\n不看：\n1. 创新药、细胞治疗——不是不好，是我们不懂；\n"
+            "2. 估值已经过3亿的。\n投后能帮的：找代工打样",
+            {"track:drug", "modality:cgt.cell"},
+        ),
+        # a track is excluded by its bare name, not inside a qualified phrase; stage words in
+        # an item ("进不了临床路径的") are too loose to read as a stage rule
+        (
+            "不看：\n- 只改剂型的改良型新药\n- 医疗器械\n- 进不了临床路径的项目",
+            {"track:device"},
+        ),
     ],
 )
 def test_exclusions(text, excluded):
@@ -99,6 +111,8 @@ def test_exclusions(text, excluded):
         ),
         ("申请企业须已取得至少一项产品注册证。", [{"stage:market"}]),  # a licence: on the market
         ("注：仅考虑诊疗一体化（theranostics）相关项目。", [{"modality:radiopharma"}]),
+        # any item of a listed requirement lets a project in: one rule, not one per item
+        ("仅受理以下方向：\n1. 医疗器械\n2. 核药", [{"track:device", "modality:radiopharma"}]),
     ],
 )
 def test_requirements_are_separate_rules_per_kind(text, required):
