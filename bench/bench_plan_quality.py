@@ -8,7 +8,7 @@ The event: every judged project, 2–4 meetings each, 12 slots of 15 minutes fro
 providers' own capacities (接洽名额), conflict-of-interest blocks on; meetings beyond the minimum
 at the default bar (expected grade ≥ 1, `Event.extra_min_grade`) and with every place filled
 (bar 0). Reported on the locked test projects (which no model saw), on all judged projects and
-on the fresh locked set (another catalogue), with how many planned meetings the judges graded
+on the other catalogues' locked parts, with how many planned meetings the judges graded
 good (≥ 2) and useless (0).
 """
 
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from matcher import datasets, selection
 from matcher.catalogue import Snapshot
 from matcher.engine import Settings, load_encoders, load_fusion
-from matcher.fusion import MAX_GRADE, Fusion
+from matcher.fusion import MAX_GRADE
 from matcher.plan import Event, plan_event, slots_from
 from matcher.rank import Ranker
 
@@ -59,14 +59,17 @@ def main() -> None:
     settings = Settings.from_env()
     encoders = load_encoders(settings)
     shipped = load_fusion(settings)
-    train_data = selection.featurise(datasets.load("judged-train"), encoders)
-    naive = Fusion(train_data.featurizer.names, "zsum").fit(train_data.features, train_data.grades)
+    trains = [
+        selection.featurise(datasets.load(f"{c}-train"), encoders) for c in datasets.CATALOGUES
+    ]
+    naive = selection.fit_candidate(selection.Candidate("zsum"), trains, None)  # as `matcher fit`
     print(
         "| projects | bar (expected grade) | plan from | mean judged grade per meeting "
         "| meetings | graded ≥ 2 | graded 0 |"
     )
     print("|---|---|---|---|---|---|---|")
-    for part in ("judged-test", "judged-all", "fresh-test"):
+    others = [f"{c}-test" for c in datasets.CATALOGUES if c != "judged"]
+    for part in ("judged-test", "judged-all", *others):
         if part == "judged-all":
             train, test = datasets.load("judged-train"), datasets.load("judged-test")
             source = replace(

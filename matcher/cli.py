@@ -404,9 +404,9 @@ def fit(
 ) -> None:
     """选择并拟合融合模型 — choose the fusion on judged data and fit it (models/fusion).
 
-    Candidates are chosen on the other hand-judged catalogue (fitted on judged-train ranking
-    fresh-train, and the reverse), then refitted on both training parts; the locked test parts
-    are only scored. See README "Ranking quality".
+    Candidates are chosen on hand-judged catalogues they were not fitted on (each catalogue's
+    training part ranked by a candidate fitted on the others'), then refitted on every training
+    part; the locked test parts are only scored. See README "Ranking quality".
 
     With --projects/--resources/--qrels (and --out): the organiser's grades are added to the
     project's own judged data, a challenger is fitted and compared with the current model

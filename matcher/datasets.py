@@ -3,10 +3,11 @@
 - `synthetic`: the seeded generator's world (`data/sample`, `data/dev/qrels.csv`), judged by rules.
 - `judged-train`: hand-judged projects × providers (`data/judged`) that tuning may see.
 - `judged-test`: the locked part of the same set; nothing is chosen on it.
-- `fresh-train`, `fresh-test`: a second hand-judged set (`data/fresh`), written by other writers
-  in other voices about other institutions and providers, judged apart. Split by project the same
-  way: each catalogue's training part is ranked by candidates fitted on the other's when the
-  fusion is chosen (`selection.choose`), and `fresh-test` stays locked.
+- `fresh-train`, `fresh-test`, `third-train`, `third-test`: two more hand-judged sets
+  (`data/fresh`, `data/third`), each written by other writers in other voices about other
+  institutions and providers, and judged apart. Split by project the same way. When the fusion is
+  chosen (`selection.choose`), each catalogue's training part is ranked by candidates fitted on
+  the others'; every `-test` part stays locked.
 
 Every project listed in a qrels file is fully judged: its pairs not listed count as grade 0.
 """
@@ -23,7 +24,7 @@ from .schema import Project, Resource
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
-CATALOGUES = ("judged", "fresh")  # the hand-judged sets, each a folder of DATA split by project
+CATALOGUES = ("judged", "fresh", "third")  # the hand-judged sets: folders of DATA, split by project
 SOURCES = ("synthetic", *(f"{name}-{part}" for name in CATALOGUES for part in ("train", "test")))
 
 

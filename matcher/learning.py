@@ -139,11 +139,11 @@ def adopted(champion: Fusion, result: Refit) -> Fusion:
 
 
 def base_data(encoders: Mapping[str, Encoder], progress: Progress | None = None) -> list[Labelled]:
-    """The project's own judged training data (both catalogues' training parts, as the shipped
-    fusion is fitted), which organiser grades are added to."""
+    """The project's own judged training data (every hand-judged catalogue's training part, as
+    the shipped fusion is fitted), which organiser grades are added to."""
     return [
-        featurise(datasets.load(name), encoders, progress)
-        for name in ("judged-train", "fresh-train")
+        featurise(datasets.load(f"{name}-train"), encoders, progress)
+        for name in datasets.CATALOGUES
     ]
 
 

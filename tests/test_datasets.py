@@ -69,12 +69,15 @@ def test_need_labels_are_the_annotators_agreement_or_the_adjudication():
         assert keys == (a[record] & b[record]) | {k for k in disputed if kept[(record, k)]}
 
 
-def test_the_fresh_set_is_another_catalogue_fully_judged():
-    train, test = datasets.load("fresh-train"), datasets.load("fresh-test")
+@pytest.mark.parametrize("name", ["fresh", "third"])
+def test_each_other_set_is_another_catalogue_fully_judged(name):
+    train, test = datasets.load(f"{name}-train"), datasets.load(f"{name}-test")
     assert len(train.projects) + len(test.projects) >= 96 and len(test.resources) >= 48
     assert abs(len(test.projects) - len(train.projects)) <= 2  # half of the projects locked
     for part in (train, test):
         assert {p.project_id for p in part.projects} == set(part.qrels)  # every project judged
     assert not {p.project_id for p in train.projects} & {p.project_id for p in test.projects}
-    names = {r.name for r in datasets.load("judged-train").resources}
-    assert not names & {r.name for r in test.resources}  # no provider of the judged set
+    for other in datasets.CATALOGUES:  # no provider of another catalogue
+        if other != name:
+            names = {r.name for r in datasets.load(f"{other}-train").resources}
+            assert not names & {r.name for r in test.resources}
