@@ -27,8 +27,9 @@ _NEED_VERB = re.compile(
     r"\bnext\b|本轮|新一轮|融资进行中"
 )
 _NEGATION = re.compile(
-    r"不考虑|不投资?|请勿|不接受|不接收|暂不|不做|不授信|不涉及|谢绝|不支持|不参与|排除|不服务|不承接|"
-    r"不受理|不覆盖|无法承接|不予|不适合|不合作|不看|不对接|不在.{0,6}范围|不属于|除外|不含|"
+    r"不考虑|不投资?|请勿|不接受|不接收|暂不(?!满足|符合|达到)|不做|不授信|不涉及|谢绝|不支持|"
+    r"不参与|排除|不服务|不承接|不受理|不覆盖|无法承接|不予|不适合|不合作|不看|不对接|不在.{0,6}范围|"
+    r"不属于|除外|不含(?![^，。；]{0,12}(?:费|税))|"  # "暂不满足上市条件的企业", "不含临床试验费用"
     r"不接(?!触|地|近|壤|轨)"  # "明确不接：细胞治疗" (不接触, 不接地 are no rules)
 )
 _NOT_A_LIMIT = re.compile(r"不限|不仅|不断|不同|不少|不错|均可")
@@ -86,7 +87,13 @@ _REGION_NAMES = (
 # A requirement to hold a product licence is one to be on the market ("须已取得至少一项产品注册证").
 _LICENSED = re.compile(r"(?:取得|获得|持有).{0,10}(?:注册证|批件|批准文号|生产许可)")
 # Where a company is registered is not a stage: "在北京市注册、主营医疗器械" names no 注册申报.
-_COMPANY_REGISTERED = re.compile(r"(?:在|于)[\u4e00-\u9fff]{1,6}注册")
+_COMPANY_REGISTERED = re.compile(
+    r"(?:在|于)[\u4e00-\u9fff]{1,6}注册|^[\u4e00-\u9fff]{1,5}(?:区|县|市|省)注册(?![申阶审证])"
+)  # the second when a rule's cue took the 在: "须在|沽北区注册"
+# A phase names part of the clinical stage: "暂不承接I期" does not exclude every clinical project.
+_PHASE = re.compile(r"[i1ⅰⅱⅲ]{1,3}期")
+# A software prototype is a stage ("须已具备样机或软件原型"), not a software product.
+_PROTOTYPE_OF = re.compile(r"(?:软件|硬件)(?=原型|样机|demo)")
 # Items of an excluded list: "中药和医疗器械项目暂不承接" names two things.
 _LIST_JOIN = re.compile(r"[和及与、或/]|以及")
 # Drug modalities broad enough that a drug naming no modality may well be one of them.
@@ -196,6 +203,8 @@ def stage_mentions(phrase: str) -> list[str]:
 
 def _stage_facets(phrase: str, rule: str) -> set[str]:
     """Stage facets of an exclusion ("不接受临床前项目" → that stage and earlier) or a requirement."""
+    if rule == "exclude":
+        phrase = _PHASE.sub("", phrase)
     stages = stage_mentions(_COMPANY_REGISTERED.sub("", phrase))
     if rule == "only" and _LICENSED.search(phrase):
         stages = ["market"]
@@ -209,7 +218,7 @@ def _stage_facets(phrase: str, rule: str) -> set[str]:
         elif rule == "exclude" and stages[0] != "market":
             # not taking preclinical means not taking concept either
             stages = list(STAGES[: index + 1])
-        elif rule == "only" and re.search(r"至少|已进入|已有|已完成|以上|及以后", phrase):
+        elif rule == "only" and re.search(r"至少|已进入|已有|已完成|以上|及以后|具备|达到", phrase):
             stages = list(STAGES[index:])
     return {f"stage:{s}" for s in stages}
 
@@ -220,6 +229,7 @@ def target_facets(
     """Facets named by the object of an exclusion or "only" clause: one set per kind
     (what, stage, region), so an "only" clause can require each kind separately; with
     `what_only`, the first kind alone."""
+    phrase = _PROTOTYPE_OF.sub("", phrase)
     named = specialties.find(phrase)
     what = {k for k in named if not k.startswith("area:")}
     if rule == "only":  # "仅限心血管领域（含AI软件）": any field it names lets a project in
@@ -237,7 +247,8 @@ def target_facets(
         what = _named_tracks(phrase)
     if what_only:
         return [what] if what else []
-    stage = _stage_facets(phrase, rule)
+    # "暂不承接放射性药物的临床试验": what it excludes, not the clinical stage
+    stage = set() if rule == "exclude" and what else _stage_facets(phrase, rule)
     region = {
         f"region:{r}"
         for pattern, regions in _REGION_WORDS
@@ -330,6 +341,8 @@ def provider_scope(text: str, region: str = "") -> Scope:
         negation = _NEGATION.search(clause)
         if negation:
             after, before = clause[negation.end() :], clause[: negation.start()]
+            if _PHASE.search(after):  # "药物临床试验暂不承接I期": part of a stage, no rule
+                continue
             masks = target_facets(after, "exclude") or target_facets(before, "exclude")
             for mask in masks:
                 scope.exclude_any |= mask
@@ -350,7 +363,20 @@ def provider_scope(text: str, region: str = "") -> Scope:
             scope.tracks |= C.keys(clause[focus.end() :], C.TRACK_CUES)
     if _ALL_STAGES.search(fold(text)):
         scope.stages = set()
+    scope.only = _one_rule_per_kind(scope.only)
     return scope
+
+
+def _one_rule_per_kind(required: list[set[str]]) -> list[set[str]]:
+    """Requirements of one kind from several clauses, merged: "只做医疗器械" and "只服务二、三类
+    产品（含SaMD/AI软件）" restate one scope, and a project meeting either passes. Kinds stay
+    separate: 只做器械 + 已上市 requires both."""
+    merged: dict[str, set[str]] = {}
+    for mask in required:
+        kinds = {f.split(":")[0] for f in mask}
+        kind = next(iter(kinds)) if kinds <= {"stage"} or kinds <= {"region"} else "what"
+        merged.setdefault(kind, set()).update(mask)
+    return list(merged.values())
 
 
 def project_from_text(text: str, project_id: str = "query") -> Project:

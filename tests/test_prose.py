@@ -84,6 +84,13 @@ def test_need_and_offer_reading_holds_on_the_held_out_labelled_texts():
             "不看：\n- 只改剂型的改良型新药\n- 医疗器械\n- 进不了临床路径的项目",
             {"track:device"},
         ),
+        # who a provider serves, and a price note, are no rules
+        ("医创板面向京津冀地区暂不满足上市条件的医药、医疗器械和数字健康企业。", set()),
+        ("三类有源器械注册全流程代理：45万–80万元（不含临床试验费用）", set()),
+        ("基地暂不具备无菌注射剂和生物制品原液生产条件。", {"modality:biologic"}),  # a capability
+        # what a trial site does not take, not the clinical stage; a phase is part of a stage
+        ("暂不承接放射性药物的临床试验。", {"modality:radiopharma"}),
+        ("药物临床试验暂不承接I期。", set()),
     ],
 )
 def test_exclusions(text, excluded):
@@ -113,6 +120,22 @@ def test_exclusions(text, excluded):
         ("注：仅考虑诊疗一体化（theranostics）相关项目。", [{"modality:radiopharma"}]),
         # any item of a listed requirement lets a project in: one rule, not one per item
         ("仅受理以下方向：\n1. 医疗器械\n2. 核药", [{"track:device", "modality:radiopharma"}]),
+        ("申报单位须在沽北区注册、具有独立法人资格。", [{"region:tianjin"}]),  # no 注册 stage
+        # a prototype in hand, software or not: that stage or later, not a software product
+        (
+            "项目须已具备样机或软件原型。",
+            [
+                {
+                    f"stage:{s}"
+                    for s in ("prototype", "preclinical", "clinical", "registration", "market")
+                }
+            ],
+        ),
+        # two clauses of one kind restate one scope: a project meeting either passes
+        (
+            "我们只做医疗器械，且只服务第二类、第三类产品（含有源、无源、SaMD/AI软件）。",
+            [{"track:device", "product:software", "track:ai"}],
+        ),
     ],
 )
 def test_requirements_are_separate_rules_per_kind(text, required):
