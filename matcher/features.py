@@ -138,7 +138,11 @@ class PairFeaturizer:
                     _similarities(self.project_vectors[key][index], self.resource_vectors[name])
                 )
             )
-        own = signals.own_institution([self.projects[i] for i in index], self.organisations)
+        own = signals.own_institution(
+            [self.projects[i] for i in index],
+            self.organisations,
+            signals.members_only(self.resource_profiles),
+        )
         structured = signals.structured_features(
             self.project_profiles.take(index), self.resource_profiles, own, self.region_weight
         )
@@ -196,7 +200,11 @@ class PairFeaturizer:
             similar = pair_similarities(queries, self.resource_vectors[name], keep)
             add_standardised(similar, mean, std)
 
-        own = signals.own_institution([self.projects[i] for i in index], self.organisations)
+        own = signals.own_institution(
+            [self.projects[i] for i in index],
+            self.organisations,
+            signals.members_only(self.resource_profiles),
+        )
         profiles = self.project_profiles.take(index)
         structured = signals.structured_features(
             profiles,

@@ -111,6 +111,13 @@ _ITEM = re.compile(
 _HEADING_END = re.compile(r"[:：]\s*$")
 _ITEM_PUNCTUATION = " ；;。.，,：:"
 _BARE_NAME = 6  # characters: 创新药, 医疗器械, 中药饮片
+# A provider that serves only its own institution's people: "项目负责人须为本校或附属医院在编人员",
+# "硬门槛：创始团队里至少有一位潞河医科大学校友", "只投有潞河师生或校友作为核心成员的项目". A rule
+# on one service ("IIT须由本院在职人员担任负责人") is not: its cue is 须由, not 须为.
+_MEMBERS = re.compile(r"校友|教职工|在职人员|在编人员|师生|本校|我院|本院")
+_MEMBERS_RULE = re.compile(r"硬门槛|须为|只投|只服务|仅限|仅面向|至少有")
+# An institution at the head of a provider's name: "潞河医科大学" of "潞河医科大学校友天使基金".
+_INSTITUTION = re.compile(r"^.+?(?:大学|学院|医院|研究院|研究所)")
 # A clause that sets a condition on the projects a provider takes, not something it offers.
 _CONDITION = re.compile(
     r"须|要求|原则上|偏好|仅限|限于|主要服务处于|申报条件|准入|门槛|不低于|至少|适用对象|优先支持"
@@ -295,6 +302,7 @@ class Scope:
     said: list[str] = field(default_factory=list)  # the clauses behind the rules, for reasons
     stages: set[str] = field(default_factory=set)  # stages named as served ({} = not said)
     tracks: set[str] = field(default_factory=set)  # tracks named as a focus ({} = not said)
+    members_only: bool = False  # serves only its own institution's people
 
 
 def listed_rules(text: str) -> tuple[str, list[tuple[str, str]]]:
@@ -336,6 +344,10 @@ def provider_scope(text: str, region: str = "") -> Scope:
     if listed_only:
         scope.only.append(listed_only)
     for clause in clauses(text):
+        if _MEMBERS.search(clause) and _MEMBERS_RULE.search(clause):
+            scope.members_only = True
+            scope.said.append(clause)
+            continue
         if _NOT_A_LIMIT.search(clause):
             continue
         negation = _NEGATION.search(clause)
@@ -377,6 +389,13 @@ def _one_rule_per_kind(required: list[set[str]]) -> list[set[str]]:
         kind = next(iter(kinds)) if kinds <= {"stage"} or kinds <= {"region"} else "what"
         merged.setdefault(kind, set()).update(mask)
     return list(merged.values())
+
+
+def institution_of(name: str) -> str:
+    """The institution heading a provider's name ("潞河医科大学" of "潞河医科大学技术转移中心"),
+    or "" when its name starts with none."""
+    found = _INSTITUTION.match(fold(name))
+    return found.group() if found else ""
 
 
 def project_from_text(text: str, project_id: str = "query") -> Project:

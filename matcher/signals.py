@@ -30,7 +30,7 @@ from .schema import (
     Project,
     Resource,
 )
-from .text.fold import Organisations
+from .text.fold import Organisations, org_key
 
 NEED_BIT = {key: 1 << i for i, key in enumerate(NEED.keys)}
 TRACK_BIT = {key: 1 << i for i, key in enumerate(TRACK.keys)}
@@ -68,6 +68,9 @@ class Profiles:
     kind: np.ndarray  # int8 (providers): RESOURCE_TYPE index, -1 for projects
     # int8: the highest device class named (一类 1 … 三类 3; a provider's positive clauses), 0 none
     device_class: np.ndarray
+    # a project's institution; the institution whose people alone a provider serves ("" = anyone),
+    # both as `org_key`s
+    institution: tuple[str, ...]
 
     def take(self, index: np.ndarray) -> Profiles:
         """The profiles of the records at `index`, in that order."""
@@ -134,7 +137,7 @@ def project_profiles(projects: Sequence[Project]) -> Profiles:
     """Each project's profile (what `structured_features` and `excluded` read)."""
     return _once_per_distinct(
         projects,
-        lambda p: (p.title, p.description, p.track, p.stage, p.needs, p.region),
+        lambda p: (p.title, p.description, p.track, p.stage, p.needs, p.region, p.institution),
         _project_profiles,
     )
 
@@ -172,6 +175,7 @@ def _project_profiles(projects: Sequence[Project]) -> Profiles:
         role=np.zeros(n, dtype=np.uint16),
         kind=np.full(n, -1, dtype=np.int8),
         device_class=np.array([prose.device_class(p.text) for p in projects], dtype=np.int8),
+        institution=tuple(org_key(p.institution) for p in projects),
     )
 
 
@@ -217,6 +221,10 @@ def _resource_profiles(resources: Sequence[Resource]) -> Profiles:
         role=np.array([bits(TYPE_OFFERS.get(r.type, ()), NEED_BIT) for r in resources], np.uint16),
         kind=np.array([RESOURCE_TYPE.keys.index(r.type) for r in resources], dtype=np.int8),
         device_class=np.array([prose.device_class(text) for text in positive], dtype=np.int8),
+        institution=tuple(
+            org_key(prose.institution_of(r.name)) if s.members_only else ""
+            for r, s in zip(resources, scopes, strict=True)
+        ),
     )
 
 
@@ -224,13 +232,23 @@ def _region_index(region: str) -> int:
     return REGION.keys.index(region) if region in REGION.keys else -1
 
 
-def own_institution(projects: Sequence[Project], resources: Organisations) -> np.ndarray:
-    """(n_projects, n_resources) bool: the provider is the project's own institution."""
+def own_institution(
+    projects: Sequence[Project], resources: Organisations, members_only: np.ndarray | None = None
+) -> np.ndarray:
+    """(n_projects, n_resources) bool: the provider is the project's own institution — a weak
+    match, unless serving its own people is all the provider does (`members_only`)."""
     out = np.zeros((len(projects), len(resources.keys)), dtype=bool)
     for i, p in enumerate(projects):
         if p.institution:
             out[i, list(resources.same_as(p.institution))] = True
+    if members_only is not None:
+        out &= ~members_only[None, :]
     return out
+
+
+def members_only(resources: Profiles) -> np.ndarray:
+    """(n_resources,) bool: the provider serves only its own institution's people."""
+    return np.array([bool(served) for served in resources.institution], dtype=bool)
 
 
 def excluded(projects: Profiles, resources: Profiles) -> np.ndarray:
@@ -242,6 +260,9 @@ def excluded(projects: Profiles, resources: Profiles) -> np.ndarray:
         has_rule = np.asarray(rule.any(axis=1))
         meets = (pf @ rule.T.astype(np.float32)) > 0
         out |= has_rule[None, :] & ~meets
+    for j, served in enumerate(resources.institution):  # its own people only
+        if served:
+            out[:, j] |= [served not in mine for mine in projects.institution]
     return out
 
 

@@ -262,3 +262,46 @@ def test_a_service_meets_a_need_whatever_the_product():
     f = signals.structured_features(p, r, np.zeros((1, 3), bool), signals.region_weights(resources))
     assert f["specialty_fit"][0].tolist() == pytest.approx([0.0, 0.0, 1.0])
     assert f["need_x_specialty"][0].tolist() == pytest.approx([0.3, 0.0, 0.5])  # half the needs met
+
+
+@pytest.mark.parametrize(
+    ("prose", "members_only"),
+    [
+        ("🎓 硬门槛只有一条：创始团队里至少有一位潞河医科大学校友或在职教职工。", True),
+        ("项目负责人须为本校或附属医院在编人员。", True),
+        ("只投有潞河师生或校友作为核心成员的项目。", True),
+        # a rule on one service of a trial site is no rule on whom it serves
+        ("研究者发起的临床研究（IIT）须由本院在职人员担任负责人。", False),
+        ("欢迎校友企业来交流。", False),  # a welcome, not a rule
+    ],
+)
+def test_providers_serving_only_their_own_people(prose, members_only):
+    assert signals_scope(prose).members_only is members_only
+
+
+def signals_scope(text: str) -> prose.Scope:
+    return prose.provider_scope(text)
+
+
+def test_a_members_only_provider_vetoes_outsiders_and_its_own_people_are_no_weak_match():
+    fund = Resource(
+        "R",
+        "潞河医科大学校友天使基金",
+        "investor",
+        description="硬门槛：创始团队里至少有一位潞河校友。",
+    )
+    office = Resource(
+        "R2", "潞河医科大学附属通惠医院GCP办公室", "hospital", description="欢迎交流。"
+    )
+    projects = [
+        Project("P1", "t", "x", "drug", "concept", institution="潞河医科大学附属通惠医院"),
+        Project("P2", "t", "x", "drug", "concept", institution="燕山医学院"),
+        Project("P3", "t", "x", "drug", "concept", institution=""),
+    ]
+    resources = [fund, office]
+    p, r = signals.project_profiles(projects), signals.resource_profiles(resources)
+    assert signals.excluded(p, r)[:, 0].tolist() == [False, True, True]
+    own = signals.own_institution(
+        projects, Organisations([x.name for x in resources]), signals.members_only(r)
+    )
+    assert not own[0, 0] and bool(own[0, 1])  # the hospital's own project: a weak match still
