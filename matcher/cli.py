@@ -339,8 +339,8 @@ def evaluate(
     """nDCG@10 与 Recall@5 — every baseline, signal and fusion side by side, per data source.
 
     Without --projects/--resources/--qrels: the shipped protocol — every candidate fitted on one
-    hand-judged catalogue ranking the other (what chooses), judged-train CV, and both locked
-    parts, fitted as shipped (both training parts) and on the other catalogue only.
+    hand-judged catalogue ranked by models fitted on the others (what chooses), judged-train CV,
+    and every locked part, fitted as shipped (all training parts) and on the other catalogues.
     """
     from .quality import quality_tables
 

@@ -34,7 +34,7 @@ def quality_tables(
 ) -> dict[str, list[evaluate.Row]]:
     """{source: rows}. `given` = (projects, resources, qrels) reports on those files only;
     None reports the shipped protocol: every candidate on every source, fitted as it is chosen
-    (on one catalogue, ranking the other) and as it ships (on both training parts)."""
+    (on the other catalogues, ranking one) and as it ships (on every training part)."""
     encoders = load_encoders(Settings.from_env())
     coverage = bool(shipped.meta.get("coverage", True))
     if given is not None:

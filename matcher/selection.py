@@ -1,15 +1,15 @@
 """Choosing the shipped fusion, and the quality report every ranker is read from.
 
-The protocol (README "Ranking quality"): the project has two hand-judged catalogues, written and
-judged apart (`data/judged`, `data/fresh`), each split by project into a training part and a
-locked test part. A candidate is chosen by how it ranks *another* catalogue: fitted on one
-catalogue's training part (optionally with the synthetic set at a low weight), it ranks the
-other's training projects against that catalogue's providers, both ways, and the mean nDCG@10
-(exponential gains) of the two directions chooses. Every competition brings its own catalogue
-and writers; cross-validation inside one catalogue, even holding out its providers, was measured
-to rank candidates the other way round from the move to another catalogue. The chosen candidate
-is refitted on both training parts; the locked parts are only ever scored, and the synthetic set
-is reported, never used to choose.
+The protocol (README "Ranking quality"): the project has several hand-judged catalogues
+(`datasets.CATALOGUES`), written and judged apart, each split by project into a training part and
+a locked test part. A candidate is chosen by how it ranks a catalogue it was *not* fitted on:
+leaving each catalogue out in turn, it is fitted on the others' training parts (optionally with
+the synthetic set at a low weight) and ranks the left-out training part against that catalogue's
+providers; the mean nDCG@10 (exponential gains) over the catalogues chooses. Every competition
+brings its own catalogue and writers; cross-validation inside one catalogue, even holding out its
+providers, was measured to rank candidates the other way round from the move to another
+catalogue. The chosen candidate is refitted on every training part; the locked parts are only
+ever scored, and the synthetic set is reported, never used to choose.
 """
 
 from __future__ import annotations
