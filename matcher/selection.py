@@ -202,7 +202,9 @@ class Choice:
     """The chosen candidate and every candidate's held-out figures."""
 
     best: Candidate
-    other_catalogue: dict[str, evaluate.Row]  # fitted on one catalogue, ranking the other (chooses)
+    other_catalogue: dict[
+        str, evaluate.Row
+    ]  # each catalogue ranked by a fit on the others (chooses)
     known_providers: dict[str, evaluate.Row]  # judged-train CV: held-out projects, same providers
     new_providers: dict[str, evaluate.Row]  # judged-train CV: held-out projects and providers
 
