@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from matcher.plan.conflict import serves_only_its_people
 from matcher.schema import Project, Resource
 
 from . import changes, security
@@ -150,6 +151,15 @@ def resource_capacities(session: Session) -> dict[str, int]:
     """{provider id: 接洽名额} of every provider on file."""
     rows = session.execute(select(ResourceRow.resource_id, ResourceRow.capacity))
     return {rid: capacity for rid, capacity in rows}
+
+
+def serving_own_people(session: Session, resource_ids: Iterable[str]) -> set[str]:
+    """Ids of the given providers that serve only their own institution's people (the
+    conflict-of-interest block does not apply to them: `matcher.plan.conflict`)."""
+    rows = session.scalars(
+        select(ResourceRow).where(ResourceRow.resource_id.in_(sorted(set(resource_ids))))
+    )
+    return {row.resource_id for row in rows if serves_only_its_people(resource_of(row))}
 
 
 def institutions(session: Session, project_ids: Iterable[str]) -> dict[str, str]:

@@ -7,7 +7,7 @@ both call these; they raise the service's errors (`NotFound`, `Invalid`), never 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -243,7 +243,9 @@ def restore_plan(session: Session, plan_id: int) -> PlanRow:
     return archiving.restore_plan(session, row, session.get(EventRow, row.event_id))
 
 
-Edit = Callable[[Plan, Event, Mapping[str, str], Mapping[str, int]], Plan]
+# an edit of (plan, event, 申报单位 by project, 接洽名额 by provider, providers serving only their
+# own people)
+Edit = Callable[[Plan, Event, Mapping[str, str], Mapping[str, int], Collection[str]], Plan]
 
 
 def move_plan_meeting(session: Session, plan_id: int, body: MeetingMove) -> PlanRow:
@@ -253,8 +255,15 @@ def move_plan_meeting(session: Session, plan_id: int, body: MeetingMove) -> Plan
         session,
         plan_id,
         body.version,
-        lambda plan, event, inst, caps: move_meeting(
-            plan, event, pair, body.slot, body.table, institutions=inst, capacities=caps
+        lambda plan, event, inst, caps, own: move_meeting(
+            plan,
+            event,
+            pair,
+            body.slot,
+            body.table,
+            institutions=inst,
+            capacities=caps,
+            serves_own=own,
         ),
     )
 
@@ -267,8 +276,8 @@ def swap_plan_meetings(session: Session, plan_id: int, body: MeetingSwap) -> Pla
         session,
         plan_id,
         body.version,
-        lambda plan, event, inst, caps: swap_meetings(
-            plan, event, first, second, institutions=inst, capacities=caps
+        lambda plan, event, inst, caps, own: swap_meetings(
+            plan, event, first, second, institutions=inst, capacities=caps, serves_own=own
         ),
     )
 
@@ -291,6 +300,7 @@ def _edit_plan(session: Session, plan_id: int, version: str | None, edit: Edit) 
             event_of(event_row),
             crud.institutions(session, project_ids),
             crud.resource_capacities(session),
+            crud.serving_own_people(session, {m.resource_id for m in plan.meetings}),
         )
     except EditRefused as exc:
         reasons = "改动被拒绝，排期未变：" + "；".join(r.rstrip("。") for r in exc.reasons) + "。"

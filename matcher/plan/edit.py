@@ -8,7 +8,8 @@ The event is the one the plan was made for, as it stands now (an organiser may h
 block or narrowed someone's hours since). Every meeting the edit changes is checked against
 every other meeting of the result: the event's slots (hours) and tables, one meeting per table
 and slot, no project or provider in two meetings at once, availability windows, attendance,
-blocks (explicit, 不考虑 from either side, conflict of interest unless pinned), the provider's
+blocks (explicit, 不考虑 from either side, conflict of interest unless pinned or the provider
+serves only its own people: `serves_own`), the provider's
 capacity and the project's maximum. A refused edit raises `EditRefused` with every reason in
 Chinese and changes nothing; an accepted one returns a new Plan whose changed meetings are
 marked `edited`, with a line in `plan.edits` and the providers' idle gaps and tables updated.
@@ -16,16 +17,16 @@ marked `edited`, with a line in `plan.edits` and the providers' idle gaps and ta
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 
 import numpy as np
 
 from matcher.errors import EditRefused
+from matcher.plan.conflict import in_conflict
 from matcher.plan.event import Event
 from matcher.plan.plan import Meeting, Plan
 from matcher.plan.schedule import idle_gaps
-from matcher.text.fold import same_organisation
 
 Pair = tuple[str, str]
 
@@ -39,10 +40,12 @@ def move_meeting(
     *,
     institutions: Mapping[str, str] | None = None,
     capacities: Mapping[str, int] | None = None,
+    serves_own: Collection[str] = (),
 ) -> Plan:
     """The plan with the meeting of `pair` (project_id, resource_id) at `slot`, `table`.
 
-    `institutions` (project_id → 申报单位) lets the conflict-of-interest rule be checked;
+    `institutions` (project_id → 申报单位) lets the conflict-of-interest rule be checked, and
+    `serves_own` names the providers it does not apply to (`conflict.serves_only_its_people`);
     `capacities` (resource_id → 接洽名额 on file) is used where the event sets none, else the
     capacity the plan was made with. Raises EditRefused.
     """
@@ -51,7 +54,7 @@ def move_meeting(
         raise EditRefused([f"该会面已在 {slot} · {table}，未作改动。"])
     new = replace(old, slot=slot, table=table, edited=True)
     line = f"移动：{_who(old)} 从 {old.slot} · {old.table} 移到 {slot} · {table}"
-    return _apply(plan, event, {old.pair: new}, line, institutions, capacities)
+    return _apply(plan, event, {old.pair: new}, line, institutions, capacities, serves_own)
 
 
 def swap_meetings(
@@ -62,6 +65,7 @@ def swap_meetings(
     *,
     institutions: Mapping[str, str] | None = None,
     capacities: Mapping[str, int] | None = None,
+    serves_own: Collection[str] = (),
 ) -> Plan:
     """The plan with two meetings in each other's slot and table (arguments as `move_meeting`)."""
     a, b = _find(plan, first), _find(plan, second)
@@ -72,7 +76,7 @@ def swap_meetings(
         b.pair: replace(b, slot=a.slot, table=a.table, edited=True),
     }
     line = f"对调：{_who(a)}（{a.slot} · {a.table}）与 {_who(b)}（{b.slot} · {b.table}）"
-    return _apply(plan, event, changed, line, institutions, capacities)
+    return _apply(plan, event, changed, line, institutions, capacities, serves_own)
 
 
 def check_meetings(
@@ -83,6 +87,7 @@ def check_meetings(
     *,
     institutions: Mapping[str, str] | None = None,
     capacities: Mapping[str, int] | None = None,
+    serves_own: Collection[str] = (),
 ) -> list[str]:
     """Every constraint the `changed` meetings of a proposed meeting list break, in Chinese."""
     reasons: list[str] = []
@@ -121,7 +126,7 @@ def check_meetings(
         ):
             if slot not in event.available_slots(who):
                 reasons.append(f"{kind}「{name}」在 {m.slot} 不能参会（可参会时间之外）。")
-        reasons += _attendance(event, m) + _blocked(event, m, pins, institutions or {})
+        reasons += _attendance(event, m) + _blocked(event, m, pins, institutions or {}, serves_own)
         reasons += _counts(plan, event, meetings, m, pins, capacities or {})
     return list(dict.fromkeys(reasons))  # the same reason once, in the order found
 
@@ -133,10 +138,17 @@ def _apply(
     line: str,
     institutions: Mapping[str, str] | None,
     capacities: Mapping[str, int] | None,
+    serves_own: Collection[str] = (),
 ) -> Plan:
     meetings = [changed.get(m.pair, m) for m in plan.meetings]
     reasons = check_meetings(
-        plan, event, meetings, set(changed), institutions=institutions, capacities=capacities
+        plan,
+        event,
+        meetings,
+        set(changed),
+        institutions=institutions,
+        capacities=capacities,
+        serves_own=serves_own,
     )
     if reasons:
         raise EditRefused(reasons)
@@ -197,7 +209,11 @@ def _attendance(event: Event, m: Meeting) -> list[str]:
 
 
 def _blocked(
-    event: Event, m: Meeting, pins: set[Pair], institutions: Mapping[str, str]
+    event: Event,
+    m: Meeting,
+    pins: set[Pair],
+    institutions: Mapping[str, str],
+    serves_own: Collection[str],
 ) -> list[str]:
     out = []
     if m.pair in set(event.blocks):
@@ -210,8 +226,7 @@ def _blocked(
     if (
         event.conflict_of_interest
         and m.pair not in pins
-        and institution
-        and same_organisation(institution, m.resource_name or m.resource_id)
+        and in_conflict(institution, m.resource_name or m.resource_id, m.resource_id in serves_own)
     ):
         out.append(f"利益冲突：项目申报单位「{institution}」与资源方「{_resource(m)}」属同一机构。")
     return out

@@ -18,6 +18,7 @@ import numpy as np
 
 from matcher.errors import InputError, InputIssue
 from matcher.fusion import MAX_GRADE
+from matcher.plan.conflict import serves_only_its_people
 from matcher.plan.event import Event
 from matcher.plan.inputs import MatchScores
 from matcher.plan.settings import PlanSettings
@@ -162,6 +163,9 @@ def build_problem(
                     [same_organisation(inst, n) for n in names], dtype=bool
                 ).reshape(n_r)
             blocked[i] = by_institution[inst]
+        for column in np.flatnonzero(blocked.any(axis=0)):  # few providers: read their rules only
+            if serves_only_its_people(scores.resources[cols[column]]):
+                blocked[:, column] = False
     explicit = np.zeros_like(blocked)
     for pid, rid in event.blocks:
         found = pair("blocks", pid, rid)

@@ -7,8 +7,8 @@ from collections import Counter
 import numpy as np
 
 from matcher.plan import Event, MatchScores, Plan
+from matcher.plan.conflict import in_conflict, serves_only_its_people
 from matcher.schema import Project, Resource
-from matcher.text.fold import same_organisation
 
 
 def make_scores(
@@ -72,8 +72,9 @@ def assert_valid(plan: Plan, scores: MatchScores, event: Event) -> None:
         assert slot in event.available_slots(m.project_id), f"{m.project_id} unavailable"
         assert m.pair not in blocked, f"blocked pair {m.pair} meets"
         if event.conflict_of_interest and m.pair not in pins:
-            assert not same_organisation(
-                by_id_p[m.project_id].institution, by_id_r[m.resource_id].name
+            provider = by_id_r[m.resource_id]
+            assert not in_conflict(
+                by_id_p[m.project_id].institution, provider.name, serves_only_its_people(provider)
             )
         if event.projects is not None:
             assert m.project_id in event.projects

@@ -9,6 +9,7 @@ def test_all_is_honest():
         and name
         not in {
             "capacity",
+            "conflict",
             "edit",
             "event",
             "export",

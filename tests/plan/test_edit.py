@@ -142,6 +142,11 @@ def test_conflict_of_interest_refuses_unless_pinned(plan):
     assert any(r.startswith("利益冲突") for r in reasons)
     pinned = event(pins=[("P2", "R2")])
     assert move_meeting(plan, pinned, ("P2", "R2"), SLOTS[2], "2号桌", institutions=same).edits
+    # nor for a provider that serves only its own institution's people
+    own = move_meeting(
+        plan, event(), ("P2", "R2"), SLOTS[2], "2号桌", institutions=same, serves_own={"R2"}
+    )
+    assert own.edits
 
 
 def test_capacity_on_file_counts_when_the_event_sets_none(plan):

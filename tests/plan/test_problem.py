@@ -47,6 +47,20 @@ def test_no_thanks_from_either_side_and_conflict_of_interest_block():
     assert pairs == {(0, 1), (1, 0)}
 
 
+def test_a_provider_serving_only_its_own_people_is_not_blocked_from_them():
+    ps = [Project("P1", "a", institution="潞河医科大学附属通惠医院"), Project("P2", "b")]
+    fund = Resource(
+        "R1",
+        "潞河医科大学附属通惠医院校友基金",
+        "investor",
+        description="硬门槛：创始团队里至少有一位本院在职人员。",
+    )
+    park = Resource("R2", "潞河医科大学附属通惠医院孵化器", "park", description="欢迎入驻。")
+    scores = make_scores(ps, [fund, park], [[0.9, 0.9], [0.9, 0.9]])
+    pb = build_problem(scores, Event(), PlanSettings())
+    assert pb.blocked.tolist() == [[False, True], [False, False]]
+
+
 def test_pinned_and_blocked_is_an_input_error():
     scores = make_scores(projects(1), resources(1), [[0.5]])
     with pytest.raises(InputError, match="pinned and blocked"):

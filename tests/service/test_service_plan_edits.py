@@ -10,7 +10,11 @@ import sqlite3
 import pytest
 from fastapi.testclient import TestClient
 from service_helpers import bearer, fake_models, finished_job, free_place, wait_ready
+from sqlalchemy.orm import sessionmaker
 
+from matcher.schema import Resource
+from service import crud
+from service.db import make_engine
 from service.main import create_app
 
 EVENT = {
@@ -174,3 +178,17 @@ def test_an_existing_database_gains_the_archive_tables(settings, hash_encoder, a
         wait_ready(again)
         assert again.get("/api/events", headers=admin).json()["count"] == 1
         assert again.post(f"/api/events/{event_id}/archive", headers=admin).status_code == 200
+
+
+def test_providers_serving_only_their_own_people_are_read_from_the_database(settings, client):
+    """The edits' conflict-of-interest check exempts them (`matcher.plan.conflict`)."""
+    fund = Resource(
+        "RF", "潞河医科大学校友天使基金", "investor", description="硬门槛：团队至少有一位潞河校友。"
+    )
+    park = Resource("RP", "潞河医科大学科技园", "park", description="欢迎入驻。")
+    engine = make_engine(settings.database_url)
+    with sessionmaker(engine)() as session:
+        crud.save_resources(session, [fund, park])
+        session.commit()
+        assert crud.serving_own_people(session, ["RF", "RP", "R404"]) == {"RF"}
+    engine.dispose()
