@@ -112,7 +112,9 @@ def test_the_skip_link_and_the_meeting_reasons_work_from_the_keyboard(organiser,
 def test_the_conflict_checkbox_is_named_by_its_label(organiser):
     page = organiser
     page.goto("/events")
-    box = page.get_by_label("回避同单位（项目与本单位资源方不安排会面）")
+    box = page.get_by_label(
+        "回避同单位（项目与本单位资源方不安排会面；校友基金、技术转移中心等只服务本单位人员的资源方除外）"
+    )
     assert box.is_checked()
     page.click("label[for=conflict-of-interest]")
     assert not box.is_checked()
