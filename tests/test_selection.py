@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from matcher import evaluate, selection
+from matcher import datasets, evaluate, selection
 from matcher.selection import Candidate, Protocol
 
 
@@ -67,25 +67,24 @@ def test_the_other_catalogue_chooses_not_cross_validation_inside_one(
 
 
 @pytest.mark.parametrize(
-    ("judged_test", "fresh_test", "ships"),
+    ("judged_test", "other_tests", "ships"),
     [(0.8, 0.7, "linear"), (0.8, 0.6, "zsum"), (0.6, 0.7, "zsum")],
 )
-def test_the_chosen_fusion_ships_only_if_it_beats_the_naive_sum_on_both_locked_parts(
-    judged_hash_features, monkeypatch, judged_test, fresh_test, ships
+def test_the_chosen_fusion_ships_only_if_it_beats_the_naive_sum_on_every_locked_part(
+    judged_hash_features, monkeypatch, judged_test, other_tests, ships
 ):
     first, second = judged_hash_features
-    protocol = Protocol(
-        first,
-        {"judged-train": first, "judged-test": second, "fresh-train": second},
-    )
-    protocol.parts["fresh-test"] = replace(second)
+    parts = {"judged-train": first, "judged-test": second}
+    for name in datasets.CATALOGUES[1:]:  # other catalogues: distinct objects of the same data
+        parts[f"{name}-train"], parts[f"{name}-test"] = replace(second), replace(second)
+    protocol = Protocol(first, parts)
     choice = selection.Choice(Candidate("linear", prior=3.0), {}, {}, {})
     monkeypatch.setattr(selection, "choose", lambda *a, **k: choice)
 
     def scored(data, fusions, coverage):
-        assert data is protocol.test or data is protocol.parts["fresh-test"]
+        assert any(data is locked for locked in protocol.locked.values())
         return {
-            "chosen": _row("chosen", judged_test if data is protocol.test else fresh_test),
+            "chosen": _row("chosen", judged_test if data is protocol.test else other_tests),
             "zsum": _row("zsum", 0.65),
             "best_single": _row("best", 0.55),
         }
@@ -95,4 +94,4 @@ def test_the_chosen_fusion_ships_only_if_it_beats_the_naive_sum_on_both_locked_p
     assert shipped.kind == ships
     assert shipped.meta["candidate"] == "linear → balanced×3"
     assert ("naive sum ships instead" in shipped.meta["note"]) == (ships == "zsum")
-    assert set(shipped.meta["locked"]) == {"judged-test", "fresh-test"}
+    assert set(shipped.meta["locked"]) == {f"{name}-test" for name in datasets.CATALOGUES}
