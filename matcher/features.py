@@ -116,6 +116,7 @@ class PairFeaturizer:
         self.resource_profiles = signals.resource_profiles(self.resources)
         self.region_weight = signals.region_weights(self.resources)
         self.organisations = Organisations([r.name for r in self.resources])
+        self.members_only = signals.members_only(self.resource_profiles)
 
     def _set_projects(self, projects: list[Project]) -> None:
         self.projects = projects
@@ -138,11 +139,7 @@ class PairFeaturizer:
                     _similarities(self.project_vectors[key][index], self.resource_vectors[name])
                 )
             )
-        own = signals.own_institution(
-            [self.projects[i] for i in index],
-            self.organisations,
-            signals.members_only(self.resource_profiles),
-        )
+        own = self.own_institution(index)
         structured = signals.structured_features(
             self.project_profiles.take(index), self.resource_profiles, own, self.region_weight
         )
@@ -200,11 +197,7 @@ class PairFeaturizer:
             similar = pair_similarities(queries, self.resource_vectors[name], keep)
             add_standardised(similar, mean, std)
 
-        own = signals.own_institution(
-            [self.projects[i] for i in index],
-            self.organisations,
-            signals.members_only(self.resource_profiles),
-        )
+        own = self.own_institution(index)
         profiles = self.project_profiles.take(index)
         structured = signals.structured_features(
             profiles,
@@ -239,6 +232,12 @@ class PairFeaturizer:
                 sample, weights = spread_of.samples[name]
                 spreads.append(_spread(seen[id(sample)][name], weights))
         return columns, spreads
+
+    def own_institution(self, index: np.ndarray) -> np.ndarray:
+        """(len(index), n_resources) bool: the provider is the project's own institution (and
+        does not serve only its own people)."""
+        projects = [self.projects[i] for i in index]
+        return signals.own_institution(projects, self.organisations, self.members_only)
 
     def excluded(self, rows: np.ndarray | slice | list[int]) -> np.ndarray:
         """(n_rows, n_resources) bool: the provider's explicit rules rule the project out."""

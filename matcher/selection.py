@@ -202,9 +202,8 @@ class Choice:
     """The chosen candidate and every candidate's held-out figures."""
 
     best: Candidate
-    other_catalogue: dict[
-        str, evaluate.Row
-    ]  # each catalogue ranked by a fit on the others (chooses)
+    # each catalogue ranked by the candidate fitted on the others (this chooses)
+    other_catalogue: dict[str, evaluate.Row]
     known_providers: dict[str, evaluate.Row]  # judged-train CV: held-out projects, same providers
     new_providers: dict[str, evaluate.Row]  # judged-train CV: held-out projects and providers
 
